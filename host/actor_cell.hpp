@@ -1,0 +1,141 @@
+// ActorCell — everything the host keeps for one role: its mailbox (which outlives every instance),
+// the current plugin instance, its scheduling state and counters.
+//
+// Threads: deliver() from any thread; run_batch() from the executor (one thread at a time);
+// lifecycle members (start_instance, stop_instance, resume, terminate) from the runtime's control
+// thread only.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "alys/abi.h"
+#include "host/config.hpp"
+#include "host/executor.hpp"
+#include "host/mailbox.hpp"
+#include "host/plugin_library.hpp"
+
+namespace alys::host {
+
+class Runtime;
+class ActorCell;
+
+}  // namespace alys::host
+
+// The context handed to plugins: which runtime and which role a host API call comes from.
+struct alys_host_context {
+  alys::host::Runtime* runtime;
+  alys::host::ActorCell* cell;
+};
+
+namespace alys::host {
+
+struct ActorSpec {
+  std::string role;
+  std::shared_ptr<PluginLibrary> library;
+  MailboxConfig mailbox;
+  RestartType restart = RestartType::permanent;
+  std::vector<std::string> requires_roles;  // manifest's and config's
+  std::shared_ptr<const RoleTable> role_table;
+  bool dedicated_thread = false;
+  std::uint64_t health_interval_ms = 0;
+};
+
+enum class ActorState { not_started, running, restarting, failed, exited, stopped };
+const char* to_string(ActorState state);
+
+struct ActorCounters {
+  std::atomic<std::uint64_t> handled{0};
+  std::atomic<std::uint64_t> rejected{0};       // sends refused: mailbox full under `reject`
+  std::atomic<std::uint64_t> dropped{0};        // dropped by `drop-oldest`
+  std::atomic<std::uint64_t> dead_lettered{0};  // every dead letter addressed to this role
+  std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> restarts{0};
+  std::atomic<std::uint64_t> handling_ns{0};
+};
+
+// How an instance's run ended, reported to the supervisor.
+struct ActorExit {
+  bool abnormal = true;
+  std::string reason;
+  std::uint64_t generation = 0;  // the instance generation that exited
+};
+
+class ActorCell final : public Runnable {
+ public:
+  ActorCell(Runtime& runtime, alys_address address, ActorSpec spec, Executor& executor);
+  ~ActorCell() override;
+
+  const std::string& role() const { return spec_.role; }
+  alys_address address() const { return address_; }
+  const ActorSpec& spec() const { return spec_; }
+  alys_host_context* context() { return &context_; }
+
+  // Any thread. ALYS_OK, ALYS_ERR_MAILBOX_FULL (reject policy), or ALYS_ERR_STOPPED when the actor
+  // has exited for good (the message is dead-lettered).
+  std::int32_t deliver(Envelope&& envelope);
+
+  // Control thread. Creates, (restores,) starts the instance and resumes dispatch. On failure the
+  // half-made instance is stopped and destroyed and the error returned.
+  std::optional<std::string> start_instance();
+  // Control thread. Pauses dispatch, waits out the running batch, cancels the instance's timers,
+  // stops and destroys the instance. The mailbox keeps its messages. Idempotent.
+  void stop_instance();
+  // Control thread: the actor is down for good; later messages are dead-lettered.
+  void terminate(ActorState final_state);
+  void set_state(ActorState state);
+
+  ActorState state() const;
+  std::string last_error() const;
+  std::size_t mailbox_depth() const;
+  std::uint64_t generation() const { return generation_.load(); }
+  ActorCounters& counters() { return counters_; }
+
+  // Timers started by the current instance; they die with it.
+  std::int32_t start_timer(std::uint64_t delay_ms, std::uint64_t period_ms, Envelope message,
+                           std::uint64_t* timer_out);
+  std::int32_t cancel_timer(std::uint64_t timer_id);
+
+  void run_batch() override;
+
+ private:
+  enum class Outcome { ok, dead_lettered, done, failed };
+  Outcome handle(const Envelope& envelope, std::string& error);
+  void dead_letter(const Envelope& envelope, std::string reason);
+  void schedule_locked(bool urgent);
+  void pause_and_wait();
+
+  Runtime& runtime_;
+  alys_address address_;
+  ActorSpec spec_;
+  Executor& executor_;
+  alys_host_context context_;
+  ActorCounters counters_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;
+  Mailbox mailbox_;
+  bool scheduled_ = false;  // queued on the executor or running a batch
+  bool running_ = false;    // a thread is inside run_batch
+  bool paused_ = true;      // dispatch disabled (no instance, restarting, stopping)
+  ActorState state_ = ActorState::not_started;
+  std::string last_error_;
+  std::set<std::uint64_t> timers_;
+
+  alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
+                                       // dispatch is not paused
+  std::atomic<std::uint64_t> generation_{0};
+  std::uint64_t health_timer_ = 0;
+};
+
+// The correlation id of the message the calling thread is handling (0 outside a handler).
+std::uint64_t current_correlation_id();
+
+}  // namespace alys::host

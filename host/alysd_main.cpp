@@ -1,0 +1,188 @@
+// alysd — the node: loads the plugin set a config file describes and runs it until SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "alys/abi.h"
+#include "host/config.hpp"
+#include "host/node_assembly.hpp"
+#include "host/runtime.hpp"
+
+namespace {
+
+using namespace alys::host;
+
+constexpr const char* kUsage = R"(usage:
+  alysd --config FILE [--data-dir DIR] [--plugin-dir DIR] [--admin-listen HOST:PORT] [--log-level L]
+  alysd --check-config FILE [same overrides]
+  alysd --help | --version
+
+Runs the node described by FILE until SIGTERM or SIGINT. --check-config validates FILE and the
+manifests of its plugins without running plugin code.
+
+exit codes:
+  0  stopped on request (or --check-config found no error)
+  1  the node could not start (a plugin failed to load or start)
+  2  usage or configuration error (every error is printed)
+  3  the root supervisor gave up (restart intensity exceeded)
+)";
+
+struct CommandLine {
+  std::filesystem::path config;
+  bool check_only = false;
+  HostOverrides overrides;
+};
+
+std::optional<CommandLine> parse(int argc, char** argv) {
+  CommandLine line;
+  bool have_config = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        std::cerr << "alysd: " << arg << " needs a value\n";
+        return std::nullopt;
+      }
+      return std::string(argv[++i]);
+    };
+    std::optional<std::string> v;
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      std::exit(kExitOk);
+    } else if (arg == "--version") {
+      std::cout << "alysd 0.1.0 (plugin ABI " << ALYS_ABI_MAJOR << "." << ALYS_ABI_MINOR << ")\n";
+      std::exit(kExitOk);
+    } else if (arg == "--config" || arg == "--check-config") {
+      if (!(v = value())) return std::nullopt;
+      line.config = *v;
+      line.check_only = arg == "--check-config";
+      have_config = true;
+    } else if (arg == "--data-dir") {
+      if (!(v = value())) return std::nullopt;
+      line.overrides.data_dir = *v;
+    } else if (arg == "--plugin-dir") {
+      if (!(v = value())) return std::nullopt;
+      line.overrides.plugin_dir = *v;
+    } else if (arg == "--admin-listen") {
+      if (!(v = value())) return std::nullopt;
+      line.overrides.admin_listen = *v;
+    } else if (arg == "--log-level") {
+      if (!(v = value())) return std::nullopt;
+      line.overrides.log_level = *v;
+    } else {
+      std::cerr << "alysd: unknown argument '" << arg << "'\n";
+      return std::nullopt;
+    }
+  }
+  if (!have_config) {
+    std::cerr << "alysd: --config FILE or --check-config FILE is required\n";
+    return std::nullopt;
+  }
+  return line;
+}
+
+// SIGTERM/SIGINT are blocked in every thread and taken here, so a handler never runs inside a
+// plugin's code. Also returns when the runtime stops by itself (root supervisor gave up).
+void watch_signals(Runtime& runtime, const sigset_t& signals) {
+  timespec tick{0, 200'000'000};
+  while (!runtime.stopped()) {
+    int signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal == SIGTERM || signal == SIGINT) {
+      runtime.logger().info("[host] received {}, shutting down", strsignal(signal));
+      runtime.shutdown(kExitOk, std::string("signal ") + strsignal(signal));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto line = parse(argc, argv);
+  if (!line) {
+    std::cerr << kUsage;
+    return kExitConfigError;
+  }
+
+  ConfigLoadResult loaded = load_config(line->config, line->overrides);
+  std::vector<ConfigError> errors = loaded.errors;
+  if (loaded.config) {
+    auto manifest_errors = check_manifests(*loaded.config);
+    errors.insert(errors.end(), manifest_errors.begin(), manifest_errors.end());
+  }
+  if (line->check_only) {
+    for (const auto& error : errors) std::cerr << error.to_string() << "\n";
+    if (!errors.empty()) {
+      std::cerr << errors.size() << " error(s) in " << line->config.string() << "\n";
+      return kExitConfigError;
+    }
+    std::cout << line->config.string() << ": OK (" << loaded.config->plugins.size()
+              << " plugin(s))\n";
+    return kExitOk;
+  }
+  if (!loaded.config) {
+    for (const auto& error : errors) std::cerr << error.to_string() << "\n";
+    return kExitConfigError;
+  }
+  // Manifest problems at run time: an ABI refusal leaves that role out (logged); anything else
+  // (role mismatch, unknown requires, cycles) stops the start below with its message.
+  const NodeConfig& config = *loaded.config;
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread exists: all inherit it
+
+  auto logger = std::make_shared<spdlog::logger>(
+      "alysd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(config.host.log_level));
+  logger->flush_on(spdlog::level::trace);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.host.data_dir, ec);
+  if (ec) {
+    logger->error("[host] cannot create data_dir {}: {}", config.host.data_dir.string(),
+                  ec.message());
+    return kExitStartFailed;
+  }
+  logger->info("[host] alysd 0.1.0, ABI {}.{}, config {}, data_dir {}, {} plugin(s)",
+               ALYS_ABI_MAJOR, ALYS_ABI_MINOR, config.file.string(), config.host.data_dir.string(),
+               config.plugins.size());
+  logger->info(
+      "[host] admin_listen {} is validated; the admin HTTP server is not part of this build",
+      config.host.admin_listen);
+
+  RuntimeOptions options;
+  options.workers = config.host.workers;
+  options.logger = logger;
+  Runtime runtime(options);
+  AssemblyResult assembly = assemble(config, runtime, config.host.data_dir / ".plugin-copies");
+  if (assembly.error) {
+    logger->error("[host] cannot start: {}", *assembly.error);
+    return kExitStartFailed;
+  }
+  if (auto error = runtime.start()) {
+    logger->error("[host] cannot start: {}", *error);
+    return kExitStartFailed;
+  }
+  logger->info("[host] node running, {} actor(s){}", runtime.cells().size(),
+               assembly.refused.empty()
+                   ? ""
+                   : ", " + std::to_string(assembly.refused.size()) + " plugin(s) refused");
+
+  std::thread signal_watcher([&] { watch_signals(runtime, signals); });
+  int code = runtime.wait();
+  signal_watcher.join();
+  logger->info("[host] stopped, exit code {}", code);
+  return code;
+}

@@ -1,0 +1,126 @@
+// The node's configuration: one TOML file describing a deployment. Parsing and validation live in
+// config.cpp (the only file that includes toml++); everything else sees these plain structs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace alys::host {
+
+enum class OverflowPolicy { reject, drop_oldest };
+enum class RestartType { permanent, transient, temporary };
+enum class Strategy { one_for_one, one_for_all, rest_for_one };
+
+// Where a value came from, for error messages that name file, line and key.
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+struct ConfigError {
+  std::filesystem::path file;
+  SourcePos pos;
+  std::string key;  // dotted path, e.g. "plugins.counter.restart"; empty for file-level errors
+  std::string message;
+
+  // "FILE:LINE:COLUMN: KEY: MESSAGE" (parts that are unknown are left out).
+  std::string to_string() const;
+};
+
+struct MailboxConfig {
+  std::size_t capacity = 10000;                      // messages held at once, all priorities
+  OverflowPolicy overflow = OverflowPolicy::reject;  // what a send to a full mailbox does
+  std::size_t batch = 64;                            // messages one worker turn handles at most
+};
+
+// An opaque, immutable view of one role's own table (`[<role>]` in the file), passed to the plugin.
+class RoleTable {
+ public:
+  virtual ~RoleTable() = default;
+  enum class Lookup { found, not_found, wrong_type };
+  // `key` is a dotted path inside the role's table.
+  virtual Lookup get_int(const std::string& key, std::int64_t& out) const = 0;
+  virtual Lookup get_double(const std::string& key, double& out) const = 0;  // ints convert
+  virtual Lookup get_bool(const std::string& key, bool& out) const = 0;
+  virtual Lookup get_string(const std::string& key, std::string& out) const = 0;
+  virtual std::string to_json() const = 0;
+};
+
+// `[plugins.<role>]`
+struct PluginConfig {
+  std::string role;
+  SourcePos pos;               // of the [plugins.<role>] table
+  std::filesystem::path file;  // absolute after loading (resolved against plugin_dir)
+  SourcePos file_pos;          // of the `file` key
+  std::string backend;         // optional; passed to the plugin as role config "backend"
+  std::vector<std::string> requires_roles;  // in addition to the manifest's
+  SourcePos requires_pos;
+  RestartType restart = RestartType::permanent;
+  MailboxConfig mailbox;                 // defaults from [mailbox]
+  bool dedicated_thread = false;         // in addition to the manifest's capability
+  std::uint64_t health_interval_ms = 0;  // 0: no periodic health probe
+};
+
+// `[supervision]` is the root supervisor; `[supervision.groups.<name>]` are nested ones.
+struct SupervisorConfig {
+  std::string name;  // "root" for [supervision]
+  SourcePos pos;
+  Strategy strategy = Strategy::one_for_one;
+  std::uint32_t max_restarts = 5;  // intensity: restarts allowed within `period_ms`
+  std::uint64_t period_ms = 10000;
+  std::uint64_t backoff_initial_ms = 10;  // delay before the first restart in a period
+  std::uint64_t backoff_max_ms = 2000;    // cap of the doubling delay
+  std::vector<std::string> children;      // role names and group names, in start order
+};
+
+struct HostConfig {
+  unsigned workers = 0;            // 0: std::thread::hardware_concurrency()
+  std::filesystem::path data_dir;  // absolute after loading
+  std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
+  std::string admin_listen = "127.0.0.1:8645";
+  std::filesystem::path plugin_dir;  // absolute after loading
+};
+
+struct NodeConfig {
+  std::filesystem::path file;  // absolute path of the config file
+  HostConfig host;
+  MailboxConfig default_mailbox;
+  std::vector<PluginConfig> plugins;  // in file order
+  // Root first. When [supervision] is absent: a one_for_one root over every role in file order.
+  std::vector<SupervisorConfig> supervisors;
+  std::map<std::string, std::shared_ptr<const RoleTable>> role_tables;  // every role has one
+
+  const PluginConfig* find_plugin(const std::string& role) const;
+};
+
+// Command-line overrides of [host] keys. Paths given here resolve against the working directory.
+struct HostOverrides {
+  std::optional<std::filesystem::path> data_dir;
+  std::optional<std::filesystem::path> plugin_dir;
+  std::optional<std::string> admin_listen;
+  std::optional<std::string> log_level;
+};
+
+struct ConfigLoadResult {
+  std::optional<NodeConfig> config;  // set iff errors is empty
+  std::vector<ConfigError> errors;   // every error found, in file order
+};
+
+// Parses and validates a config file. Checks syntax, unknown keys, types, value ranges, that plugin
+// files exist, that `requires` and supervision children name configured roles/groups, that every
+// role is supervised exactly once, and that the `requires` graph has no cycle. Runs no plugin code
+// and reads no manifests (see deployment_plan.hpp for that).
+ConfigLoadResult load_config(const std::filesystem::path& file,
+                             const HostOverrides& overrides = {});
+
+// Same, from text (tests); `virtual_file` names the file in errors and anchors relative paths.
+ConfigLoadResult load_config_text(const std::string& text,
+                                  const std::filesystem::path& virtual_file,
+                                  const HostOverrides& overrides = {});
+
+}  // namespace alys::host

@@ -1,0 +1,31 @@
+// Turns a validated NodeConfig into a runtime: reads every plugin's manifest, gates it, checks
+// roles and `requires` against the manifests, loads the libraries and registers the actors.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host/config.hpp"
+#include "host/runtime.hpp"
+
+namespace alys::host {
+
+// What --check-config adds to config validation, without running plugin code: each manifest is
+// read from its file and gated; its role must match the configured one (or be "*"); its required
+// roles must be configured; the combined `requires` graph must be acyclic. Errors point at the
+// plugin's `file` key.
+std::vector<ConfigError> check_manifests(const NodeConfig& config);
+
+struct AssemblyResult {
+  std::vector<std::string> refused;  // plugins the ABI gate refused; their roles are left out
+  std::optional<std::string> error;  // fatal: the node cannot start
+};
+
+// Loads the plugins into `runtime` (private copies under `scratch_dir`). A plugin refused by the
+// gate is logged and left out while the others run, unless another role requires it (fatal).
+AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
+                        const std::filesystem::path& scratch_dir);
+
+}  // namespace alys::host

@@ -1,0 +1,90 @@
+#include "host/plugin_library.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/dll/shared_library.hpp>
+#include <system_error>
+
+#include "host/elf_manifest.hpp"
+
+namespace alys::host {
+
+struct PluginLibrary::Mapping {
+  boost::dll::shared_library library;
+};
+
+PluginLibrary::~PluginLibrary() = default;
+
+std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file) {
+  auto version = [](std::uint32_t major, std::uint32_t minor) {
+    return std::to_string(major) + "." + std::to_string(minor);
+  };
+  std::string plugin = version(manifest.abi_major, manifest.abi_minor);
+  std::string host = version(ALYS_ABI_MAJOR, ALYS_ABI_MINOR);
+  if (manifest.abi_major != ALYS_ABI_MAJOR)
+    return GateError{file + ": plugin ABI " + plugin + " is incompatible with host ABI " + host +
+                     " (different major version); refused"};
+  if (manifest.abi_minor > ALYS_ABI_MINOR)
+    return GateError{file + ": plugin ABI " + plugin + " is newer than host ABI " + host +
+                     " (upgrade the host); refused"};
+  if (manifest.struct_size < offsetof(alys_manifest, requires_roles))
+    return GateError{file + ": manifest of " + std::to_string(manifest.struct_size) +
+                     " bytes is too small for ABI " + plugin + "; refused"};
+  return std::nullopt;
+}
+
+std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
+    const std::filesystem::path& file, const std::filesystem::path& scratch_dir) {
+  auto manifest = read_manifest(file);
+  if (auto* error = std::get_if<ManifestReadError>(&manifest)) return GateError{error->message};
+  if (auto refused = check_abi(std::get<alys_manifest>(manifest), file.string())) return *refused;
+
+  // Load a private copy: a file replaced or rewritten later can then never be the mapping we run
+  // (copying over a mapped library kills the process with SIGBUS; dlopen of the same path would
+  // return the cached old handle).
+  static std::atomic<std::uint64_t> copies{0};
+  std::error_code ec;
+  std::filesystem::create_directories(scratch_dir, ec);
+  std::filesystem::path copy =
+      scratch_dir / (std::to_string(::getpid()) + "-" + std::to_string(copies.fetch_add(1)) + "-" +
+                     file.filename().string());
+  std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing, ec);
+  if (ec)
+    return GateError{file.string() + ": cannot make a private copy in " + scratch_dir.string() +
+                     ": " + ec.message()};
+
+  auto library = std::shared_ptr<PluginLibrary>(new PluginLibrary());
+  library->manifest_ = std::get<alys_manifest>(manifest);
+  library->file_ = file;
+  try {
+    library->mapping_ = std::make_unique<Mapping>();
+    library->mapping_->library.load(
+        copy, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& error) {
+    std::filesystem::remove(copy, ec);
+    return GateError{file.string() + ": cannot load: " + error.what()};
+  }
+  std::filesystem::remove(copy, ec);  // the mapping keeps the inode alive
+
+  if (!library->mapping_->library.has(ALYS_FUNCTIONS_SYMBOL))
+    return GateError{file.string() + ": exports no " ALYS_FUNCTIONS_SYMBOL};
+  library->functions_ =
+      &library->mapping_->library.get<const alys_plugin_function_table>(ALYS_FUNCTIONS_SYMBOL);
+  if (library->functions_->struct_size < sizeof(alys_plugin_function_table))
+    return GateError{file.string() + ": function table of " +
+                     std::to_string(library->functions_->struct_size) + " bytes is too small"};
+  return library;
+}
+
+std::shared_ptr<PluginLibrary> PluginLibrary::linked(const alys_manifest& manifest,
+                                                     const alys_plugin_function_table& functions,
+                                                     InstanceFactory factory) {
+  auto library = std::shared_ptr<PluginLibrary>(new PluginLibrary());
+  library->manifest_ = manifest;
+  library->functions_ = &functions;
+  library->factory_ = std::move(factory);
+  return library;
+}
+
+}  // namespace alys::host

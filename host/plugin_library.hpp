@@ -1,0 +1,59 @@
+// A plugin's code: a shared library loaded from a private copy, or a plugin linked into the process
+// (tests, the SDK harness). Owns the library mapping; keep it alive while any instance of it lives.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "alys/abi.h"
+
+namespace alys::host {
+
+// Overrides alys_plugin_on_create for linked-in plugins that need test-side state.
+using InstanceFactory =
+    std::function<alys_instance*(const alys_host_api*, alys_host_context*, alys_status*)>;
+
+struct GateError {
+  std::string message;  // names the file and both versions
+};
+
+// The ABI gate: same major, minor not newer than the host's. Returns nullopt when accepted.
+std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file);
+
+class PluginLibrary {
+ public:
+  ~PluginLibrary();
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+  // Reads the manifest from the file, gates it, copies the file to `scratch_dir`, loads the copy
+  // and removes the copy's name (the mapping stays). Runs no plugin code before the gate passes.
+  static std::variant<std::shared_ptr<PluginLibrary>, GateError> load(
+      const std::filesystem::path& file, const std::filesystem::path& scratch_dir);
+
+  // A plugin compiled into this process.
+  static std::shared_ptr<PluginLibrary> linked(const alys_manifest& manifest,
+                                               const alys_plugin_function_table& functions,
+                                               InstanceFactory factory = {});
+
+  const alys_manifest& manifest() const { return manifest_; }
+  const alys_plugin_function_table& functions() const { return *functions_; }
+  const std::filesystem::path& file() const { return file_; }  // empty for linked plugins
+  const InstanceFactory& factory() const { return factory_; }
+
+ private:
+  PluginLibrary() = default;
+
+  struct Mapping;  // hides Boost.DLL from everything that includes this header
+  std::unique_ptr<Mapping> mapping_;
+  alys_manifest manifest_{};
+  const alys_plugin_function_table* functions_ = nullptr;
+  std::filesystem::path file_;
+  InstanceFactory factory_;
+};
+
+}  // namespace alys::host

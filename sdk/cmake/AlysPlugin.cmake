@@ -1,0 +1,29 @@
+# alys_add_plugin(NAME name SOURCES ... [LIBRARIES ...] [OUTPUT_NAME name])
+#
+# Builds an actor plugin the host can load and really unload: hidden visibility, no GNU-unique
+# symbols (they pin a library in memory so dlclose does nothing), and a post-build check that fails
+# the build if one slipped in anyway.
+function(alys_add_plugin)
+  cmake_parse_arguments(ARG "" "NAME;OUTPUT_NAME" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_NAME)
+    message(FATAL_ERROR "alys_add_plugin: NAME is required")
+  endif()
+  add_library(${ARG_NAME} MODULE ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE alys::sdk ${ARG_LIBRARIES})
+  set_target_properties(${ARG_NAME} PROPERTIES
+    PREFIX ""
+    CXX_VISIBILITY_PRESET hidden
+    C_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(ARG_OUTPUT_NAME)
+    set_target_properties(${ARG_NAME} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
+  endif()
+  target_compile_options(${ARG_NAME} PRIVATE -fno-gnu-unique)
+  target_link_options(${ARG_NAME} PRIVATE -Wl,--no-undefined)
+  add_custom_command(TARGET ${ARG_NAME} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -DPLUGIN_FILE=$<TARGET_FILE:${ARG_NAME}>
+            -P ${ALYS_PLUGIN_CHECK_SCRIPT}
+    VERBATIM)
+endfunction()
+
+set(ALYS_PLUGIN_CHECK_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/AlysPluginCheck.cmake" CACHE INTERNAL "")

@@ -1,0 +1,120 @@
+// alys::Actor — the base class plugin authors derive from.
+//
+// The host calls one member at a time per instance (never concurrently), on a worker thread or on
+// the actor's dedicated thread. Register typed handlers in the constructor with on<M>(...).
+// Handlers may throw: the SDK turns the exception into an error code at the ABI boundary and the
+// host treats it as a failure of the actor (its supervisor acts; the message goes to dead letters).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "alys/abi.h"
+#include "alys/codec.hpp"
+#include "alys/context.hpp"
+#include "alys/status.hpp"
+
+namespace alys {
+
+// What a handler learns about the message besides its decoded body.
+struct Envelope {
+  std::uint64_t type_id = 0;
+  std::uint64_t correlation_id = 0;  // requests, replies and timeouts
+  std::uint64_t topic_id = 0;        // events: the topic; timers: the timer id
+  Address sender = 0;                // 0: the host (timers, timeouts)
+  alys_message_kind kind = ALYS_KIND_SEND;
+  Priority priority = Priority::normal;
+  ByteView payload;
+
+  bool is_request() const { return kind == ALYS_KIND_REQUEST; }
+};
+
+struct StateSnapshot {
+  Bytes bytes;
+  std::uint32_t schema_version = 0;
+};
+
+class Actor {
+ public:
+  explicit Actor(Context context) : context_(context) {}
+  virtual ~Actor() = default;
+  Actor(const Actor&) = delete;
+  Actor& operator=(const Actor&) = delete;
+
+  // Timers, subscriptions, own threads. Throw to fail the start.
+  virtual void on_start() {}
+  // Cancel work and join own threads; after it returns no thread may use the context.
+  virtual void on_stop() {}
+  // Health probe; return a non-empty reason when unhealthy.
+  virtual std::string health() { return {}; }
+  // Swappable plugins override both. restore() receives this or an older schema version.
+  virtual StateSnapshot snapshot() {
+    throw Error(ALYS_ERR_UNSUPPORTED, "this plugin does not snapshot its state");
+  }
+  virtual void restore(ByteView /*bytes*/, std::uint32_t schema_version) {
+    throw Error(ALYS_ERR_SCHEMA,
+                "this plugin restores no state (schema " + std::to_string(schema_version) + ")");
+  }
+
+  // Called by the SDK's ABI glue. Returns an alys_code.
+  std::int32_t dispatch(const alys_message& message) {
+    Envelope envelope{message.type_id,
+                      message.correlation_id,
+                      message.topic_id,
+                      message.sender,
+                      static_cast<alys_message_kind>(message.kind),
+                      static_cast<Priority>(message.priority),
+                      ByteView(message.host_owned_payload, message.payload_size)};
+    auto handler = handlers_.find(message.type_id);
+    if (handler == handlers_.end()) return on_unhandled(envelope);
+    done_ = false;
+    handler->second(envelope);
+    return done_ ? ALYS_DONE : ALYS_OK;
+  }
+
+ protected:
+  // Registers the handler of schema M: f(const M&, const Envelope&). Timeouts of this actor's
+  // requests arrive as type ALYS_TYPE_TIMEOUT: register them with on_timeout.
+  template <class M, class F>
+  void on(F&& handler) {
+    handlers_[type_id_of<M>()] = [fn = std::forward<F>(handler)](const Envelope& envelope) {
+      M message = decode_or_invalid<M>(envelope.payload);
+      fn(message, envelope);
+    };
+  }
+
+  template <class F>
+  void on_timeout(F&& handler) {  // f(std::uint64_t correlation_id)
+    handlers_[ALYS_TYPE_TIMEOUT] = [fn = std::forward<F>(handler)](const Envelope& envelope) {
+      fn(envelope.correlation_id);
+    };
+  }
+
+  // Override to handle types without a registered handler; the default dead-letters them.
+  virtual std::int32_t on_unhandled(const Envelope&) { return ALYS_ERR_UNHANDLED; }
+
+  // Ends this actor normally once the current handler returns (transient actors stay down).
+  void done() { done_ = true; }
+
+  const Context& context() const { return context_; }
+
+ private:
+  template <class M>
+  static M decode_or_invalid(ByteView bytes) {
+    try {
+      return decode<M>(bytes);
+    } catch (const DecodeError& error) {
+      throw Error(ALYS_ERR_INVALID, std::string(M::schema_name) + ": " + error.what());
+    }
+  }
+
+  Context context_;
+  std::unordered_map<std::uint64_t, std::function<void(const Envelope&)>> handlers_;
+  bool done_ = false;
+};
+
+}  // namespace alys

@@ -1,0 +1,53 @@
+// faulty: fails on demand — throws on Poison, fails its start (`fail_on_start = true` in its role
+// table), reports a fatal error from its own thread, fails health checks (`fail_health = true`),
+// or finishes normally on Finish. Counts Work in the host metric `work_handled`, which survives
+// restarts, and `starts` on every start.
+#include <thread>
+
+#include "alys/plugin.hpp"
+#include "test_messages.hpp"
+
+namespace {
+
+using namespace alys::test;
+
+class FaultyActor : public alys::Actor {
+ public:
+  explicit FaultyActor(alys::Context context) : Actor(context) {
+    on<Poison>([](const Poison& poison, const alys::Envelope&) {
+      throw std::runtime_error("poisoned: " + poison.why);
+    });
+    on<Work>([this](const Work&, const alys::Envelope&) {
+      this->context().counter_add("work_handled");
+    });
+    on<Finish>([this](const Finish&, const alys::Envelope&) { done(); });
+    on<FailFromThread>([this](const FailFromThread&, const alys::Envelope&) {
+      if (reporter_.joinable()) return;
+      reporter_ = std::thread(
+          [ctx = this->context()] { ctx.report_fatal("worker thread lost its connection"); });
+    });
+  }
+
+  void on_start() override {
+    if (context().config_bool("fail_on_start").value_or(false))
+      throw std::runtime_error("configured to fail on start");
+    context().counter_add("starts");
+  }
+
+  void on_stop() override {
+    if (reporter_.joinable()) reporter_.join();
+  }
+
+  std::string health() override {
+    return context().config_bool("fail_health").value_or(false) ? "configured to be unhealthy" : "";
+  }
+
+ private:
+  std::thread reporter_;
+};
+
+}  // namespace
+
+ALYS_PLUGIN(FaultyActor,
+            alys::PluginInfo{
+                .role = ALYS_ROLE_ANY, .name = "alys-test-faulty", .version = "1.0.0"});

@@ -1,0 +1,35 @@
+# One Catch2 main, compiled once at -O0 (it is the slowest TU of the suite), linked by every test.
+add_library(alys_catch_main OBJECT ${CMAKE_CURRENT_LIST_DIR}/catch_main.cpp)
+target_link_libraries(alys_catch_main PUBLIC Catch2::Catch2)
+target_compile_options(alys_catch_main PRIVATE -O0)
+
+# alys_add_test(SOURCE file.test.cpp [LIBRARIES ...] [LABELS ...] [TIMEOUT s] [DEPENDS targets])
+# One executable and one ctest entry per test file, named after its path, so a failure names the unit.
+function(alys_add_test)
+  cmake_parse_arguments(ARG "" "SOURCE;TIMEOUT" "LIBRARIES;LABELS;DEPENDS;ENVIRONMENT" ${ARGN})
+  file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCE}")
+  string(REGEX REPLACE "\\.test\\.cpp$" "" test_name "${rel}")
+  string(REPLACE "/" "." test_name "${test_name}")
+  set(target "test.${test_name}")
+  add_executable(${target} ${ARG_SOURCE})
+  target_link_libraries(${target} PRIVATE alys_catch_main ${ARG_LIBRARIES})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+  target_compile_definitions(${target} PRIVATE
+    ALYS_TEST_PLUGIN_DIR="${PROJECT_BINARY_DIR}/tests/plugins"
+    ALYS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    ALYS_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(ARG_DEPENDS)
+    add_dependencies(${target} ${ARG_DEPENDS})
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_test(NAME ${test_name} COMMAND ${target})
+  set_tests_properties(${test_name} PROPERTIES TIMEOUT ${ARG_TIMEOUT} LABELS "${ARG_LABELS}")
+  if(ARG_ENVIRONMENT)
+    set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${ARG_ENVIRONMENT}")
+  endif()
+endfunction()
