@@ -281,6 +281,11 @@ void ActorCell::set_state(ActorState state) {
   state_ = state;
 }
 
+void ActorCell::set_last_error(std::string error) {
+  std::lock_guard lock(mutex_);
+  last_error_ = std::move(error);
+}
+
 ActorState ActorCell::state() const {
   std::lock_guard lock(mutex_);
   return state_;

@@ -91,6 +91,7 @@ class ActorCell final : public Runnable {
   // Control thread: the actor is down for good; later messages are dead-lettered.
   void terminate(ActorState final_state);
   void set_state(ActorState state);
+  void set_last_error(std::string error);
 
   ActorState state() const;
   std::string last_error() const;

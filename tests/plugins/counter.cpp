@@ -34,17 +34,21 @@ class CounterActor : public alys::Actor {
     });
     on<StartTicking>([this](const StartTicking& start, const alys::Envelope&) {
       ++handled_;
+      tick_period_ms_ = start.period_ms;
+      last_tick_ms_ = this->context().now_ms();
       this->context().start_timer(start.period_ms, start.period_ms, Tick{});
     });
     on<Tick>([this](const Tick&, const alys::Envelope&) {
       ++handled_;
       ++ticks_;
-      last_tick_ms_ = this->context().now_ms();
+      std::uint64_t now = this->context().now_ms();
+      if (now != last_tick_ms_ + tick_period_ms_) ++tick_order_violations_;
+      last_tick_ms_ = now;
     });
     on<GetCount>([this](const GetCount&, const alys::Envelope& envelope) {
       ++handled_;
-      CountState reply{state_.total, state_.order_violations, handled_, mark_position_, ticks_,
-                       last_tick_ms_};
+      CountState reply{state_.total, state_.order_violations, handled_, mark_position_,
+                       ticks_,       last_tick_ms_,           tick_order_violations_};
       (void)this->context().reply(envelope.correlation_id, reply);
     });
   }
@@ -77,6 +81,8 @@ class CounterActor : public alys::Actor {
   std::uint64_t mark_position_ = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t ticks_ = 0;
   std::uint64_t last_tick_ms_ = 0;
+  std::uint64_t tick_period_ms_ = 0;
+  std::uint64_t tick_order_violations_ = 0;
 };
 
 }  // namespace

@@ -44,7 +44,9 @@ struct CountState {
   std::uint64_t mark_position = 0;     // `handled` when Mark arrived (UINT64_MAX: never)
   std::uint64_t ticks = 0;             // Tick timers handled
   std::uint64_t last_tick_ms = 0;
-  ALYS_FIELDS(total, order_violations, handled, mark_position, ticks, last_tick_ms)
+  std::uint64_t tick_order_violations = 0;  // a tick not exactly one period after the last
+  ALYS_FIELDS(total, order_violations, handled, mark_position, ticks, last_tick_ms,
+              tick_order_violations)
 };
 
 // counter: starts a periodic timer delivering Tick.

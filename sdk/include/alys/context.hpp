@@ -130,23 +130,28 @@ class Context {
   }
 
   // Role config lookups: nullopt when the key is absent; alys::Error when it has another type.
+  // (The host call is sequenced before `value` is read: argument evaluation order is unspecified.)
   std::optional<std::int64_t> config_int(const char* key) const {
     std::int64_t value = 0;
-    return lookup(api_->alys_host_config_int(ctx_, key, &value), key, value);
+    std::int32_t code = api_->alys_host_config_int(ctx_, key, &value);
+    return lookup(code, key, value);
   }
   std::optional<double> config_double(const char* key) const {
     double value = 0;
-    return lookup(api_->alys_host_config_double(ctx_, key, &value), key, value);
+    std::int32_t code = api_->alys_host_config_double(ctx_, key, &value);
+    return lookup(code, key, value);
   }
   std::optional<bool> config_bool(const char* key) const {
     std::int32_t value = 0;
-    auto found = lookup(api_->alys_host_config_bool(ctx_, key, &value), key, value);
+    std::int32_t code = api_->alys_host_config_bool(ctx_, key, &value);
+    auto found = lookup(code, key, value);
     if (!found) return std::nullopt;
     return *found != 0;
   }
   std::optional<std::string> config_string(const char* key) const {
     std::string value;
-    return lookup(api_->alys_host_config_string(ctx_, key, &append_to, &value), key, value);
+    std::int32_t code = api_->alys_host_config_string(ctx_, key, &append_to, &value);
+    return lookup(code, key, std::move(value));
   }
   std::string config_json() const {
     std::string value;
