@@ -102,6 +102,7 @@ void SupervisorTree::child_exited(Group& group, std::size_t index, bool abnormal
   if (child.cell) {
     child.cell->stop_instance();
     if (abnormal) child.cell->set_last_error(reason);
+    if (abnormal) child.cell->set_last_error(reason);
     RestartType type = child.cell->spec().restart;
     bool restart = type == RestartType::permanent || (type == RestartType::transient && abnormal);
     if (!restart) {
@@ -203,7 +204,6 @@ void SupervisorTree::start_child(Group& group, std::size_t index) {
 void SupervisorTree::stop_child(const Child& child) {
   if (child.cell) {
     child.cell->stop_instance();
-    if (abnormal) child.cell->set_last_error(reason);
     return;
   }
   ++epoch_[child.group];  // drop its pending delayed restarts
