@@ -163,9 +163,12 @@ void Runtime::stop_all(const std::string& reason) {
                 start_order_.size());
   for (auto it = start_order_.rbegin(); it != start_order_.rend(); ++it) {
     ActorCell* stopping = cell(*it);
-    bool was_running = stopping->state() == ActorState::running;
+    ActorState before = stopping->state();
+    if (before == ActorState::stopped || before == ActorState::exited ||
+        before == ActorState::not_started)
+      continue;
     stopping->terminate(ActorState::stopped);
-    if (was_running) logger_->info("[host] stopped role={}", *it);
+    logger_->info("[host] stopped role={} (was {})", *it, to_string(before));
   }
   std::lock_guard lock(state_mutex_);
   stopped_ = true;

@@ -89,8 +89,9 @@ TEST_CASE("1,000,000 messages from 4 sender threads arrive exactly once, in per-
   CHECK(runtime.wait() == kExitOk);
 }
 
-TEST_CASE("with 100,000 background messages queued, a consensus message is handled in the next batch",
-          "[runtime]") {
+TEST_CASE(
+    "with 100,000 background messages queued, a consensus message is handled in the next batch",
+    "[runtime]") {
   Runtime runtime(testing::deterministic_options());
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
@@ -122,8 +123,8 @@ TEST_CASE("mailbox overflow: reject gives the sender an error, drop-oldest drops
   Runtime runtime(testing::deterministic_options());
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
-  runtime.add_actor(actor("strict", load_test_plugin("counter"),
-                          MailboxConfig{10, OverflowPolicy::reject, 64}));
+  runtime.add_actor(
+      actor("strict", load_test_plugin("counter"), MailboxConfig{10, OverflowPolicy::reject, 64}));
   runtime.add_actor(actor("lossy", load_test_plugin("counter"),
                           MailboxConfig{10, OverflowPolicy::drop_oldest, 64}));
   REQUIRE_FALSE(runtime.start());

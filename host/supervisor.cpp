@@ -216,16 +216,18 @@ void SupervisorTree::stop_child(const Child& child) {
 
 void SupervisorTree::give_up(Group& group, const std::string& reason) {
   runtime_.logger().error("[supervisor {}] giving up: {}", group.config.name, reason);
+  if (group.parent == nullptr) {
+    // The node shuts down: every actor stops in reverse start order, as on SIGTERM.
+    ++epoch_[&group];
+    runtime_.shutdown(kExitSupervisorGaveUp, "root supervisor gave up: " + reason);
+    return;
+  }
   Child self;
   self.group = &group;
   stop_child(self);
   for (const Child& child : group.children)
     if (child.cell && child.cell->state() != ActorState::exited)
       child.cell->set_state(ActorState::failed);
-  if (group.parent == nullptr) {
-    runtime_.shutdown(kExitSupervisorGaveUp, "root supervisor gave up: " + reason);
-    return;
-  }
   child_exited(*group.parent, index_in_parent_.at(&group), true,
                "group '" + group.config.name + "' gave up: " + reason);
 }

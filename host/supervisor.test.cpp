@@ -53,8 +53,7 @@ struct Node {
   Runtime runtime{testing::deterministic_options()};
   Probe probe;
 
-  explicit Node(const std::vector<std::string>& roles,
-                RestartType restart = RestartType::permanent,
+  explicit Node(const std::vector<std::string>& roles, RestartType restart = RestartType::permanent,
                 std::shared_ptr<const RoleTable> table = {}) {
     runtime.add_actor(actor("probe", probe.library));
     std::string previous;
@@ -276,7 +275,8 @@ TEST_CASE("a failed health check counts as a failure", "[supervisor]") {
   CHECK(runtime.cell("worker")->counters().restarts.load() == 0);
   runtime.advance(1);
   CHECK(runtime.cell("worker")->counters().restarts.load() == 1);
-  CHECK(runtime.cell("worker")->last_error().find("configured to be unhealthy") != std::string::npos);
+  CHECK(runtime.cell("worker")->last_error().find("configured to be unhealthy") !=
+        std::string::npos);
 }
 
 TEST_CASE("a plugin whose start fails is stopped cleanly, named, and the others stop in reverse",

@@ -47,8 +47,8 @@ class CounterActor : public alys::Actor {
     });
     on<GetCount>([this](const GetCount&, const alys::Envelope& envelope) {
       ++handled_;
-      CountState reply{state_.total, state_.order_violations, handled_, mark_position_,
-                       ticks_,       last_tick_ms_,           tick_order_violations_};
+      CountState reply{state_.total,  state_.order_violations, handled_, mark_position_, ticks_,
+                       last_tick_ms_, tick_order_violations_};
       (void)this->context().reply(envelope.correlation_id, reply);
     });
   }

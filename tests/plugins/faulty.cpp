@@ -1,7 +1,8 @@
 // faulty: fails on demand — throws on Poison, fails its start (`fail_on_start = true` in its role
-// table), reports a fatal error from its own thread, fails health checks (`fail_health = true`),
-// or finishes normally on Finish. Counts Work in the host metric `work_handled`, which survives
-// restarts, and `starts` on every start.
+// table), poisons itself by timer `crash_after_ms` after each start, reports a fatal error from
+// its own thread, fails health checks (`fail_health = true`), or finishes normally on Finish.
+// Counts Work in the host metric `work_handled`, which survives restarts, and `starts` on every
+// start.
 #include <thread>
 
 #include "alys/plugin.hpp"
@@ -32,6 +33,8 @@ class FaultyActor : public alys::Actor {
     if (context().config_bool("fail_on_start").value_or(false))
       throw std::runtime_error("configured to fail on start");
     context().counter_add("starts");
+    if (auto delay = context().config_int("crash_after_ms"))
+      context().start_timer(static_cast<std::uint64_t>(*delay), 0, Poison{"crash_after_ms"});
   }
 
   void on_stop() override {

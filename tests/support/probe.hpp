@@ -48,7 +48,8 @@ class Inbox {
 
   // Waits (real time) until `predicate(items)` holds; false on timeout.
   template <class Predicate>
-  bool wait_until(Predicate predicate, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool wait_until(Predicate predicate,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] { return predicate(items_); });
   }
