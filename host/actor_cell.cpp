@@ -61,11 +61,23 @@ std::int32_t ActorCell::deliver(Envelope&& envelope) {
   std::optional<Envelope> dropped;
   std::optional<Envelope> refused;
   bool schedule_now = false;
+  bool promote = false;
   bool urgent = envelope.priority >= ALYS_PRIORITY_CONSENSUS;
   {
     std::lock_guard lock(mutex_);
     if (state_ == ActorState::exited || state_ == ActorState::stopped) {
       refused.emplace(std::move(envelope));
+    } else if (envelope.kind == ALYS_KIND_REPLY || envelope.kind == ALYS_KIND_TIMEOUT ||
+               envelope.kind == kKindHealthProbe) {
+      if (envelope.kind == kKindHealthProbe) {
+        if (health_probe_queued_) return ALYS_OK;  // one pending probe is enough
+        health_probe_queued_ = true;
+      }
+      mailbox_.push_unbounded(std::move(envelope));
+      if (!scheduled_ && !paused_) {
+        scheduled_ = true;
+        schedule_now = true;
+      }
     } else {
       switch (mailbox_.push(std::move(envelope), dropped)) {
         case Mailbox::Push::rejected:
@@ -79,9 +91,12 @@ std::int32_t ActorCell::deliver(Envelope&& envelope) {
       if (!scheduled_ && !paused_) {
         scheduled_ = true;
         schedule_now = true;
+      } else if (urgent && scheduled_ && !running_) {
+        promote = true;  // queued behind other actors: a consensus message goes first
       }
     }
   }
+  if (promote) executor_.promote(this);
   if (refused) {
     dead_letter(*refused, std::string("actor ") + to_string(state()) + "; not delivered");
     return ALYS_ERR_STOPPED;
@@ -145,6 +160,10 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
   std::uint64_t started = steady_ns();
   tls_correlation_id = envelope.correlation_id;
   if (envelope.kind == kKindHealthProbe) {
+    {
+      std::lock_guard lock(mutex_);
+      health_probe_queued_ = false;
+    }
     code = functions.alys_plugin_on_health(instance_, &status);
     tls_correlation_id = 0;
     if (code == ALYS_OK) return Outcome::ok;
@@ -238,25 +257,30 @@ void ActorCell::pause_and_wait() {
 void ActorCell::stop_instance() {
   pause_and_wait();
   alys_instance* instance = nullptr;
-  std::set<std::uint64_t> timers;
   {
     std::lock_guard lock(mutex_);
     instance = instance_;
     instance_ = nullptr;
-    timers.swap(timers_);
   }
-  // Timers and health probes of this instance must not reach the next one.
-  generation_.fetch_add(1);
+  const alys_plugin_function_table& functions = spec_.library->functions();
+  if (instance != nullptr) {
+    alys_status status{};
+    if (functions.alys_plugin_on_stop(instance, &status) != ALYS_OK)
+      runtime_.logger().warn("[{}] stop reported an error: {}", spec_.role, status_text(status));
+  }
+  // Only now, with the instance's threads joined by its stop: whatever it started (timers, a
+  // fatal report still in flight) carries this generation and dies with it.
+  std::set<std::uint64_t> timers;
+  {
+    std::lock_guard lock(mutex_);
+    generation_.fetch_add(1);
+    timers.swap(timers_);
+    health_probe_queued_ = false;
+  }
   for (std::uint64_t timer : timers) runtime_.timers().cancel(timer);
   if (health_timer_ != 0) runtime_.timers().cancel(health_timer_);
   health_timer_ = 0;
-  if (instance == nullptr) return;
-  const alys_plugin_function_table& functions = spec_.library->functions();
-  alys_status status{};
-  if (functions.alys_plugin_on_stop(instance, &status) != ALYS_OK) {
-    runtime_.logger().warn("[{}] stop reported an error: {}", spec_.role, status_text(status));
-  }
-  functions.alys_plugin_on_destroy(instance);
+  if (instance != nullptr) functions.alys_plugin_on_destroy(instance);
 }
 
 void ActorCell::terminate(ActorState final_state) {

@@ -129,6 +129,7 @@ class ActorCell final : public Runnable {
   ActorState state_ = ActorState::not_started;
   std::string last_error_;
   std::set<std::uint64_t> timers_;
+  bool health_probe_queued_ = false;
 
   alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
                                        // dispatch is not paused

@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -33,6 +34,7 @@ exit codes:
   1  the node could not start (a plugin failed to load or start)
   2  usage or configuration error (every error is printed)
   3  the root supervisor gave up (restart intensity exceeded)
+  1  also: a second SIGTERM/SIGINT while the ordered stop is still running
 )";
 
 struct CommandLine {
@@ -89,16 +91,27 @@ std::optional<CommandLine> parse(int argc, char** argv) {
   return line;
 }
 
-// SIGTERM/SIGINT are blocked in every thread and taken here, so a handler never runs inside a
-// plugin's code. Also returns when the runtime stops by itself (root supervisor gave up).
+// SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken here, so a handler never runs
+// inside a plugin's code. The first SIGTERM/SIGINT stops the node in order; a second one, while
+// that stop hangs, exits at once. Returns when the runtime has stopped (also by itself, when the
+// root supervisor gave up).
 void watch_signals(Runtime& runtime, const sigset_t& signals) {
   timespec tick{0, 200'000'000};
+  bool stopping = false;
   while (!runtime.stopped()) {
     int signal = sigtimedwait(&signals, nullptr, &tick);
-    if (signal == SIGTERM || signal == SIGINT) {
-      runtime.logger().info("[host] received {}, shutting down", strsignal(signal));
+    if (signal == SIGHUP) {
+      runtime.logger().warn("[host] SIGHUP ignored: config reload is not part of this build");
+    } else if ((signal == SIGTERM || signal == SIGINT) && !stopping) {
+      stopping = true;
+      runtime.logger().info("[host] received {}, shutting down (again to exit at once)",
+                            strsignal(signal));
       runtime.shutdown(kExitOk, std::string("signal ") + strsignal(signal));
-      return;
+    } else if (signal == SIGTERM || signal == SIGINT) {
+      runtime.logger().error("[host] second {} during shutdown: exiting at once",
+                             strsignal(signal));
+      runtime.logger().flush();
+      std::_Exit(kExitStartFailed);
     }
   }
 }
@@ -115,7 +128,9 @@ int main(int argc, char** argv) {
   ConfigLoadResult loaded = load_config(line->config, line->overrides);
   std::vector<ConfigError> errors = loaded.errors;
   if (loaded.config) {
-    auto manifest_errors = check_manifests(*loaded.config);
+    // Before any library is loaded: a running node tolerates an ABI refusal (that role is left
+    // out), --check-config reports it.
+    auto manifest_errors = check_manifests(*loaded.config, line->check_only);
     errors.insert(errors.end(), manifest_errors.begin(), manifest_errors.end());
   }
   if (line->check_only) {
@@ -128,18 +143,17 @@ int main(int argc, char** argv) {
               << " plugin(s))\n";
     return kExitOk;
   }
-  if (!loaded.config) {
+  if (!errors.empty()) {
     for (const auto& error : errors) std::cerr << error.to_string() << "\n";
     return kExitConfigError;
   }
-  // Manifest problems at run time: an ABI refusal leaves that role out (logged); anything else
-  // (role mismatch, unknown requires, cycles) stops the start below with its message.
   const NodeConfig& config = *loaded.config;
 
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread exists: all inherit it
 
   auto logger = std::make_shared<spdlog::logger>(

@@ -114,7 +114,7 @@ struct ConfigLoadResult {
 // Parses and validates a config file. Checks syntax, unknown keys, types, value ranges, that plugin
 // files exist, that `requires` and supervision children name configured roles/groups, that every
 // role is supervised exactly once, and that the `requires` graph has no cycle. Runs no plugin code
-// and reads no manifests (see deployment_plan.hpp for that).
+// and reads no manifests (check_manifests in node_assembly.hpp does that).
 ConfigLoadResult load_config(const std::filesystem::path& file,
                              const HostOverrides& overrides = {});
 

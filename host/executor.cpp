@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace alys::host {
 
 Executor::Executor(std::string name, unsigned threads)
@@ -39,6 +41,14 @@ std::size_t Executor::run_pending() {
     next->run_batch();
     ++batches;
   }
+}
+
+void Executor::promote(Runnable* runnable) {
+  std::lock_guard lock(mutex_);
+  auto found = std::find(queue_.begin(), queue_.end(), runnable);
+  if (found == queue_.end() || found == queue_.begin()) return;
+  queue_.erase(found);
+  queue_.push_front(runnable);
 }
 
 bool Executor::run_one() {

@@ -31,6 +31,10 @@ class Executor {
   // Queue a runnable; `urgent` ones (holding consensus messages) go to the front. Thread-safe.
   void schedule(Runnable* runnable, bool urgent);
 
+  // Moves an already queued runnable to the front (a consensus message arrived for it); no-op if
+  // it is not queued. Thread-safe.
+  void promote(Runnable* runnable);
+
   // Manual mode: run queued batches on the calling thread until none is queued. Returns how many
   // batches ran.
   std::size_t run_pending();

@@ -26,6 +26,12 @@ Mailbox::Push Mailbox::push(Envelope&& envelope, std::optional<Envelope>& droppe
   return Push::dropped_incoming;
 }
 
+void Mailbox::push_unbounded(Envelope&& envelope) {
+  envelope.priority = std::min<std::uint32_t>(envelope.priority, ALYS_PRIORITY_CONSENSUS);
+  lanes_[envelope.priority].push_back(std::move(envelope));
+  ++size_;
+}
+
 Envelope Mailbox::pop() {
   for (std::size_t lane = kLanes; lane-- > 0;) {
     if (!lanes_[lane].empty()) {

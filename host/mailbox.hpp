@@ -25,13 +25,19 @@ class Mailbox {
   // non-empty priority — the incoming one itself if its priority is lower than everything queued.
   // `dropped` receives the message that was dropped, if any.
   Push push(Envelope&& envelope, std::optional<Envelope>& dropped);
+  // Accepts whatever the fill level. For what the actor itself caused and must not lose: replies
+  // and timeouts of its own requests (bounded by its outstanding requests) and health probes
+  // (at most one queued).
+  void push_unbounded(Envelope&& envelope);
 
   // Highest priority first. REQUIRES: !empty().
   Envelope pop();
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
-  std::size_t size(std::uint32_t priority) const { return lanes_[priority].size(); }
+  std::size_t size(std::uint32_t priority) const {
+    return priority < kLanes ? lanes_[priority].size() : 0;
+  }
   const MailboxConfig& config() const { return config_; }
 
   // Removes everything (shutdown); returns how many messages were discarded.

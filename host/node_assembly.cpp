@@ -42,7 +42,7 @@ std::optional<std::string> role_mismatch(const PluginConfig& plugin,
 
 }  // namespace
 
-std::vector<ConfigError> check_manifests(const NodeConfig& config) {
+std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error) {
   std::vector<ConfigError> errors;
   std::vector<std::string> roles;
   std::map<std::string, std::vector<std::string>> requires_of;
@@ -58,7 +58,7 @@ std::vector<ConfigError> check_manifests(const NodeConfig& config) {
     }
     const alys_manifest& manifest = std::get<alys_manifest>(read);
     if (auto refused = check_abi(manifest, plugin.file.string())) {
-      errors.push_back(error_at(config, plugin, refused->message));
+      if (refused_is_error) errors.push_back(error_at(config, plugin, refused->message));
       continue;
     }
     if (auto mismatch = role_mismatch(plugin, manifest))

@@ -16,7 +16,9 @@ namespace alys::host {
 // read from its file and gated; its role must match the configured one (or be "*"); its required
 // roles must be configured; the combined `requires` graph must be acyclic. Errors point at the
 // plugin's `file` key.
-std::vector<ConfigError> check_manifests(const NodeConfig& config);
+// With `refused_is_error` false (a running node), a plugin the ABI gate refuses is not an error:
+// assemble() leaves its role out and the node runs the others.
+std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error = true);
 
 struct AssemblyResult {
   std::vector<std::string> refused;  // plugins the ABI gate refused; their roles are left out

@@ -10,6 +10,10 @@
 
 namespace alys::host {
 
+// The table as ABI 1.0 defined it. A host of a later 1.x appends functions and must still accept
+// 1.0 plugins: it checks their table against this size and treats appended entries as absent.
+constexpr std::uint32_t kFunctionTableSizeV1_0 = sizeof(alys_plugin_function_table);
+
 struct PluginLibrary::Mapping {
   boost::dll::shared_library library;
 };
@@ -71,7 +75,7 @@ std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
     return GateError{file.string() + ": exports no " ALYS_FUNCTIONS_SYMBOL};
   library->functions_ =
       &library->mapping_->library.get<const alys_plugin_function_table>(ALYS_FUNCTIONS_SYMBOL);
-  if (library->functions_->struct_size < sizeof(alys_plugin_function_table))
+  if (library->functions_->struct_size < kFunctionTableSizeV1_0)
     return GateError{file.string() + ": function table of " +
                      std::to_string(library->functions_->struct_size) + " bytes is too small"};
   return library;

@@ -269,13 +269,6 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
     std::lock_guard lock(requests_mutex_);
     pending_[correlation] = PendingRequest{from, to, priority, 0};
   }
-  std::uint64_t timer = timers_.start(
-      timeout_ms, 0, [this, correlation](std::uint64_t) { on_request_timeout(correlation); });
-  {
-    std::lock_guard lock(requests_mutex_);
-    if (auto found = pending_.find(correlation); found != pending_.end())
-      found->second.timer_id = timer;
-  }
   Envelope envelope;
   envelope.type_id = type_id;
   envelope.correlation_id = correlation;
@@ -287,9 +280,21 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
   if (code != ALYS_OK) {
     std::lock_guard lock(requests_mutex_);
     pending_.erase(correlation);
-    timers_.cancel(timer);
     return code;
   }
+  // Armed after delivery, so a refused request never also times out. The reply may already be
+  // back: then the timer is cancelled here (or, firing first, finds nothing pending).
+  std::uint64_t timer = timers_.start(
+      timeout_ms, 0, [this, correlation](std::uint64_t) { on_request_timeout(correlation); });
+  bool answered = false;
+  {
+    std::lock_guard lock(requests_mutex_);
+    if (auto found = pending_.find(correlation); found != pending_.end())
+      found->second.timer_id = timer;
+    else
+      answered = true;
+  }
+  if (answered) timers_.cancel(timer);
   request_counters_.requests.fetch_add(1, std::memory_order_relaxed);
   if (correlation_out) *correlation_out = correlation;
   return ALYS_OK;
@@ -330,7 +335,7 @@ std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std
     request = found->second;
     pending_.erase(found);
   }
-  timers_.cancel(request.timer_id);
+  if (request.timer_id != 0) timers_.cancel(request.timer_id);
   request_counters_.replies.fetch_add(1, std::memory_order_relaxed);
   Envelope answer;
   answer.type_id = type_id;

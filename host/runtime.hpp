@@ -33,7 +33,7 @@ namespace alys::host {
 
 class SupervisorTree;
 
-// Exit codes of the node (documented in docs/operations.md and alysd --help).
+// Exit codes of the node (documented in README.md and `alysd --help`).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitStartFailed = 1;
 inline constexpr int kExitConfigError = 2;

@@ -102,7 +102,6 @@ void SupervisorTree::child_exited(Group& group, std::size_t index, bool abnormal
   if (child.cell) {
     child.cell->stop_instance();
     if (abnormal) child.cell->set_last_error(reason);
-    if (abnormal) child.cell->set_last_error(reason);
     RestartType type = child.cell->spec().restart;
     bool restart = type == RestartType::permanent || (type == RestartType::transient && abnormal);
     if (!restart) {
@@ -116,7 +115,7 @@ void SupervisorTree::child_exited(Group& group, std::size_t index, bool abnormal
   log.warn("[supervisor {}] {} {}: {}", group.config.name, describe(child),
            abnormal ? "failed" : "exited", reason);
 
-  std::uint64_t now = runtime_.timers().now_ms();
+  std::uint64_t now = runtime_.timers().monotonic_ms();
   while (!group.recent_restarts.empty() &&
          now - group.recent_restarts.front() >= group.config.period_ms)
     group.recent_restarts.pop_front();

@@ -26,8 +26,15 @@ std::uint64_t TimerService::now_ms() const {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+std::uint64_t TimerService::monotonic_ms() const {
+  if (options_.virtual_clock) return now_ms();
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 std::uint64_t TimerService::start(std::uint64_t delay_ms, std::uint64_t period_ms, Fire fire) {
-  std::uint64_t now = now_ms();
+  std::uint64_t now = monotonic_ms();
   std::lock_guard lock(mutex_);
   std::uint64_t id = next_id_++;
   Key key{now + delay_ms, next_sequence_++};
@@ -112,7 +119,7 @@ void TimerService::run_thread() {
       }
       std::uint64_t due = queue_.begin()->first.first;
       lock.unlock();
-      std::uint64_t now = now_ms();
+      std::uint64_t now = monotonic_ms();
       lock.lock();
       if (stopping_) return;
       if (due > now) {
@@ -120,7 +127,7 @@ void TimerService::run_thread() {
         continue;
       }
     }
-    while (auto fired = pop_due(now_ms())) {
+    while (auto fired = pop_due(monotonic_ms())) {
       auto& [key, timer] = *fired;
       std::shared_ptr<Fire> fire = timer.fire;
       std::uint64_t fired_id = timer.id;

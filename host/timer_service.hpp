@@ -27,7 +27,11 @@ class TimerService {
   TimerService(const TimerService&) = delete;
   TimerService& operator=(const TimerService&) = delete;
 
+  // Unix milliseconds (virtual: the virtual time). For timestamps and slots, not for scheduling.
   std::uint64_t now_ms() const;
+  // Timers are scheduled on the steady clock (virtual: the virtual time), so a step of the wall
+  // clock (NTP, an operator) moves no deadline, backoff or restart window.
+  std::uint64_t monotonic_ms() const;
   bool is_virtual() const { return options_.virtual_clock; }
 
   // Fires after `delay_ms`, then every `period_ms` if non-zero. `fire` runs on the timer thread
@@ -36,9 +40,10 @@ class TimerService {
   // False if the timer is unknown or already done. A timer firing right now may still fire once.
   bool cancel(std::uint64_t id);
 
-  // Virtual clock only: moves time to `now + ms`, firing every due timer in order (ties in start
-  // order) with the clock set to its due time, and calling `after_each` after each firing so a
-  // deterministic fixture can drain the work it caused.
+  // Virtual clock only: moves time to `now + ms`, firing every due timer in order (ties in the
+  // order the timers were armed; a periodic timer re-arms at each firing) with the clock set to its
+  // due time, and calling `after_each` after each firing so a deterministic fixture can drain the
+  // work it caused.
   void advance(std::uint64_t ms, const std::function<void()>& after_each = {});
   std::optional<std::uint64_t> next_due() const;
 

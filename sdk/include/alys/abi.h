@@ -13,7 +13,7 @@
  *   - `plugin_owned_*`: memory the plugin owns; the host reads it only during the call.
  *   - `*_out`         : a buffer the caller provides and the callee fills.
  *
- * Compatibility promise (see docs/abi.md):
+ * Compatibility promise:
  *   - Minor bump: only appended fields at the end of structs that carry `struct_size`, appended
  *     functions at the end of function tables, new capability bits, new error codes and message
  *     kinds. A 1.x host loads any plugin with the same major and a minor <= the host's minor.

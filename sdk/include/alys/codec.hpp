@@ -106,6 +106,8 @@ class Writer {
     } else if constexpr (detail::is_byte_array<T>::value) {
       raw(value.data(), value.size());
     } else if constexpr (detail::is_vector<T>::value) {
+      static_assert(!std::is_same_v<T, std::vector<bool>>,
+                    "std::vector<bool> is not a codec field type: use std::vector<std::uint8_t>");
       varint(value.size());
       for (const auto& element : value) write(element);
     } else {
@@ -138,6 +140,8 @@ class Reader {
     std::uint64_t value = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       std::uint8_t byte = take(1)[0];
+      // The tenth byte holds bit 63 only; anything above it would be silently lost.
+      if (shift == 63 && byte > 1) throw DecodeError("varint longer than 64 bits");
       value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
       if (!(byte & 0x80)) return value;
     }
