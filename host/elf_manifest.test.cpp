@@ -349,3 +349,28 @@ TEST_CASE("PluginLibrary::load of a non-ELF file is a clear gate error",
   CHECK_THAT(message, Contains(text.string()) && Contains("not an ELF file"));
   CHECK(scratch.entries().empty());
 }
+
+namespace {
+
+// Lines of /proc/self/maps that map a file whose path contains `needle`.
+std::size_t mappings_of(const std::string& needle) {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t count = 0;
+  for (std::string line; std::getline(maps, line);)
+    if (line.find(needle) != std::string::npos) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a plugin really unmaps when its library is released (no GNU-unique pin)",
+          "[elf_manifest][plugin_library]") {
+  TempDir scratch;
+  // The private copies carry the file name; the scratch dir's unique name tells them apart from
+  // any other test's.
+  const std::string needle = scratch.path().filename().string();
+  auto library = load_ok(plugin("counter"), scratch.path());
+  CHECK(mappings_of(needle) > 0);
+  library.reset();
+  CHECK(mappings_of(needle) == 0);
+}
