@@ -309,3 +309,47 @@ TEST_CASE("a requires cycle is refused at start", "[runtime]") {
   REQUIRE(error);
   CHECK(error->find("requires cycle") != std::string::npos);
 }
+
+TEST_CASE("a consensus message moves its actor ahead of actors already queued", "[runtime]") {
+  Runtime runtime(testing::deterministic_options());
+  Probe probe;
+  runtime.add_actor(actor("probe", probe.library));
+  runtime.add_actor(actor("a", load_test_plugin("counter")));
+  runtime.add_actor(actor("b", load_test_plugin("counter")));
+  REQUIRE_FALSE(runtime.start());
+  runtime.run_until_idle();
+  Address a = probe.context().resolve("a");
+  Address b = probe.context().resolve("b");
+
+  REQUIRE(probe.context().send(b, test::Count{0, 1}).ok());  // b queued first
+  REQUIRE(probe.context().send(a, test::Count{0, 1}).ok());  // a queued behind b
+  REQUIRE(probe.context().send(a, test::Mark{}, Priority::consensus).ok());
+
+  REQUIRE(runtime.run_one_batch());
+  CHECK(runtime.cell("a")->mailbox_depth() == 0);  // a ran first...
+  CHECK(runtime.cell("b")->mailbox_depth() == 1);  // ...b still waits
+  runtime.run_until_idle();
+  CHECK(runtime.cell("b")->mailbox_depth() == 0);
+}
+
+TEST_CASE("a dedicated-thread actor blocking does not hold up the worker pool",
+          "[runtime][concurrency]") {
+  Runtime runtime(testing::threaded_options(1));  // one pool worker only
+  Probe probe;
+  runtime.add_actor(actor("probe", probe.library));
+  ActorSpec slow = actor("slow", load_test_plugin("slow"));
+  slow.dedicated_thread = true;
+  runtime.add_actor(slow);
+  runtime.add_actor(actor("echo", load_test_plugin("echo")));
+  REQUIRE_FALSE(runtime.start());
+
+  std::uint64_t sleeping =
+      probe.context().request(probe.context().resolve("slow"), test::Sleep{500}, 10'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // slow is now inside its handler
+  std::uint64_t echoed =
+      probe.context().request(probe.context().resolve("echo"), test::Echo{"quick"}, 10'000);
+  REQUIRE(probe.inbox->wait_until([](const auto& items) { return items.size() == 2; }));
+  auto items = probe.inbox->items();
+  CHECK(items[0].correlation_id == echoed);  // answered while slow still blocked its own thread
+  CHECK(items[1].correlation_id == sleeping);
+}
