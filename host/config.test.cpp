@@ -1,44 +1,18 @@
 #include "host/config.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 namespace fs = std::filesystem;
 using namespace alys::host;
 
+using alys::testing::TempDir;
+
 namespace {
-
-// A fresh directory per test holding the config's virtual location and real plugin files.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() / ("alys-config-test-" + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  fs::path touch(const fs::path& relative, const std::string& content = "") const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file) << content;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string describe(const ConfigLoadResult& result) {
   std::string out;
@@ -57,7 +31,7 @@ const ConfigError* find_error(const ConfigLoadResult& result, const std::string&
 struct Fixture {
   TempDir dir;
   Fixture() {
-    for (const char* name : {"a.so", "b.so", "c.so"}) dir.touch(name);
+    for (const char* name : {"a.so", "b.so", "c.so"}) dir.write(name);
   }
   ConfigLoadResult load(const std::string& text, const HostOverrides& overrides = {}) const {
     return load_config_text(text, dir.path() / "node.toml", overrides);
@@ -410,9 +384,9 @@ TEST_CASE("admin_listen accepts HOST:PORT forms", "[config]") {
 TEST_CASE("relative paths resolve against the config file's directory", "[config]") {
   const Fixture f;
   const fs::path dir = f.dir.path();
-  f.dir.touch("plugins/x.so");
-  f.dir.touch("plugins/sub/y.so");
-  const fs::path elsewhere = f.dir.touch("elsewhere/z.so");
+  f.dir.write("plugins/x.so");
+  f.dir.write("plugins/sub/y.so");
+  const fs::path elsewhere = f.dir.write("elsewhere/z.so");
 
   const NodeConfig config = f.load_ok(R"([host]
 data_dir = "var/../state"
@@ -443,7 +417,7 @@ TEST_CASE("a missing plugin file is reported with its absolute path", "[config]"
 
 TEST_CASE("load_config reads a real file", "[config]") {
   const Fixture f;
-  const fs::path file = f.dir.touch("conf/node.toml", "[plugins.a]\nfile = \"../a.so\"\n");
+  const fs::path file = f.dir.write("conf/node.toml", "[plugins.a]\nfile = \"../a.so\"\n");
   const ConfigLoadResult result = load_config(file);
   INFO(describe(result));
   REQUIRE(result.config.has_value());
@@ -459,7 +433,7 @@ TEST_CASE("load_config reads a real file", "[config]") {
 
 TEST_CASE("overrides replace host keys and resolve against the working directory", "[config]") {
   const Fixture f;
-  f.dir.touch("other/a.so");
+  f.dir.write("other/a.so");
   HostOverrides overrides;
   overrides.data_dir = "rel/data";
   overrides.plugin_dir = f.dir.path() / "other";
@@ -626,7 +600,7 @@ file = "b.so"
 
 TEST_CASE("nested supervision groups", "[config]") {
   const Fixture f;
-  f.dir.touch("d.so");
+  f.dir.write("d.so");
   const NodeConfig config = f.load_ok(R"([plugins.a]
 file = "a.so"
 [plugins.b]

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "host/plugin_library.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using alys::host::check_abi;
@@ -23,49 +24,13 @@ using alys::host::PluginLibrary;
 using alys::host::read_manifest;
 using Catch::Matchers::Contains;
 
+using alys::testing::TempDir;
+
 namespace {
 
 fs::path plugin(const std::string& name) {
   return fs::path(ALYS_TEST_PLUGIN_DIR) / ("alys_test_" + name + ".so");
 }
-
-// A fresh directory for one test, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "alys-elf-manifest-test-XXXXXX").string();
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-    path_ = buffer.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  // Entries directly inside the directory (the scratch copies a load leaves behind, if any).
-  std::vector<fs::path> entries() const {
-    std::vector<fs::path> found;
-    if (!fs::exists(path_)) return found;
-    for (const auto& entry : fs::directory_iterator(path_)) found.push_back(entry.path());
-    return found;
-  }
-
-  fs::path write(const std::string& name, const std::string& content) const {
-    fs::path file = path_ / name;
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string file_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

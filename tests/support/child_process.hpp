@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 extern char** environ;
 
 namespace alys::testing {
@@ -95,29 +97,6 @@ class ChildProcess {
   std::filesystem::path output_;
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
-};
-
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return path_ / name;
-  }
-
- private:
-  std::filesystem::path path_;
 };
 
 }  // namespace alys::testing
