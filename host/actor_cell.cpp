@@ -68,7 +68,7 @@ std::int32_t ActorCell::deliver(Envelope&& envelope) {
     if (state_ == ActorState::exited || state_ == ActorState::stopped) {
       refused.emplace(std::move(envelope));
     } else if (envelope.kind == ALYS_KIND_REPLY || envelope.kind == ALYS_KIND_TIMEOUT ||
-               envelope.kind == kKindHealthProbe) {
+               envelope.kind == ALYS_KIND_CONFIG || envelope.kind == kKindHealthProbe) {
       if (envelope.kind == kKindHealthProbe) {
         if (health_probe_queued_) return ALYS_OK;  // one pending probe is enough
         health_probe_queued_ = true;
@@ -138,6 +138,8 @@ void ActorCell::run_batch() {
     }
     lock.lock();
     ++handled;
+    if (journaling_ && (outcome == Outcome::ok || outcome == Outcome::dead_lettered))
+      journal_.push_back(std::move(envelope));
     if (exit) {
       paused_ = true;  // no further message reaches a failed or finished instance
       if (exit->abnormal) last_error_ = exit->reason;
@@ -154,7 +156,7 @@ void ActorCell::run_batch() {
 }
 
 ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& error) {
-  const alys_plugin_function_table& functions = spec_.library->functions();
+  const alys_plugin_function_table& functions = *functions_;
   alys_status status{};
   std::int32_t code;
   std::uint64_t started = steady_ns();
@@ -174,8 +176,17 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
   alys_message message = envelope.view();
   code = functions.alys_plugin_on_handle(instance_, &message, &status);
   tls_correlation_id = 0;
+  std::uint64_t elapsed = steady_ns() - started;
   counters_.handled.fetch_add(1, std::memory_order_relaxed);
-  counters_.handling_ns.fetch_add(steady_ns() - started, std::memory_order_relaxed);
+  counters_.handling_ns.fetch_add(elapsed, std::memory_order_relaxed);
+  counters_.handling_seconds.observe_ns(elapsed);
+  if (envelope.kind == ALYS_KIND_CONFIG) {
+    if (code == ALYS_OK) return Outcome::ok;
+    // Declined (or failed on) the new table: a fresh instance starts with it.
+    runtime_.logger().info("[{}] declined its new config table; restarting it", spec_.role);
+    runtime_.restart_actor(spec_.role, {});
+    return Outcome::ok;
+  }
   switch (code) {
     case ALYS_OK:
       return Outcome::ok;
@@ -202,33 +213,47 @@ void ActorCell::dead_letter(const Envelope& envelope, std::string reason) {
 }
 
 std::optional<std::string> ActorCell::start_instance() {
-  const alys_plugin_function_table& functions = spec_.library->functions();
+  auto error = start_instance(nullptr);
+  if (!error) return std::nullopt;
+  return error->stage + " failed: " + error->message;
+}
+
+std::optional<InstanceError> ActorCell::start_instance(const StateBlob* state) {
+  std::shared_ptr<PluginLibrary> plugin = library();
+  const alys_plugin_function_table& functions = plugin->functions();
+  auto fail = [this](std::string stage, std::string message) {
+    std::lock_guard lock(mutex_);
+    last_error_ = stage + " failed: " + message;
+    state_ = ActorState::failed;
+    return InstanceError{std::move(stage), std::move(message)};
+  };
   alys_status status{};
   alys_instance* instance = nullptr;
-  if (spec_.library->factory()) {
-    instance = spec_.library->factory()(host_api_table(), &context_, &status);
+  if (plugin->factory()) {
+    instance = plugin->factory()(host_api_table(), &context_, &status);
   } else {
     instance = functions.alys_plugin_on_create(host_api_table(), &context_, &status);
   }
-  if (instance == nullptr) {
-    std::string error = "create failed: " + status_text(status);
-    std::lock_guard lock(mutex_);
-    last_error_ = error;
-    state_ = ActorState::failed;
-    return error;
-  }
+  if (instance == nullptr) return fail("create", status_text(status));
   {
     std::lock_guard lock(mutex_);
     instance_ = instance;
+    functions_ = &functions;
+  }
+  if (state != nullptr) {
+    status = alys_status{};
+    if (functions.alys_plugin_on_restore(instance, state->bytes.data(), state->bytes.size(),
+                                         state->schema_version, &status) != ALYS_OK) {
+      std::string message = status_text(status);
+      stop_instance();
+      return fail("restore", message);
+    }
   }
   status = alys_status{};
   if (functions.alys_plugin_on_start(instance, &status) != ALYS_OK) {
-    std::string error = "start failed: " + status_text(status);
+    std::string message = status_text(status);
     stop_instance();
-    std::lock_guard lock(mutex_);
-    last_error_ = error;
-    state_ = ActorState::failed;
-    return error;
+    return fail("start", message);
   }
   if (spec_.health_interval_ms > 0) {
     std::uint64_t generation = generation_.load();
@@ -248,6 +273,75 @@ std::optional<std::string> ActorCell::start_instance() {
   return std::nullopt;
 }
 
+std::optional<InstanceError> ActorCell::snapshot(std::uint32_t target_schema_version,
+                                                 StateBlob& out) {
+  alys_instance* instance = nullptr;
+  const alys_plugin_function_table* functions = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    instance = instance_;
+    functions = functions_;
+  }
+  if (instance == nullptr) return InstanceError{"snapshot", "the actor has no running instance"};
+  alys_status status{};
+  alys_snapshot_view view{};
+  if (functions->alys_plugin_on_snapshot(instance, target_schema_version, &view, &status) !=
+      ALYS_OK)
+    return InstanceError{"snapshot", status_text(status)};
+  out.bytes.assign(view.plugin_owned_data, view.plugin_owned_data + view.size);
+  out.schema_version = view.schema_version;
+  return std::nullopt;
+}
+
+std::shared_ptr<PluginLibrary> ActorCell::replace_library(std::shared_ptr<PluginLibrary> plugin) {
+  std::lock_guard lock(mutex_);
+  std::swap(spec_.library, plugin);
+  return plugin;
+}
+
+std::shared_ptr<PluginLibrary> ActorCell::library() const {
+  std::lock_guard lock(mutex_);
+  return spec_.library;
+}
+
+std::shared_ptr<const RoleTable> ActorCell::role_table() const {
+  std::lock_guard lock(mutex_);
+  return spec_.role_table;
+}
+
+void ActorCell::set_role_table(std::shared_ptr<const RoleTable> table) {
+  std::lock_guard lock(mutex_);
+  spec_.role_table = std::move(table);
+}
+
+void ActorCell::pause() { pause_and_wait(); }
+
+void ActorCell::resume() {
+  std::lock_guard lock(mutex_);
+  if (instance_ == nullptr) return;
+  paused_ = false;
+  schedule_locked(mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+}
+
+void ActorCell::start_journal() {
+  std::lock_guard lock(mutex_);
+  journal_.clear();
+  journaling_ = true;
+}
+
+std::vector<Envelope> ActorCell::take_journal() {
+  std::lock_guard lock(mutex_);
+  journaling_ = false;
+  return std::move(journal_);
+}
+
+void ActorCell::requeue_front(std::vector<Envelope> messages) {
+  std::lock_guard lock(mutex_);
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it)
+    mailbox_.push_front_unbounded(std::move(*it));
+  schedule_locked(mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+}
+
 void ActorCell::pause_and_wait() {
   std::unique_lock lock(mutex_);
   paused_ = true;
@@ -257,15 +351,16 @@ void ActorCell::pause_and_wait() {
 void ActorCell::stop_instance() {
   pause_and_wait();
   alys_instance* instance = nullptr;
+  const alys_plugin_function_table* functions = nullptr;
   {
     std::lock_guard lock(mutex_);
     instance = instance_;
+    functions = functions_;
     instance_ = nullptr;
   }
-  const alys_plugin_function_table& functions = spec_.library->functions();
   if (instance != nullptr) {
     alys_status status{};
-    if (functions.alys_plugin_on_stop(instance, &status) != ALYS_OK)
+    if (functions->alys_plugin_on_stop(instance, &status) != ALYS_OK)
       runtime_.logger().warn("[{}] stop reported an error: {}", spec_.role, status_text(status));
   }
   // Only now, with the instance's threads joined by its stop: whatever it started (timers, a
@@ -280,7 +375,7 @@ void ActorCell::stop_instance() {
   for (std::uint64_t timer : timers) runtime_.timers().cancel(timer);
   if (health_timer_ != 0) runtime_.timers().cancel(health_timer_);
   health_timer_ = 0;
-  if (instance != nullptr) functions.alys_plugin_on_destroy(instance);
+  if (instance != nullptr) functions->alys_plugin_on_destroy(instance);
 }
 
 void ActorCell::terminate(ActorState final_state) {

@@ -19,6 +19,7 @@
 #include "alys/abi.h"
 #include "host/config.hpp"
 #include "host/executor.hpp"
+#include "host/histogram.hpp"
 #include "host/mailbox.hpp"
 #include "host/plugin_library.hpp"
 
@@ -59,6 +60,19 @@ struct ActorCounters {
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint64_t> restarts{0};
   std::atomic<std::uint64_t> handling_ns{0};
+  LatencyHistogram handling_seconds;
+};
+
+// State handed from one instance to the next (hot swap).
+struct StateBlob {
+  std::vector<std::uint8_t> bytes;
+  std::uint32_t schema_version = 0;
+};
+
+// Which step of bringing up an instance failed, and why.
+struct InstanceError {
+  std::string stage;  // "snapshot", "create", "restore" or "start"
+  std::string message;
 };
 
 // How an instance's run ended, reported to the supervisor.
@@ -75,16 +89,34 @@ class ActorCell final : public Runnable {
 
   const std::string& role() const { return spec_.role; }
   alys_address address() const { return address_; }
+  // The spec as configured at start; library and role table are current() / role_table().
   const ActorSpec& spec() const { return spec_; }
+  std::shared_ptr<PluginLibrary> library() const;
+  std::shared_ptr<const RoleTable> role_table() const;
   alys_host_context* context() { return &context_; }
 
   // Any thread. ALYS_OK, ALYS_ERR_MAILBOX_FULL (reject policy), or ALYS_ERR_STOPPED when the actor
   // has exited for good (the message is dead-lettered).
   std::int32_t deliver(Envelope&& envelope);
 
-  // Control thread. Creates, (restores,) starts the instance and resumes dispatch. On failure the
-  // half-made instance is stopped and destroyed and the error returned.
+  // Control thread. Creates, restores `state` (if given), starts the instance and resumes
+  // dispatch. On failure the half-made instance is stopped and destroyed and the error returned.
   std::optional<std::string> start_instance();
+  std::optional<InstanceError> start_instance(const StateBlob* state);
+  // Control thread, dispatch paused: the instance's state for a plugin of `target_schema_version`.
+  std::optional<InstanceError> snapshot(std::uint32_t target_schema_version, StateBlob& out);
+  // Control thread, no instance: serve from another library from now on; returns the old one.
+  std::shared_ptr<PluginLibrary> replace_library(std::shared_ptr<PluginLibrary> library);
+  void set_role_table(std::shared_ptr<const RoleTable> table);
+  // Control thread. Pause: no batch runs after it returns; the mailbox keeps filling.
+  void pause();
+  void resume();
+  // Trial journal (hot swap): while on, every successfully handled message is kept, so a rollback
+  // can hand them again to the old version. take_journal() turns it off.
+  void start_journal();
+  std::vector<Envelope> take_journal();
+  // Puts messages back at the front of the mailbox, ahead of those waiting (their order kept).
+  void requeue_front(std::vector<Envelope> messages);
   // Control thread. Pauses dispatch, waits out the running batch, cancels the instance's timers,
   // stops and destroys the instance. The mailbox keeps its messages. Idempotent.
   void stop_instance();
@@ -115,7 +147,7 @@ class ActorCell final : public Runnable {
 
   Runtime& runtime_;
   alys_address address_;
-  ActorSpec spec_;
+  ActorSpec spec_;  // library and role_table: guarded by mutex_ (swap and SIGHUP replace them)
   Executor& executor_;
   alys_host_context context_;
   ActorCounters counters_;
@@ -133,6 +165,9 @@ class ActorCell final : public Runnable {
 
   alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
                                        // dispatch is not paused
+  const alys_plugin_function_table* functions_ = nullptr;  // of the instance's library; same rule
+  bool journaling_ = false;
+  std::vector<Envelope> journal_;
   std::atomic<std::uint64_t> generation_{0};
   std::uint64_t health_timer_ = 0;
 };

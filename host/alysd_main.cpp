@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "alys/abi.h"
+#include "host/admin_server.hpp"
 #include "host/config.hpp"
 #include "host/node_assembly.hpp"
 #include "host/runtime.hpp"
@@ -92,16 +95,17 @@ std::optional<CommandLine> parse(int argc, char** argv) {
 }
 
 // SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken here, so a handler never runs
-// inside a plugin's code. The first SIGTERM/SIGINT stops the node in order; a second one, while
-// that stop hangs, exits at once. Returns when the runtime has stopped (also by itself, when the
-// root supervisor gave up).
-void watch_signals(Runtime& runtime, const sigset_t& signals) {
+// inside a plugin's code. SIGHUP re-reads the config. The first SIGTERM/SIGINT stops the node in
+// order; a second one, while that stop hangs, exits at once. Returns when the runtime has stopped
+// (also by itself, when the root supervisor gave up).
+void watch_signals(Runtime& runtime, const sigset_t& signals,
+                   const std::function<void()>& on_hangup) {
   timespec tick{0, 200'000'000};
   bool stopping = false;
   while (!runtime.stopped()) {
     int signal = sigtimedwait(&signals, nullptr, &tick);
-    if (signal == SIGHUP) {
-      runtime.logger().warn("[host] SIGHUP ignored: config reload is not part of this build");
+    if (signal == SIGHUP && !stopping) {
+      on_hangup();
     } else if ((signal == SIGTERM || signal == SIGINT) && !stopping) {
       stopping = true;
       runtime.logger().info("[host] received {}, shutting down (again to exit at once)",
@@ -114,6 +118,15 @@ void watch_signals(Runtime& runtime, const sigset_t& signals) {
       std::_Exit(kExitStartFailed);
     }
   }
+}
+
+std::string read_token(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
+    token.pop_back();
+  return token;
 }
 
 }  // namespace
@@ -172,13 +185,11 @@ int main(int argc, char** argv) {
   logger->info("[host] alysd 0.1.0, ABI {}.{}, config {}, data_dir {}, {} plugin(s)",
                ALYS_ABI_MAJOR, ALYS_ABI_MINOR, config.file.string(), config.host.data_dir.string(),
                config.plugins.size());
-  logger->info(
-      "[host] admin_listen {} is validated; the admin HTTP server is not part of this build",
-      config.host.admin_listen);
-
   RuntimeOptions options;
   options.workers = config.host.workers;
   options.logger = logger;
+  options.scratch_dir = config.host.data_dir / ".plugin-copies";
+  options.swap_trial_ms = config.host.swap_trial_ms;
   Runtime runtime(options);
   AssemblyResult assembly = assemble(config, runtime, config.host.data_dir / ".plugin-copies");
   if (assembly.error) {
@@ -194,9 +205,45 @@ int main(int argc, char** argv) {
                    ? ""
                    : ", " + std::to_string(assembly.refused.size()) + " plugin(s) refused");
 
-  std::thread signal_watcher([&] { watch_signals(runtime, signals); });
+  AdminOptions admin;
+  admin.listen = config.host.admin_listen;
+  admin.max_body_bytes = config.host.admin_max_body_bytes;
+  admin.rpc_timeout_ms = config.host.rpc_timeout_ms;
+  if (!config.host.admin_token_file.empty()) admin.token = read_token(config.host.admin_token_file);
+  auto server = AdminServer::start(runtime, admin);
+  if (auto* error = std::get_if<std::string>(&server)) {
+    logger->error("[host] {}", *error);
+    runtime.shutdown(kExitStartFailed, "admin server could not start");
+    return runtime.wait();
+  }
+  auto& admin_server = std::get<std::unique_ptr<AdminServer>>(server);
+  logger->info("[host] admin API on http://{}/ (mutating methods {})",
+               admin_server->bound_address(),
+               admin.token.empty() ? "disabled: no admin_token_file" : "need the bearer token");
+
+  NodeConfig running = config;
+  auto reload = [&] {
+    logger->info("[host] SIGHUP: re-reading {}", line->config.string());
+    ConfigLoadResult next = load_config(line->config, line->overrides);
+    std::vector<ConfigError> problems = next.errors;
+    if (next.config) {
+      auto manifest_errors = check_manifests(*next.config, true);
+      problems.insert(problems.end(), manifest_errors.begin(), manifest_errors.end());
+    }
+    if (!problems.empty()) {
+      for (const auto& problem : problems) logger->error("[reload] {}", problem.to_string());
+      logger->error("[reload] config not applied: {} error(s); the node runs as before",
+                    problems.size());
+      return;
+    }
+    std::size_t applied = reconfigure(running, *next.config, runtime);
+    logger->info("[reload] {} change(s) applied", applied);
+    running = *next.config;
+  };
+  std::thread signal_watcher([&] { watch_signals(runtime, signals, reload); });
   int code = runtime.wait();
   signal_watcher.join();
+  admin_server.reset();
   logger->info("[host] stopped, exit code {}", code);
   return code;
 }

@@ -117,6 +117,23 @@ std::optional<std::string> log_level_problem(std::string_view level) {
   return one_of(kLogLevels, level);
 }
 
+// The token guards reload, restart and shutdown: refuse a file others can read.
+std::optional<std::string> token_file_problem(const fs::path& file) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(file, ec);
+  if (ec || !fs::exists(status)) return "token file not found: " + file.string();
+  if (!fs::is_regular_file(status)) return "token file is not a regular file: " + file.string();
+  const fs::perms loose = fs::perms::group_all | fs::perms::others_all;
+  if ((status.permissions() & loose) != fs::perms::none)
+    return "token file " + file.string() + " is accessible by group or others; chmod 600 it";
+  std::ifstream in(file);
+  std::string token;
+  std::getline(in, token);
+  if (token.find_first_not_of(" \t\r") == std::string::npos)
+    return "token file " + file.string() + " has an empty first line";
+  return std::nullopt;
+}
+
 std::optional<std::string> admin_listen_problem(std::string_view text) {
   const std::string prefix =
       "expected \"HOST:PORT\" (IPv6 as \"[::1]:8645\"), got " + in_quotes(text);
@@ -360,7 +377,9 @@ HostState read_host(const toml::table& root, const fs::path& config_dir, ErrorSi
   if (table == nullptr) return state;
 
   const TableReader r(*table, "host", errors);
-  r.reject_unknown_keys({"workers", "data_dir", "log_level", "admin_listen", "plugin_dir"});
+  r.reject_unknown_keys({"workers", "data_dir", "log_level", "admin_listen", "plugin_dir",
+                         "admin_token_file", "admin_max_body_bytes", "rpc_timeout_ms",
+                         "swap_trial_ms"});
   if (auto v = r.integer("workers", 0, std::numeric_limits<unsigned>::max())) {
     host.workers = static_cast<unsigned>(*v);
   }
@@ -384,6 +403,18 @@ HostState read_host(const toml::table& root, const fs::path& config_dir, ErrorSi
     state.plugin_dir_usable = v.has_value();
     if (v) host.plugin_dir = *v;
   }
+  if (auto v = r.path("admin_token_file", config_dir)) {
+    if (auto problem = token_file_problem(*v)) {
+      r.error(*table->get("admin_token_file"), "admin_token_file", *problem);
+    } else {
+      host.admin_token_file = *v;
+    }
+  }
+  if (auto v = r.integer("admin_max_body_bytes", 1024)) {
+    host.admin_max_body_bytes = static_cast<std::size_t>(*v);
+  }
+  if (auto v = r.integer("rpc_timeout_ms", 1)) host.rpc_timeout_ms = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("swap_trial_ms", 0)) host.swap_trial_ms = static_cast<std::uint64_t>(*v);
   return state;
 }
 

@@ -84,6 +84,12 @@ struct HostConfig {
   std::string log_level = "info";  // trace|debug|info|warn|error|critical|off
   std::string admin_listen = "127.0.0.1:8645";
   std::filesystem::path plugin_dir;  // absolute after loading
+  // Bearer token of the admin API's mutating methods (first line of the file). Empty: they are
+  // all refused. The file must not be readable by group or others.
+  std::filesystem::path admin_token_file;
+  std::size_t admin_max_body_bytes = 1 << 20;  // larger admin requests get HTTP 413
+  std::uint64_t rpc_timeout_ms = 5000;         // deadline of plugin-registered admin methods
+  std::uint64_t swap_trial_ms = 1000;  // a swapped-in plugin failing this soon is rolled back
 };
 
 struct NodeConfig {

@@ -139,30 +139,36 @@ std::int32_t lookup_code(RoleTable::Lookup lookup) {
   return ALYS_ERR_FAILED;
 }
 
-const RoleTable* table_of(alys_host_context* ctx) { return cell_of(ctx).spec().role_table.get(); }
+// A copy of the pointer: a SIGHUP may replace the table while a plugin thread reads it.
+std::shared_ptr<const RoleTable> table_of(alys_host_context* ctx) {
+  return cell_of(ctx).role_table();
+}
 
 std::int32_t host_config_int(alys_host_context* ctx, const char* key, std::int64_t* value_out) {
   return guarded([&]() -> std::int32_t {
     if (key == nullptr || value_out == nullptr) return ALYS_ERR_INVALID;
-    if (!table_of(ctx)) return ALYS_ERR_NOT_FOUND;
-    return lookup_code(table_of(ctx)->get_int(key, *value_out));
+    auto table = table_of(ctx);
+    if (!table) return ALYS_ERR_NOT_FOUND;
+    return lookup_code(table->get_int(key, *value_out));
   });
 }
 
 std::int32_t host_config_double(alys_host_context* ctx, const char* key, double* value_out) {
   return guarded([&]() -> std::int32_t {
     if (key == nullptr || value_out == nullptr) return ALYS_ERR_INVALID;
-    if (!table_of(ctx)) return ALYS_ERR_NOT_FOUND;
-    return lookup_code(table_of(ctx)->get_double(key, *value_out));
+    auto table = table_of(ctx);
+    if (!table) return ALYS_ERR_NOT_FOUND;
+    return lookup_code(table->get_double(key, *value_out));
   });
 }
 
 std::int32_t host_config_bool(alys_host_context* ctx, const char* key, std::int32_t* value_out) {
   return guarded([&]() -> std::int32_t {
     if (key == nullptr || value_out == nullptr) return ALYS_ERR_INVALID;
-    if (!table_of(ctx)) return ALYS_ERR_NOT_FOUND;
+    auto table = table_of(ctx);
+    if (!table) return ALYS_ERR_NOT_FOUND;
     bool value = false;
-    std::int32_t code = lookup_code(table_of(ctx)->get_bool(key, value));
+    std::int32_t code = lookup_code(table->get_bool(key, value));
     if (code == ALYS_OK) *value_out = value ? 1 : 0;
     return code;
   });
@@ -172,9 +178,10 @@ std::int32_t host_config_string(alys_host_context* ctx, const char* key, alys_by
                                 void* user) {
   return guarded([&]() -> std::int32_t {
     if (key == nullptr || sink == nullptr) return ALYS_ERR_INVALID;
-    if (!table_of(ctx)) return ALYS_ERR_NOT_FOUND;
+    auto table = table_of(ctx);
+    if (!table) return ALYS_ERR_NOT_FOUND;
     std::string value;
-    std::int32_t code = lookup_code(table_of(ctx)->get_string(key, value));
+    std::int32_t code = lookup_code(table->get_string(key, value));
     if (code == ALYS_OK) sink(user, value.data(), value.size());
     return code;
   });
@@ -183,7 +190,8 @@ std::int32_t host_config_string(alys_host_context* ctx, const char* key, alys_by
 std::int32_t host_config_json(alys_host_context* ctx, alys_bytes_sink sink, void* user) {
   return guarded([&]() -> std::int32_t {
     if (sink == nullptr) return ALYS_ERR_INVALID;
-    std::string json = table_of(ctx) ? table_of(ctx)->to_json() : std::string("{}");
+    auto table = table_of(ctx);
+    std::string json = table ? table->to_json() : std::string("{}");
     sink(user, json.data(), json.size());
     return ALYS_OK;
   });
@@ -195,6 +203,13 @@ void host_report_fatal(alys_host_context* ctx, const char* text, std::size_t siz
   } catch (...) {
     // Nothing may unwind into the plugin's thread.
   }
+}
+
+std::int32_t host_rpc_register(alys_host_context* ctx, const char* method, std::uint32_t flags) {
+  return guarded([&]() -> std::int32_t {
+    if (method == nullptr) return ALYS_ERR_INVALID;
+    return runtime_of(ctx).register_rpc(cell_of(ctx).address(), method, flags);
+  });
 }
 
 constexpr alys_host_api kHostApi{sizeof(alys_host_api),
@@ -217,7 +232,8 @@ constexpr alys_host_api kHostApi{sizeof(alys_host_api),
                                  &host_config_bool,
                                  &host_config_string,
                                  &host_config_json,
-                                 &host_report_fatal};
+                                 &host_report_fatal,
+                                 &host_rpc_register};
 
 }  // namespace
 

@@ -32,6 +32,12 @@ void Mailbox::push_unbounded(Envelope&& envelope) {
   ++size_;
 }
 
+void Mailbox::push_front_unbounded(Envelope&& envelope) {
+  envelope.priority = std::min<std::uint32_t>(envelope.priority, ALYS_PRIORITY_CONSENSUS);
+  lanes_[envelope.priority].push_front(std::move(envelope));
+  ++size_;
+}
+
 Envelope Mailbox::pop() {
   for (std::size_t lane = kLanes; lane-- > 0;) {
     if (!lanes_[lane].empty()) {

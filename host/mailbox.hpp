@@ -30,6 +30,9 @@ class Mailbox {
   // (at most one queued).
   void push_unbounded(Envelope&& envelope);
 
+  // Puts `envelope` at the front of its priority lane, whatever the fill level (trial rollback).
+  void push_front_unbounded(Envelope&& envelope);
+
   // Highest priority first. REQUIRES: !empty().
   Envelope pop();
 

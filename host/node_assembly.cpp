@@ -130,4 +130,64 @@ AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
   return result;
 }
 
+std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime) {
+  auto& log = runtime.logger();
+  std::size_t applied = 0;
+  for (const auto& plugin : next.plugins) {
+    const PluginConfig* before = running.find_plugin(plugin.role);
+    ActorCell* cell = runtime.cell(plugin.role);
+    if (before == nullptr || cell == nullptr) {
+      log.warn("[reload] role '{}' is new: adding roles needs a restart of the node", plugin.role);
+      continue;
+    }
+    auto library = cell->library();
+    bool replaced =
+        plugin.file != library->file() || file_identity(plugin.file) != library->loaded_identity();
+    if (replaced) {
+      log.info("[reload] role '{}': plugin file changed, swapping to {}", plugin.role,
+               plugin.file.string());
+      runtime.swap(plugin.role, plugin.file, [&log](const SwapOutcome& outcome) {
+        if (outcome.ok)
+          log.info("[reload] role '{}' now runs {} ({})", outcome.role, outcome.to_version,
+                   outcome.mode);
+      });
+      ++applied;
+    }
+    auto old_table = running.role_tables.find(plugin.role);
+    auto new_table = next.role_tables.find(plugin.role);
+    std::string old_json = old_table != running.role_tables.end() && old_table->second
+                               ? old_table->second->to_json()
+                               : "{}";
+    std::string new_json = new_table != next.role_tables.end() && new_table->second
+                               ? new_table->second->to_json()
+                               : "{}";
+    if (old_json != new_json && new_table != next.role_tables.end()) {
+      log.info("[reload] role '{}': config table changed, delivering it", plugin.role);
+      runtime.update_role_table(plugin.role, new_table->second);
+      ++applied;
+    }
+    if (plugin.requires_roles != before->requires_roles || plugin.restart != before->restart ||
+        plugin.mailbox.capacity != before->mailbox.capacity ||
+        plugin.mailbox.overflow != before->mailbox.overflow ||
+        plugin.mailbox.batch != before->mailbox.batch ||
+        plugin.dedicated_thread != before->dedicated_thread ||
+        plugin.health_interval_ms != before->health_interval_ms)
+      log.warn(
+          "[reload] role '{}': requires/restart/mailbox/thread settings changed; they take "
+          "effect after a restart of the node",
+          plugin.role);
+  }
+  for (const auto& plugin : running.plugins)
+    if (next.find_plugin(plugin.role) == nullptr)
+      log.warn("[reload] role '{}' was removed from the config: removing roles needs a restart",
+               plugin.role);
+  if (running.host.workers != next.host.workers || running.host.data_dir != next.host.data_dir ||
+      running.host.admin_listen != next.host.admin_listen ||
+      running.host.log_level != next.host.log_level ||
+      running.host.admin_token_file != next.host.admin_token_file ||
+      running.supervisors.size() != next.supervisors.size())
+    log.warn("[reload] [host] or [supervision] changed; those take effect after a restart");
+  return applied;
+}
+
 }  // namespace alys::host

@@ -30,4 +30,11 @@ struct AssemblyResult {
 AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
                         const std::filesystem::path& scratch_dir);
 
+// SIGHUP: applies what can change in a running node. A role whose plugin file changed (another
+// path, or the same path replaced by a new build) is hot-swapped; a role whose own table changed
+// gets it as a config message (declining restarts the actor). Anything else that changed (roles
+// added or removed, [host], [mailbox], supervision, requires) is logged as needing a restart.
+// Returns the number of changes applied.
+std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime);
+
 }  // namespace alys::host

@@ -1,5 +1,6 @@
 #include "host/plugin_library.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +20,15 @@ struct PluginLibrary::Mapping {
 };
 
 PluginLibrary::~PluginLibrary() = default;
+
+std::optional<FileIdentity> file_identity(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
+  return FileIdentity{
+      static_cast<std::uint64_t>(info.st_dev), static_cast<std::uint64_t>(info.st_ino),
+      static_cast<std::uint64_t>(info.st_size),
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+}
 
 std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file) {
   auto version = [](std::uint32_t major, std::uint32_t minor) {
@@ -61,6 +71,8 @@ std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
   auto library = std::shared_ptr<PluginLibrary>(new PluginLibrary());
   library->manifest_ = std::get<alys_manifest>(manifest);
   library->file_ = file;
+  library->copy_path_ = copy;
+  library->identity_ = file_identity(file);
   try {
     library->mapping_ = std::make_unique<Mapping>();
     library->mapping_->library.load(

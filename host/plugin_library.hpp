@@ -17,6 +17,16 @@ namespace alys::host {
 using InstanceFactory =
     std::function<alys_instance*(const alys_host_api*, alys_host_context*, alys_status*)>;
 
+// Which file a path named when it was read: a rebuilt file renamed into place is a new identity.
+struct FileIdentity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t size = 0;
+  std::int64_t modified_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+std::optional<FileIdentity> file_identity(const std::filesystem::path& file);
+
 struct GateError {
   std::string message;  // names the file and both versions
 };
@@ -43,6 +53,11 @@ class PluginLibrary {
   const alys_manifest& manifest() const { return manifest_; }
   const alys_plugin_function_table& functions() const { return *functions_; }
   const std::filesystem::path& file() const { return file_; }  // empty for linked plugins
+  // The private copy that is mapped (its name is removed once loaded; /proc/self/maps shows it
+  // as deleted). Empty for linked plugins.
+  const std::filesystem::path& copy_path() const { return copy_path_; }
+  // The file as it was when loaded (nullopt for linked plugins).
+  const std::optional<FileIdentity>& loaded_identity() const { return identity_; }
   const InstanceFactory& factory() const { return factory_; }
 
  private:
@@ -53,6 +68,8 @@ class PluginLibrary {
   alys_manifest manifest_{};
   const alys_plugin_function_table* functions_ = nullptr;
   std::filesystem::path file_;
+  std::filesystem::path copy_path_;
+  std::optional<FileIdentity> identity_;
   InstanceFactory factory_;
 };
 

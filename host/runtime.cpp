@@ -118,8 +118,7 @@ std::optional<std::string> Runtime::start() {
         return message;
       }
       logger_->info("[host] started role={} plugin={} version={}", next->role(),
-                    next->spec().library->manifest().name,
-                    next->spec().library->manifest().version);
+                    next->library()->manifest().name, next->library()->manifest().version);
     }
     return std::nullopt;
   };
@@ -159,6 +158,14 @@ void Runtime::shutdown(int exit_code, std::string reason) {
 }
 
 void Runtime::stop_all(const std::string& reason) {
+  // Swaps in their trial keep the new version: the node is stopping anyway.
+  for (auto& [trial_cell, trial] : trials_) {
+    trial_cell->take_journal();
+    SwapOutcome outcome = trial->outcome;
+    outcome.message = "trial cut short by shutdown";
+    if (trial->done) trial->done(outcome);
+  }
+  trials_.clear();
   logger_->info("[host] stopping ({}), {} role(s) in reverse start order", reason,
                 start_order_.size());
   for (auto it = start_order_.rbegin(); it != start_order_.rend(); ++it) {
@@ -310,6 +317,18 @@ void Runtime::on_request_timeout(std::uint64_t correlation_id) {
     pending_.erase(found);
   }
   request_counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+  if (request.requester == 0) {
+    std::function<void(std::int32_t, std::vector<std::uint8_t>)> waiter;
+    {
+      std::lock_guard lock(requests_mutex_);
+      auto found = external_waiters_.find(correlation_id);
+      if (found == external_waiters_.end()) return;
+      waiter = std::move(found->second);
+      external_waiters_.erase(found);
+    }
+    waiter(ALYS_ERR_TIMEOUT, {});
+    return;
+  }
   Envelope timeout;
   timeout.type_id = ALYS_TYPE_TIMEOUT;
   timeout.correlation_id = correlation_id;
@@ -337,6 +356,18 @@ std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std
   }
   if (request.timer_id != 0) timers_.cancel(request.timer_id);
   request_counters_.replies.fetch_add(1, std::memory_order_relaxed);
+  if (request.requester == 0) {
+    std::function<void(std::int32_t, std::vector<std::uint8_t>)> waiter;
+    {
+      std::lock_guard lock(requests_mutex_);
+      auto found = external_waiters_.find(correlation_id);
+      if (found == external_waiters_.end()) return ALYS_OK;
+      waiter = std::move(found->second);
+      external_waiters_.erase(found);
+    }
+    waiter(ALYS_OK, std::vector<std::uint8_t>(payload, payload + size));
+    return ALYS_OK;
+  }
   Envelope answer;
   answer.type_id = type_id;
   answer.correlation_id = correlation_id;
@@ -383,8 +414,74 @@ void Runtime::on_actor_exit(ActorCell& exited, ActorExit exit) {
       std::lock_guard lock(state_mutex_);
       if (shutdown_requested_) return;
     }
+    // A swapped-in version failing within its trial is rolled back, not restarted.
+    if (trials_.count(&exited) && exit.generation == exited.generation()) {
+      rollback_trial(&exited, exit.reason);
+      return;
+    }
     supervisors_->on_exit(exited, exit);
   });
+}
+
+double Runtime::uptime_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
+}
+
+std::int32_t Runtime::register_rpc(alys_address address, const std::string& method,
+                                   std::uint32_t flags) {
+  static constexpr const char* kReserved[] = {"node_status", "plugin_list", "plugin_reload",
+                                              "actor_restart", "node_shutdown"};
+  bool valid = !method.empty() && method.size() <= 64 && method[0] >= 'a' && method[0] <= 'z';
+  for (char c : method)
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  for (const char* reserved : kReserved) valid = valid && method != reserved;
+  if (!valid) return ALYS_ERR_INVALID;
+  std::lock_guard lock(rpc_mutex_);
+  auto [it, inserted] = rpc_methods_.try_emplace(method, RpcMethod{address, flags});
+  if (!inserted && it->second.address != address) return ALYS_ERR_INVALID;  // another role's
+  it->second.flags = flags;
+  return ALYS_OK;
+}
+
+std::optional<RpcMethod> Runtime::find_rpc(const std::string& method) const {
+  std::lock_guard lock(rpc_mutex_);
+  auto found = rpc_methods_.find(method);
+  if (found == rpc_methods_.end()) return std::nullopt;
+  return found->second;
+}
+
+void Runtime::external_request(alys_address to, std::uint64_t type_id,
+                               std::vector<std::uint8_t> payload, std::uint64_t timeout_ms,
+                               std::function<void(std::int32_t, std::vector<std::uint8_t>)> done) {
+  std::uint64_t correlation = next_correlation_.fetch_add(1);
+  {
+    std::lock_guard lock(requests_mutex_);
+    pending_[correlation] = PendingRequest{0, to, ALYS_PRIORITY_HIGH, 0};
+    external_waiters_[correlation] = done;
+  }
+  Envelope envelope;
+  envelope.type_id = type_id;
+  envelope.correlation_id = correlation;
+  envelope.kind = ALYS_KIND_REQUEST;
+  envelope.priority = ALYS_PRIORITY_HIGH;
+  envelope.payload = Payload(payload.data(), payload.size());
+  std::int32_t code = deliver(to, std::move(envelope));
+  if (code != ALYS_OK) {
+    {
+      std::lock_guard lock(requests_mutex_);
+      pending_.erase(correlation);
+      external_waiters_.erase(correlation);
+    }
+    done(code, {});
+    return;
+  }
+  std::uint64_t timer = timers_.start(
+      timeout_ms, 0, [this, correlation](std::uint64_t) { on_request_timeout(correlation); });
+  std::lock_guard lock(requests_mutex_);
+  if (auto found = pending_.find(correlation); found != pending_.end())
+    found->second.timer_id = timer;
+  else
+    timers_.cancel(timer);
 }
 
 void Runtime::report_fatal(ActorCell& failed, std::string reason) {

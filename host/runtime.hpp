@@ -6,8 +6,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +24,8 @@
 #include "host/control_loop.hpp"
 #include "host/dead_letters.hpp"
 #include "host/executor.hpp"
+#include "host/histogram.hpp"
+#include "host/metrics_exposition.hpp"
 #include "host/metrics_registry.hpp"
 #include "host/timer_service.hpp"
 
@@ -46,6 +50,28 @@ struct RuntimeOptions {
   std::uint64_t virtual_start_ms = 1'700'000'000'000;
   std::shared_ptr<spdlog::logger> logger;  // default: a stderr logger named "alysd"
   std::size_t dead_letters_kept = 1000;
+  std::filesystem::path scratch_dir;  // private copies of swapped-in plugins (default: temp dir)
+  std::uint64_t swap_trial_ms = 0;    // a swapped-in plugin failing this soon is rolled back
+};
+
+// What a hot swap did, for the admin API and the log.
+struct SwapOutcome {
+  bool ok = false;
+  std::string role;
+  std::string mode;   // "state" (handed over) or "restart" (fresh state)
+  std::string stage;  // on failure: gate, role, busy, snapshot, create, restore, start, trial
+  bool rolled_back = false;  // on failure: the old version was stopped and is serving again
+  std::string message;
+  std::string from_version;
+  std::string to_version;
+  std::uint32_t state_schema_from = 0;
+  std::uint32_t state_schema_to = 0;
+  std::uint64_t pause_us = 0;  // dispatch to the role paused, in microseconds
+};
+
+struct RpcMethod {
+  alys_address address = 0;
+  std::uint32_t flags = 0;  // alys_rpc_flag
 };
 
 struct RequestCounters {
@@ -101,11 +127,39 @@ class Runtime {
   // A plugin's own thread reports a fatal error: the actor fails and its supervisor acts.
   void report_fatal(ActorCell& cell, std::string reason);
 
+  // --- operating a running node (any thread; the work runs on the control thread) ---
+  // Hot swap of `role` to the plugin `file` (see docs/operations.md). `done` runs on the control
+  // thread once the swap and its trial period are over.
+  void swap(const std::string& role, const std::filesystem::path& file,
+            std::function<void(const SwapOutcome&)> done);
+  SwapOutcome swap_and_wait(const std::string& role, const std::filesystem::path& file);
+  // Fresh instance for `role`, mailbox kept. `done` gets the error, if any.
+  void restart_actor(const std::string& role, std::function<void(std::optional<std::string>)> done);
+  // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it.
+  bool update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
+
+  // Admin RPC methods offered by plugins (alys_host_rpc_register).
+  std::int32_t register_rpc(alys_address address, const std::string& method, std::uint32_t flags);
+  std::optional<RpcMethod> find_rpc(const std::string& method) const;
+  // A request from outside the actor system (the admin server): `done` gets ALYS_OK and the reply
+  // bytes, ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
+  void external_request(alys_address to, std::uint64_t type_id, std::vector<std::uint8_t> payload,
+                        std::uint64_t timeout_ms,
+                        std::function<void(std::int32_t, std::vector<std::uint8_t>)> done);
+
+  std::map<std::string, SwapCounts> swap_counts() const;
+  HistogramSnapshot swap_pause() const { return swap_pause_.snapshot(); }
+  std::uint64_t unload_failures() const { return unload_failures_.load(); }
+  double uptime_seconds() const;
+
   // --- services ---
   TimerService& timers() { return timers_; }
   DeadLetters& dead_letters() { return dead_letters_; }
+  const DeadLetters& dead_letters() const { return dead_letters_; }
   MetricsRegistry& metrics() { return metrics_; }
+  const MetricsRegistry& metrics() const { return metrics_; }
   RequestCounters& request_counters() { return request_counters_; }
+  const RequestCounters& request_counters() const { return request_counters_; }
   spdlog::logger& logger() { return *logger_; }
   // Queue lifecycle work on the control thread (or the deterministic fixture).
   void post_control(std::function<void()> task);
@@ -121,6 +175,22 @@ class Runtime {
   std::uint64_t supervisor_restarts(const std::string& group) const;
 
  private:
+  // A swap whose new version is on trial.
+  struct Trial {
+    std::uint64_t id = 0;
+    std::shared_ptr<PluginLibrary> old_library;
+    StateBlob state;  // the pre-swap snapshot, in a schema the old version reads
+    bool state_mode = false;
+    SwapOutcome outcome;
+    std::function<void(const SwapOutcome&)> done;
+  };
+  void run_swap(const std::string& role, const std::filesystem::path& file,
+                std::function<void(const SwapOutcome&)> done);
+  void finish_trial(ActorCell* cell, std::uint64_t trial_id);
+  void rollback_trial(ActorCell* cell, const std::string& reason);
+  void settle_swap(SwapOutcome outcome, const std::function<void(const SwapOutcome&)>& done);
+  void release_library(std::shared_ptr<PluginLibrary> library);
+  std::vector<ActorCell*> dependents_of(const std::string& role) const;
   void stop_all(const std::string& reason);
   std::int32_t deliver(alys_address to, Envelope&& envelope);
   void on_request_timeout(std::uint64_t correlation_id);
@@ -155,6 +225,20 @@ class Runtime {
   mutable std::mutex topics_mutex_;
   std::unordered_map<std::uint64_t, std::vector<alys_address>> subscribers_;
 
+  // Hot swap: trials in progress (control thread only) and the figures they leave.
+  std::unordered_map<ActorCell*, std::unique_ptr<Trial>> trials_;
+  std::uint64_t next_trial_id_ = 1;
+  mutable std::mutex swap_metrics_mutex_;
+  std::map<std::string, SwapCounts> swap_counts_;
+  LatencyHistogram swap_pause_;
+  std::atomic<std::uint64_t> unload_failures_{0};
+
+  mutable std::mutex rpc_mutex_;
+  std::unordered_map<std::string, RpcMethod> rpc_methods_;
+  std::unordered_map<std::uint64_t, std::function<void(std::int32_t, std::vector<std::uint8_t>)>>
+      external_waiters_;  // guarded by requests_mutex_
+
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   mutable std::mutex state_mutex_;
   std::condition_variable state_changed_;
   bool started_ = false;

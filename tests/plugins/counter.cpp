@@ -1,10 +1,26 @@
-// counter: counts Count messages, checks each sender's order, and keeps its state across hot swaps
-// (state schema 1).
+// counter: counts Count messages, checks each sender's order, and hands its state over on hot swap.
+// One source, several builds (tests/plugins/CMakeLists.txt):
+//   counter              v1.0.0, state schema 1
+//   counter_v2           v2.0.0, state schema 2; restores schema 1 (migration) and writes schema 1
+//                        when handing state back to a v1 build
+//   counter_bad_restore  its restore always fails
+//   counter_crashy       crashes 50 ms after each start (inside a swap's trial period)
+// Admin methods: counter_get (read-only) and counter_reset (mutating).
 #include <limits>
 #include <map>
 
 #include "alys/plugin.hpp"
 #include "test_messages.hpp"
+
+#ifndef COUNTER_SCHEMA
+#define COUNTER_SCHEMA 1
+#endif
+#ifndef COUNTER_BUILD
+#define COUNTER_BUILD "counter-1.0.0"
+#endif
+#ifndef COUNTER_VERSION
+#define COUNTER_VERSION "1.0.0"
+#endif
 
 namespace {
 
@@ -18,14 +34,34 @@ struct CounterStateV1 {
   ALYS_FIELDS(total, order_violations, senders, last_sequences)
 };
 
+struct SenderSequence {
+  std::uint32_t sender = 0;
+  std::uint64_t last = 0;
+  ALYS_FIELDS(sender, last)
+};
+
+// Schema 2 keeps (sender, last) pairs together and counts hand-offs.
+struct CounterStateV2 {
+  std::uint64_t total = 0;
+  std::uint64_t order_violations = 0;
+  std::vector<SenderSequence> senders;
+  std::uint64_t restores = 0;
+  ALYS_FIELDS(total, order_violations, senders, restores)
+};
+
+struct Crash {
+  static constexpr std::string_view schema_name = "alys.test.counter.Crash/1";
+  ALYS_FIELDS()
+};
+
 class CounterActor : public alys::Actor {
  public:
   explicit CounterActor(alys::Context context) : Actor(context) {
     on<Count>([this](const Count& count, const alys::Envelope&) {
       ++handled_;
-      ++state_.total;
+      ++total_;
       auto [last, inserted] = last_sequence_.try_emplace(count.sender, 0);
-      if (count.sequence != last->second + 1) ++state_.order_violations;
+      if (count.sequence != last->second + 1) ++order_violations_;
       last->second = count.sequence;
     });
     on<Mark>([this](const Mark&, const alys::Envelope&) {
@@ -47,35 +83,89 @@ class CounterActor : public alys::Actor {
     });
     on<GetCount>([this](const GetCount&, const alys::Envelope& envelope) {
       ++handled_;
-      CountState reply{state_.total,  state_.order_violations, handled_, mark_position_, ticks_,
-                       last_tick_ms_, tick_order_violations_};
-      (void)this->context().reply(envelope.correlation_id, reply);
+      (void)this->context().reply(envelope.correlation_id, state());
     });
+    on<Crash>([](const Crash&, const alys::Envelope&) {
+      throw std::runtime_error("counter_crashy: crashed during its trial period");
+    });
+    // Method names are unique in a node: when several roles run this plugin, the first one
+    // serves them.
+    try {
+      rpc("counter_get", 0, [this](std::string_view) {
+        return "{\"total\":" + std::to_string(total_) + ",\"build\":\"" COUNTER_BUILD "\"}";
+      });
+      rpc("counter_reset", ALYS_RPC_MUTATING, [this](std::string_view) {
+        total_ = 0;
+        return std::string("{\"reset\":true}");
+      });
+    } catch (const alys::Error& taken) {
+      this->context().log(alys::LogLevel::info, taken.what());
+    }
   }
 
-  alys::StateSnapshot snapshot() override {
-    CounterStateV1 state = state_;
-    for (const auto& [sender, sequence] : last_sequence_) {
+  void on_start() override {
+#ifdef COUNTER_CRASH_AFTER_MS
+    context().start_timer(COUNTER_CRASH_AFTER_MS, 0, Crash{});
+#endif
+  }
+
+  alys::StateSnapshot snapshot(std::uint32_t target_schema_version) override {
+#if COUNTER_SCHEMA >= 2
+    if (target_schema_version >= 2) {
+      CounterStateV2 state{total_, order_violations_, {}, restores_};
+      for (const auto& [sender, last] : last_sequence_) state.senders.push_back({sender, last});
+      return {alys::encode(state), 2};
+    }
+#endif
+    if (target_schema_version < 1)
+      throw alys::Error(ALYS_ERR_SCHEMA, "counter writes state schema 1 at the oldest");
+    CounterStateV1 state{total_, order_violations_, {}, {}};
+    for (const auto& [sender, last] : last_sequence_) {
       state.senders.push_back(sender);
-      state.last_sequences.push_back(sequence);
+      state.last_sequences.push_back(last);
     }
     return {alys::encode(state), 1};
   }
 
   void restore(alys::ByteView bytes, std::uint32_t schema_version) override {
-    if (schema_version != 1)
-      throw alys::Error(ALYS_ERR_SCHEMA,
-                        "counter restores schema 1, got " + std::to_string(schema_version));
-    CounterStateV1 state = alys::decode<CounterStateV1>(bytes);
-    for (std::size_t i = 0; i < state.senders.size() && i < state.last_sequences.size(); ++i)
-      last_sequence_[state.senders[i]] = state.last_sequences[i];
-    state.senders.clear();
-    state.last_sequences.clear();
-    state_ = state;
+#ifdef COUNTER_FAIL_RESTORE
+    (void)bytes;
+    throw alys::Error(ALYS_ERR_FAILED,
+                      "counter_bad_restore: restore refused by this build (schema " +
+                          std::to_string(schema_version) + ")");
+#else
+    if (schema_version == 1) {
+      CounterStateV1 state = alys::decode<CounterStateV1>(bytes);
+      total_ = state.total;
+      order_violations_ = state.order_violations;
+      for (std::size_t i = 0; i < state.senders.size() && i < state.last_sequences.size(); ++i)
+        last_sequence_[state.senders[i]] = state.last_sequences[i];
+#if COUNTER_SCHEMA >= 2
+    } else if (schema_version == 2) {
+      CounterStateV2 state = alys::decode<CounterStateV2>(bytes);
+      total_ = state.total;
+      order_violations_ = state.order_violations;
+      restores_ = state.restores;
+      for (const auto& entry : state.senders) last_sequence_[entry.sender] = entry.last;
+#endif
+    } else {
+      throw alys::Error(ALYS_ERR_SCHEMA, "counter " COUNTER_VERSION
+                                         " cannot restore state schema " +
+                                             std::to_string(schema_version));
+    }
+    ++restores_;
+#endif
   }
 
  private:
-  CounterStateV1 state_;
+  CountState state() const {
+    return CountState{total_,        order_violations_,      handled_,      mark_position_, ticks_,
+                      last_tick_ms_, tick_order_violations_, COUNTER_BUILD, restores_};
+  }
+
+  std::uint64_t total_ = 0;
+  std::uint64_t order_violations_ = 0;
+  std::uint64_t restores_ = 0;
   std::map<std::uint32_t, std::uint64_t> last_sequence_;
   std::uint64_t handled_ = 0;
   std::uint64_t mark_position_ = std::numeric_limits<std::uint64_t>::max();
@@ -89,6 +179,6 @@ class CounterActor : public alys::Actor {
 
 ALYS_PLUGIN(CounterActor, alys::PluginInfo{.role = ALYS_ROLE_ANY,
                                            .name = "alys-test-counter",
-                                           .version = "1.0.0",
-                                           .state_schema_version = 1,
+                                           .version = COUNTER_VERSION,
+                                           .state_schema_version = COUNTER_SCHEMA,
                                            .capabilities = ALYS_CAP_SWAPPABLE});

@@ -45,8 +45,10 @@ struct CountState {
   std::uint64_t ticks = 0;             // Tick timers handled
   std::uint64_t last_tick_ms = 0;
   std::uint64_t tick_order_violations = 0;  // a tick not exactly one period after the last
+  std::string build;                        // which counter build answered (appended field)
+  std::uint64_t restores = 0;               // state hand-offs this state went through
   ALYS_FIELDS(total, order_violations, handled, mark_position, ticks, last_tick_ms,
-              tick_order_violations)
+              tick_order_violations, build, restores)
 };
 
 // counter: starts a periodic timer delivering Tick.

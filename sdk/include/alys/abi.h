@@ -35,16 +35,16 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------------
  * Manifest: plain data the host reads from the plugin file's ELF dynamic symbol table before it
  * loads the library, so no code of an incompatible plugin (not even a static constructor) runs.
- * Fixed-size fields only; no pointers (a pointer would need a relocation the file alone can't give).
- * `abi_major` and `abi_minor` are the first two fields in every ABI version, forever.
+ * Fixed-size fields only; no pointers (a pointer would need a relocation the file alone can't
+ * give). `abi_major` and `abi_minor` are the first two fields in every ABI version, forever.
  * ------------------------------------------------------------------------------------------- */
 
 #define ALYS_MANIFEST_SYMBOL "alys_plugin_manifest"
 #define ALYS_FUNCTIONS_SYMBOL "alys_plugin_functions"
 
-#define ALYS_NAME_MAX 32     /* role names, including the terminating NUL */
-#define ALYS_TEXT_MAX 64     /* plugin name and version text, including the terminating NUL */
-#define ALYS_REQUIRES_MAX 8  /* roles a plugin may require */
+#define ALYS_NAME_MAX 32    /* role names, including the terminating NUL */
+#define ALYS_TEXT_MAX 64    /* plugin name and version text, including the terminating NUL */
+#define ALYS_REQUIRES_MAX 8 /* roles a plugin may require */
 
 /* The plugin serves any role it is configured for (test and utility plugins). */
 #define ALYS_ROLE_ANY "*"
@@ -80,18 +80,18 @@ typedef enum alys_code {
   /* Returned by alys_plugin_on_handle: the actor finished its work and terminates normally
    * (transient actors are not restarted after it). */
   ALYS_DONE = 1,
-  ALYS_ERR_FAILED = -1,         /* generic failure; the message says what */
-  ALYS_ERR_INVALID = -2,        /* bad argument or malformed bytes */
-  ALYS_ERR_UNHANDLED = -3,      /* message type not handled: dead-lettered, not a failure */
-  ALYS_ERR_MAILBOX_FULL = -4,   /* target mailbox is full and its policy is `reject` */
-  ALYS_ERR_NO_SUCH_ROLE = -5,   /* address or role unknown */
-  ALYS_ERR_NOT_FOUND = -6,      /* config key, timer or correlation id not found */
-  ALYS_ERR_TYPE = -7,           /* config key has another type */
-  ALYS_ERR_STOPPED = -8,        /* target actor is stopped for good; message dead-lettered */
-  ALYS_ERR_TIMEOUT = -9,        /* a request's deadline passed */
-  ALYS_ERR_UNSUPPORTED = -10,   /* operation not offered (e.g. snapshot of a non-swappable plugin) */
-  ALYS_ERR_SCHEMA = -11,        /* restore() does not know this state schema version */
-  ALYS_ERR_SHUTTING_DOWN = -12  /* the node is stopping */
+  ALYS_ERR_FAILED = -1,        /* generic failure; the message says what */
+  ALYS_ERR_INVALID = -2,       /* bad argument or malformed bytes */
+  ALYS_ERR_UNHANDLED = -3,     /* message type not handled: dead-lettered, not a failure */
+  ALYS_ERR_MAILBOX_FULL = -4,  /* target mailbox is full and its policy is `reject` */
+  ALYS_ERR_NO_SUCH_ROLE = -5,  /* address or role unknown */
+  ALYS_ERR_NOT_FOUND = -6,     /* config key, timer or correlation id not found */
+  ALYS_ERR_TYPE = -7,          /* config key has another type */
+  ALYS_ERR_STOPPED = -8,       /* target actor is stopped for good; message dead-lettered */
+  ALYS_ERR_TIMEOUT = -9,       /* a request's deadline passed */
+  ALYS_ERR_UNSUPPORTED = -10,  /* operation not offered (e.g. snapshot of a non-swappable plugin) */
+  ALYS_ERR_SCHEMA = -11,       /* restore() does not know this state schema version */
+  ALYS_ERR_SHUTTING_DOWN = -12 /* the node is stopping */
 } alys_code;
 
 #define ALYS_MESSAGE_MAX 512
@@ -120,11 +120,23 @@ typedef enum alys_message_kind {
   ALYS_KIND_REPLY = 2,   /* answer to this actor's request (correlation id = request's) */
   ALYS_KIND_TIMEOUT = 3, /* this actor's request expired; type_id = ALYS_TYPE_TIMEOUT */
   ALYS_KIND_TIMER = 4,   /* a timer fired; type_id and payload as given to timer_start */
-  ALYS_KIND_EVENT = 5    /* a published event on a subscribed topic */
+  ALYS_KIND_EVENT = 5,   /* a published event on a subscribed topic */
+  ALYS_KIND_CONFIG = 6   /* the role's config table changed (SIGHUP); type ALYS_TYPE_CONFIG_CHANGED,
+                          * payload: the new table as JSON text. The config getters already return
+                          * the new values. Return ALYS_ERR_UNHANDLED to decline: the host then
+                          * restarts the actor with the new table. */
 } alys_message_kind;
 
 /* Type id of the message delivered when a request times out. FNV-1a 64 of "alys.host.Timeout/1". */
 #define ALYS_TYPE_TIMEOUT 0x4e3cb44d49965d91ull
+/* FNV-1a 64 of "alys.host.ConfigChanged/1". */
+#define ALYS_TYPE_CONFIG_CHANGED 0xfa71d70972935e10ull
+/* Admin RPC routed to a plugin (see alys_host_rpc_register): a request of type ALYS_TYPE_RPC_CALL
+ * whose payload is the codec encoding of {string method, string params_json}; the plugin replies
+ * with type ALYS_TYPE_RPC_RESULT, payload {bool ok, string json} (json: the result, or when !ok an
+ * error message). FNV-1a 64 of "alys.host.RpcCall/1" and "alys.host.RpcResult/1". */
+#define ALYS_TYPE_RPC_CALL 0xc365d9d1fa2b1e59ull
+#define ALYS_TYPE_RPC_RESULT 0xcfac0c994f5339e0ull
 
 typedef struct alys_message {
   uint64_t type_id;        /* FNV-1a 64 of the schema name, e.g. "alys.test.Ping/1" */
@@ -193,7 +205,8 @@ typedef struct alys_host_api {
                                    size_t size, uint64_t* timer_out);
   int32_t (*alys_host_timer_cancel)(alys_host_context* ctx, uint64_t timer_id);
 
-  /* Milliseconds of the host clock (virtual in deterministic tests). Use it, not the system clock. */
+  /* Milliseconds of the host clock (virtual in deterministic tests). Use it, not the system clock.
+   */
   uint64_t (*alys_host_now_ms)(alys_host_context* ctx);
 
   /* Log a line tagged with the role and the correlation id of the message being handled. */
@@ -205,7 +218,8 @@ typedef struct alys_host_api {
   int32_t (*alys_host_gauge_set)(alys_host_context* ctx, const char* name, double value);
   int32_t (*alys_host_histogram_observe)(alys_host_context* ctx, const char* name, double value);
 
-  /* The role's config table. `key` is a dotted path inside it. ALYS_ERR_NOT_FOUND / ALYS_ERR_TYPE. */
+  /* The role's config table. `key` is a dotted path inside it. ALYS_ERR_NOT_FOUND / ALYS_ERR_TYPE.
+   */
   int32_t (*alys_host_config_int)(alys_host_context* ctx, const char* key, int64_t* value_out);
   int32_t (*alys_host_config_double)(alys_host_context* ctx, const char* key, double* value_out);
   int32_t (*alys_host_config_bool)(alys_host_context* ctx, const char* key, int32_t* value_out);
@@ -216,8 +230,18 @@ typedef struct alys_host_api {
                                    void* plugin_owned_user);
 
   /* A plugin's own thread reports a fatal error: the actor is failed and its supervisor acts. */
-  void (*alys_host_report_fatal)(alys_host_context* ctx, const char* plugin_owned_text, size_t size);
+  void (*alys_host_report_fatal)(alys_host_context* ctx, const char* plugin_owned_text,
+                                 size_t size);
+
+  /* Offer a JSON-RPC method on the node's admin API, routed to this role (see ALYS_TYPE_RPC_CALL).
+   * Names: [a-z][a-z0-9_]*, unique across the node; the host's own methods are reserved.
+   * ALYS_ERR_INVALID for a bad or taken name. Registrations survive restarts and swaps. */
+  int32_t (*alys_host_rpc_register)(alys_host_context* ctx, const char* method, uint32_t flags);
 } alys_host_api;
+
+enum alys_rpc_flag {
+  ALYS_RPC_MUTATING = 1u << 0 /* needs the admin token */
+};
 
 /* ---------------------------------------------------------------------------------------------
  * Plugin functions: implemented by the plugin, exported as the data symbol
@@ -249,9 +273,11 @@ typedef struct alys_plugin_function_table {
    * actor failed, the message goes to dead letters and the supervisor acts. */
   int32_t (*alys_plugin_on_handle)(alys_instance* self, const alys_message* message,
                                    alys_status* status_out);
-  /* Swappable plugins: serialize state. Others return ALYS_ERR_UNSUPPORTED. */
-  int32_t (*alys_plugin_on_snapshot)(alys_instance* self, alys_snapshot_view* snapshot_out,
-                                     alys_status* status_out);
+  /* Swappable plugins: serialize state in the newest schema version <= `target_schema_version`
+   * (the incoming plugin's; lets a newer version hand state back to an older one). ALYS_ERR_SCHEMA
+   * if it cannot write that old a version; non-swappable plugins return ALYS_ERR_UNSUPPORTED. */
+  int32_t (*alys_plugin_on_snapshot)(alys_instance* self, uint32_t target_schema_version,
+                                     alys_snapshot_view* snapshot_out, alys_status* status_out);
   /* Called after create, before start, with a snapshot of this or an older schema version. */
   int32_t (*alys_plugin_on_restore)(alys_instance* self, const uint8_t* host_owned_data,
                                     size_t size, uint32_t schema_version, alys_status* status_out);

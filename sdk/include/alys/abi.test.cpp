@@ -62,6 +62,7 @@ static_assert(ALYS_KIND_REPLY == 2);
 static_assert(ALYS_KIND_TIMEOUT == 3);
 static_assert(ALYS_KIND_TIMER == 4);
 static_assert(ALYS_KIND_EVENT == 5);
+static_assert(ALYS_KIND_CONFIG == 6);
 
 static_assert(ALYS_LOG_TRACE == 0);
 static_assert(ALYS_LOG_DEBUG == 1);
@@ -71,6 +72,10 @@ static_assert(ALYS_LOG_ERROR == 4);
 
 static_assert(ALYS_TYPE_TIMEOUT == 0x4e3cb44d49965d91ull);
 static_assert(ALYS_TYPE_TIMEOUT == alys::fnv1a64("alys.host.Timeout/1"));
+static_assert(ALYS_TYPE_CONFIG_CHANGED == alys::fnv1a64("alys.host.ConfigChanged/1"));
+static_assert(ALYS_TYPE_RPC_CALL == alys::fnv1a64("alys.host.RpcCall/1"));
+static_assert(ALYS_TYPE_RPC_RESULT == alys::fnv1a64("alys.host.RpcResult/1"));
+static_assert(ALYS_RPC_MUTATING == 1);
 
 // ------------------------------------------------------------------------------------------------
 // Plain C data: no constructors, no virtuals, standard layout, so both sides agree on the bytes.
@@ -142,7 +147,7 @@ static_assert(offsetof(alys_snapshot_view, schema_version) == 16);
 // ------------------------------------------------------------------------------------------------
 // alys_host_api — functions only appended (then update the size and add the new offset).
 
-static_assert(sizeof(alys_host_api) == 160);
+static_assert(sizeof(alys_host_api) == 168);
 static_assert(alignof(alys_host_api) == 8);
 static_assert(offsetof(alys_host_api, struct_size) == 0);
 static_assert(offsetof(alys_host_api, abi_minor) == 4);
@@ -165,6 +170,7 @@ static_assert(offsetof(alys_host_api, alys_host_config_bool) == 128);
 static_assert(offsetof(alys_host_api, alys_host_config_string) == 136);
 static_assert(offsetof(alys_host_api, alys_host_config_json) == 144);
 static_assert(offsetof(alys_host_api, alys_host_report_fatal) == 152);
+static_assert(offsetof(alys_host_api, alys_host_rpc_register) == 160);
 
 // The signatures are part of the ABI too.
 static_assert(std::is_same_v<decltype(alys_host_api::alys_host_resolve),
@@ -210,6 +216,8 @@ static_assert(std::is_same_v<decltype(alys_host_api::alys_host_config_json),
                              int32_t (*)(alys_host_context*, alys_bytes_sink, void*)>);
 static_assert(std::is_same_v<decltype(alys_host_api::alys_host_report_fatal),
                              void (*)(alys_host_context*, const char*, size_t)>);
+static_assert(std::is_same_v<decltype(alys_host_api::alys_host_rpc_register),
+                             int32_t (*)(alys_host_context*, const char*, uint32_t)>);
 static_assert(std::is_same_v<alys_bytes_sink, void (*)(void*, const char*, size_t)>);
 
 // ------------------------------------------------------------------------------------------------
@@ -235,8 +243,9 @@ static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on
                              int32_t (*)(alys_instance*, alys_status*)>);
 static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_handle),
                              int32_t (*)(alys_instance*, const alys_message*, alys_status*)>);
-static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_snapshot),
-                             int32_t (*)(alys_instance*, alys_snapshot_view*, alys_status*)>);
+static_assert(
+    std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_snapshot),
+                   int32_t (*)(alys_instance*, uint32_t, alys_snapshot_view*, alys_status*)>);
 static_assert(
     std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_restore),
                    int32_t (*)(alys_instance*, const uint8_t*, size_t, uint32_t, alys_status*)>);
@@ -309,7 +318,7 @@ TEST_CASE("alys_snapshot_view layout", "[abi]") {
 }
 
 TEST_CASE("alys_host_api layout", "[abi]") {
-  CHECK(sizeof(alys_host_api) == 160);
+  CHECK(sizeof(alys_host_api) == 168);
   CHECK(offsetof(alys_host_api, struct_size) == 0);
   CHECK(offsetof(alys_host_api, abi_minor) == 4);
   CHECK(offsetof(alys_host_api, alys_host_resolve) == 8);
@@ -331,6 +340,7 @@ TEST_CASE("alys_host_api layout", "[abi]") {
   CHECK(offsetof(alys_host_api, alys_host_config_string) == 136);
   CHECK(offsetof(alys_host_api, alys_host_config_json) == 144);
   CHECK(offsetof(alys_host_api, alys_host_report_fatal) == 152);
+  CHECK(offsetof(alys_host_api, alys_host_rpc_register) == 160);
 }
 
 TEST_CASE("alys_plugin_function_table layout", "[abi]") {

@@ -10,10 +10,12 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
 #include "alys/abi.h"
+#include "alys/admin_rpc.hpp"
 #include "alys/codec.hpp"
 #include "alys/context.hpp"
 #include "alys/status.hpp"
@@ -51,14 +53,20 @@ class Actor {
   virtual void on_stop() {}
   // Health probe; return a non-empty reason when unhealthy.
   virtual std::string health() { return {}; }
-  // Swappable plugins override both. restore() receives this or an older schema version.
-  virtual StateSnapshot snapshot() {
+  // Swappable plugins override both. snapshot() writes the newest schema version it can that is
+  // <= `target_schema_version` (the incoming plugin's; throw Error(ALYS_ERR_SCHEMA) if none);
+  // restore() receives this or an older schema version.
+  virtual StateSnapshot snapshot(std::uint32_t /*target_schema_version*/) {
     throw Error(ALYS_ERR_UNSUPPORTED, "this plugin does not snapshot its state");
   }
   virtual void restore(ByteView /*bytes*/, std::uint32_t schema_version) {
     throw Error(ALYS_ERR_SCHEMA,
                 "this plugin restores no state (schema " + std::to_string(schema_version) + ")");
   }
+
+  // The role's config table changed (SIGHUP); context().config_*() already return the new values.
+  // Return true to carry on with them, false to be restarted with them (the default).
+  virtual bool on_config_changed(std::string_view /*table_json*/) { return false; }
 
   // Called by the SDK's ABI glue. Returns an alys_code.
   std::int32_t dispatch(const alys_message& message) {
@@ -69,6 +77,13 @@ class Actor {
                       static_cast<alys_message_kind>(message.kind),
                       static_cast<Priority>(message.priority),
                       ByteView(message.host_owned_payload, message.payload_size)};
+    if (message.kind == ALYS_KIND_CONFIG) {
+      std::string_view json(reinterpret_cast<const char*>(envelope.payload.data()),
+                            envelope.payload.size());
+      return on_config_changed(json) ? ALYS_OK : ALYS_ERR_UNHANDLED;
+    }
+    if (message.type_id == ALYS_TYPE_RPC_CALL && message.kind == ALYS_KIND_REQUEST)
+      return dispatch_rpc(envelope);
     auto handler = handlers_.find(message.type_id);
     if (handler == handlers_.end()) return on_unhandled(envelope);
     done_ = false;
@@ -94,6 +109,18 @@ class Actor {
     };
   }
 
+  // Offers `method` on the node's admin JSON-RPC API; calls arrive here. `handler` gets the params
+  // as JSON text and returns the result as JSON text; throwing answers with an error. Call it from
+  // the constructor or on_start. ALYS_RPC_MUTATING in `flags`: callers need the admin token.
+  template <class F>
+  void rpc(const std::string& method, std::uint32_t flags, F&& handler) {
+    std::int32_t code =
+        context_.api()->alys_host_rpc_register(context_.raw(), method.c_str(), flags);
+    if (code != ALYS_OK)
+      throw Error(code, "cannot register admin method '" + method + "': " + code_name(code));
+    rpc_handlers_[method] = std::forward<F>(handler);
+  }
+
   // Override to handle types without a registered handler; the default dead-letters them.
   virtual std::int32_t on_unhandled(const Envelope&) { return ALYS_ERR_UNHANDLED; }
 
@@ -103,6 +130,24 @@ class Actor {
   const Context& context() const { return context_; }
 
  private:
+  std::int32_t dispatch_rpc(const Envelope& envelope) {
+    RpcCall call = decode_or_invalid<RpcCall>(envelope.payload);
+    RpcResult result;
+    auto handler = rpc_handlers_.find(call.method);
+    if (handler == rpc_handlers_.end()) {
+      result.json = "method '" + call.method + "' is not served by this plugin";
+    } else {
+      try {
+        result.json = handler->second(call.params_json);
+        result.ok = true;
+      } catch (const std::exception& error) {
+        result.json = error.what();
+      }
+    }
+    (void)context_.reply(envelope.correlation_id, result);
+    return ALYS_OK;
+  }
+
   template <class M>
   static M decode_or_invalid(ByteView bytes) {
     try {
@@ -114,6 +159,7 @@ class Actor {
 
   Context context_;
   std::unordered_map<std::uint64_t, std::function<void(const Envelope&)>> handlers_;
+  std::unordered_map<std::string, std::function<std::string(std::string_view)>> rpc_handlers_;
   bool done_ = false;
 };
 

@@ -125,10 +125,10 @@ inline std::int32_t on_handle(alys_instance* self, const alys_message* message,
   return guarded(status, [&] { return self->actor->dispatch(*message); });
 }
 
-inline std::int32_t on_snapshot(alys_instance* self, alys_snapshot_view* out,
-                                alys_status* status) noexcept {
+inline std::int32_t on_snapshot(alys_instance* self, std::uint32_t target_schema_version,
+                                alys_snapshot_view* out, alys_status* status) noexcept {
   return guarded(status, [&] {
-    self->last_snapshot = self->actor->snapshot();
+    self->last_snapshot = self->actor->snapshot(target_schema_version);
     out->plugin_owned_data = self->last_snapshot.bytes.data();
     out->size = self->last_snapshot.bytes.size();
     out->schema_version = self->last_snapshot.schema_version;
