@@ -124,6 +124,10 @@ class ActorCell final : public Runnable {
   void terminate(ActorState final_state);
   void set_state(ActorState state);
   void set_last_error(std::string error);
+  // An actor that exited after a failure and was not restarted (temporary/transient) is a fault;
+  // one that finished its work is not.
+  void mark_failed_exit() { failed_exit_ = true; }
+  bool failed_exit() const { return failed_exit_.load(); }
 
   ActorState state() const;
   std::string last_error() const;
@@ -169,6 +173,7 @@ class ActorCell final : public Runnable {
   bool journaling_ = false;
   std::vector<Envelope> journal_;
   std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> failed_exit_{false};
   std::uint64_t health_timer_ = 0;
 };
 

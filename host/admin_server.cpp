@@ -80,8 +80,8 @@ json::array actor_rows(const Runtime& runtime, bool with_plugin) {
 bool actor_healthy(const ActorCell& cell) {
   ActorState state = cell.state();
   if (state == ActorState::running) return true;
-  // A transient or temporary actor that finished its work is not a fault.
-  return state == ActorState::exited && cell.spec().restart != RestartType::permanent;
+  // A transient or temporary actor that finished its work is not a fault; one that crashed is.
+  return state == ActorState::exited && !cell.failed_exit();
 }
 
 }  // namespace

@@ -124,9 +124,10 @@ std::string read_token(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::string token;
   std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
-    token.pop_back();
-  return token;
+  const char* blank = " \t\r";
+  std::size_t first = token.find_first_not_of(blank);
+  if (first == std::string::npos) return {};
+  return token.substr(first, token.find_last_not_of(blank) - first + 1);
 }
 
 }  // namespace
@@ -200,10 +201,6 @@ int main(int argc, char** argv) {
     logger->error("[host] cannot start: {}", *error);
     return kExitStartFailed;
   }
-  logger->info("[host] node running, {} actor(s){}", runtime.cells().size(),
-               assembly.refused.empty()
-                   ? ""
-                   : ", " + std::to_string(assembly.refused.size()) + " plugin(s) refused");
 
   AdminOptions admin;
   admin.listen = config.host.admin_listen;
@@ -220,6 +217,10 @@ int main(int argc, char** argv) {
   logger->info("[host] admin API on http://{}/ (mutating methods {})",
                admin_server->bound_address(),
                admin.token.empty() ? "disabled: no admin_token_file" : "need the bearer token");
+  logger->info("[host] node running, {} actor(s){}", runtime.cells().size(),
+               assembly.refused.empty()
+                   ? ""
+                   : ", " + std::to_string(assembly.refused.size()) + " plugin(s) refused");
 
   NodeConfig running = config;
   auto reload = [&] {

@@ -127,6 +127,7 @@ std::optional<std::string> token_file_problem(const fs::path& file) {
   if ((status.permissions() & loose) != fs::perms::none)
     return "token file " + file.string() + " is accessible by group or others; chmod 600 it";
   std::ifstream in(file);
+  if (!in) return "cannot read token file " + file.string() + " (run alysd as its owner)";
   std::string token;
   std::getline(in, token);
   if (token.find_first_not_of(" \t\r") == std::string::npos)

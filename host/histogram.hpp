@@ -19,7 +19,8 @@ struct HistogramSnapshot {
 
 // Seconds, from 1 µs to 1 s: message handling and swap pauses both live in that range.
 inline constexpr std::array<double, 16> kLatencyBoundsSeconds{
-    1e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 1e-1, 5e-1, 1};
+    1e-6, 5e-6,   1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4,
+    1e-3, 2.5e-3, 5e-3, 1e-2,   5e-2, 1e-1, 5e-1,   1};
 
 class LatencyHistogram {
  public:
@@ -27,7 +28,8 @@ class LatencyHistogram {
   void observe_ns(std::uint64_t nanoseconds) {
     double seconds = static_cast<double>(nanoseconds) * 1e-9;
     std::size_t bucket = 0;
-    while (bucket < kLatencyBoundsSeconds.size() && seconds > kLatencyBoundsSeconds[bucket]) ++bucket;
+    while (bucket < kLatencyBoundsSeconds.size() && seconds > kLatencyBoundsSeconds[bucket])
+      ++bucket;
     counts_[bucket].fetch_add(1, std::memory_order_relaxed);
     sum_ns_.fetch_add(nanoseconds, std::memory_order_relaxed);
   }

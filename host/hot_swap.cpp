@@ -124,7 +124,12 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   }
   target->stop_instance();
   target->replace_library(incoming);
+  // On trial, every message the new version handles is journaled from its very first one, so a
+  // rollback can hand them all to the old version.
+  bool on_trial = options_.swap_trial_ms > 0;
+  if (on_trial) target->start_journal();
   if (auto error = target->start_instance(state_mode ? &state : nullptr)) {
+    if (on_trial) target->take_journal();  // nothing was handled by a version that never started
     // Back to the old library with the same snapshot (written for a schema it reads: its own or
     // older), then release the refused one.
     target->replace_library(outgoing);
@@ -147,7 +152,7 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   logger_->info("[swap {}] {} -> {} ({}), paused {} us", role, outcome.from_version,
                 outcome.to_version, outcome.mode, outcome.pause_us);
 
-  if (options_.swap_trial_ms == 0) {
+  if (!on_trial) {
     release_library(std::move(outgoing));
     settle_swap(outcome, done);
     return;
@@ -161,7 +166,6 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   trial->done = std::move(done);
   std::uint64_t id = trial->id;
   trials_[target] = std::move(trial);
-  target->start_journal();
   timers_.start(options_.swap_trial_ms, 0, [this, target, id](std::uint64_t) {
     control_.post([this, target, id] { finish_trial(target, id); });
   });

@@ -34,7 +34,7 @@ struct SwapCounts {
 struct ProcessMetricsSample {
   double resident_memory_bytes = 0;
   double virtual_memory_bytes = 0;
-  double cpu_seconds = 0;  // user + system
+  double cpu_seconds = 0;         // user + system
   double start_time_seconds = 0;  // unix time
   std::uint64_t threads = 0;
   std::uint64_t open_fds = 0;

@@ -107,6 +107,7 @@ void SupervisorTree::child_exited(Group& group, std::size_t index, bool abnormal
     if (!restart) {
       log.info("[supervisor {}] {} exited ({}); {} actor, not restarted", group.config.name,
                describe(child), reason, type == RestartType::temporary ? "temporary" : "transient");
+      if (abnormal) child.cell->mark_failed_exit();
       child.cell->terminate(ActorState::exited);
       return;
     }

@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 
 packages=(
   cmake ninja-build g++ ccache pkg-config binutils
-  libboost1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev catch2
+  libboost1.81-dev libboost-json1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev catch2
 )
+# The test suite also checks the metrics with promtool and scrapes them with a real Prometheus.
+test_packages=(prometheus)
 
 install_missing() {
   local missing=()
-  for package in "${packages[@]}"; do
+  for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
@@ -37,12 +39,12 @@ build() {
 
 case "${1:-}" in
   run)
-    install_missing
+    install_missing "${packages[@]}"
     build
     exec build/dev/host/alysd --config config/dev.toml
     ;;
   test)
-    install_missing
+    install_missing "${packages[@]}" "${test_packages[@]}"
     build
     ctest --preset dev -j "$(nproc)"
     ;;

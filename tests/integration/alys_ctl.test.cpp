@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "loopback_http.hpp"
 
 using alys::testing::ChildProcess;
 using alys::testing::TempDir;
@@ -25,22 +26,6 @@ namespace {
 const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
 const std::string kCtl = ALYS_BINARY_DIR "/host/alys-ctl";
 const std::string kPlugins = ALYS_TEST_PLUGIN_DIR;
-
-// A loopback port free right now: bound to port 0, read back, released for alysd to take.
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-               ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  REQUIRE(bound);
-  return ntohs(address.sin_port);
-}
 
 // Changes the working directory of this process for its lifetime (children inherit it).
 class WorkingDirectory {
@@ -85,7 +70,9 @@ class TestNode {
  public:
   explicit TestNode(const std::string& name, const std::string& extra_config = "",
                     const fs::path& node_cwd = {})
-      : dir_(name), port_(free_port()), address_("127.0.0.1:" + std::to_string(port_)) {
+      : dir_(name),
+        port_(alys::testing::free_loopback_port()),
+        address_("127.0.0.1:" + std::to_string(port_)) {
     token_file_ = dir_.write("token", "the-right-token\n");
     fs::permissions(token_file_, fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::replace);

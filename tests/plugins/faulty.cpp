@@ -41,6 +41,12 @@ class FaultyActor : public alys::Actor {
     if (reporter_.joinable()) reporter_.join();
   }
 
+  // Takes a new config table without a restart, and counts it.
+  bool on_config_changed(std::string_view) override {
+    context().counter_add("config_changes");
+    return true;
+  }
+
   std::string health() override {
     return context().config_bool("fail_health").value_or(false) ? "configured to be unhealthy" : "";
   }
