@@ -262,3 +262,35 @@ TEST_CASE("a changed role table reaches the actor as a config message; declining
   CHECK(runtime.cell("declines")->counters().restarts.load() == 1);
   CHECK(runtime.cell("declines")->role_table()->to_json() == "{\"limit\":5}");
 }
+
+TEST_CASE("a plugin can have the roles requiring it paused during its swap", "[hot_swap][concurrency]") {
+  testing::TempDir scratch("alys-swap-dependents");
+  Runtime runtime(swap_options(0, scratch));
+  Probe probe;
+  runtime.add_actor(actor("probe", probe.library));
+  runtime.add_actor(actor("counter", load_test_plugin("counter")));
+  ActorSpec dependent = actor("dependent", load_test_plugin("echo"));
+  dependent.requires_roles = {"counter"};
+  runtime.add_actor(dependent);
+  ActorSpec bystander = actor("bystander", load_test_plugin("echo"));
+  runtime.add_actor(bystander);
+  REQUIRE_FALSE(runtime.start());
+
+  // counter_pausing takes 300 ms to start and asks for its dependents to pause meanwhile.
+  std::thread swapper([&] {
+    SwapOutcome outcome = runtime.swap_and_wait("counter", test_plugin("counter_pausing"));
+    CHECK(outcome.ok);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // inside the new start
+  auto sent = std::chrono::steady_clock::now();
+  std::uint64_t to_dependent =
+      probe.context().request(probe.context().resolve("dependent"), test::Echo{"d"}, 10'000);
+  std::uint64_t to_bystander =
+      probe.context().request(probe.context().resolve("bystander"), test::Echo{"b"}, 10'000);
+  REQUIRE(probe.inbox->wait_until([&](const auto& items) { return items.size() == 2; }));
+  swapper.join();
+  auto items = probe.inbox->items();
+  CHECK(items[0].correlation_id == to_bystander);  // not paused: answered at once
+  CHECK(items[1].correlation_id == to_dependent);  // paused until the swap was done
+  CHECK(std::chrono::steady_clock::now() - sent >= std::chrono::milliseconds(150));
+}

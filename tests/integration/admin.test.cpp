@@ -28,8 +28,9 @@ const std::string kToken = "integration-test-token";
 class Node {
  public:
   explicit Node(const std::string& name, const std::string& extra_host = "",
-                const std::string& counter_build = "alys_test_counter.so")
-      : dir_(name), port_(free_loopback_port()) {
+                const std::string& counter_build = "alys_test_counter.so",
+                std::string extra_plugins = "")
+      : dir_(name), port_(free_loopback_port()), extra_plugins_(std::move(extra_plugins)) {
     std::filesystem::path token = dir_.write("token", kToken + "\n");
     ::chmod(token.c_str(), 0600);
     config_ = dir_.path() / "node.toml";
@@ -47,8 +48,8 @@ class Node {
                    std::to_string(port_) + "\"\nadmin_token_file = \"" +
                    (dir_.path() / "token").string() + "\"\nswap_trial_ms = 100\n" + extra_host +
                    "\n[plugins.counter]\nfile = \"" + counter_build +
-                   "\"\n\n[plugins.worker]\nfile = \"alys_test_faulty.so\"\n\n[worker]\n" +
-                   worker_table + "\n");
+                   "\"\n\n[plugins.worker]\nfile = \"alys_test_faulty.so\"\n" + extra_plugins_ +
+                   "\n[worker]\n" + worker_table + "\n");
   }
 
   std::optional<HttpReply> rpc(const std::string& body, const std::string& token = "") {
@@ -68,6 +69,7 @@ class Node {
   TempDir dir_;
   std::uint16_t port_;
   std::filesystem::path config_;
+  std::string extra_plugins_;
   std::optional<ChildProcess> process_;
 };
 
@@ -240,5 +242,23 @@ TEST_CASE("admin: SIGHUP swaps a changed plugin file and delivers a changed role
   node.write_config("alys_test_counter.so", "limit = 3\n[bogus]\n");
   REQUIRE(node.process().signal(SIGHUP));
   REQUIRE(node.process().wait_for_output("config not applied"));
+  CHECK(node.process().running());
+}
+
+TEST_CASE("admin: a plugin method that misses its deadline gets -32002; the late answer is dropped",
+          "[integration][admin]") {
+  Node node("alysd-admin-deadline", "rpc_timeout_ms = 200", "alys_test_counter.so",
+            "\n[plugins.slow]\nfile = \"alys_test_slow.so\"\n");
+  auto quick = node.rpc(call("slow_sleep", R"({"ms":10})"));
+  REQUIRE(quick);
+  CHECK(has(quick->body, R"("slept_ms":10)"));
+  auto late = node.rpc(call("slow_sleep", R"({"ms":600})"));
+  REQUIRE(late);
+  CHECK(has(late->body, R"("code":-32002)"));
+  std::this_thread::sleep_for(700ms);  // the plugin answers after all: counted, not delivered
+  auto metrics = node.get("/metrics");
+  REQUIRE(metrics);
+  CHECK(has(metrics->body, "alys_late_replies_total 1"));
+  CHECK(has(metrics->body, "alys_request_timeouts_total 1"));
   CHECK(node.process().running());
 }

@@ -5,9 +5,13 @@
 //                        when handing state back to a v1 build
 //   counter_bad_restore  its restore always fails
 //   counter_crashy       crashes 50 ms after each start (inside a swap's trial period)
+//   counter_pausing      asks that roles requiring it pause during its swap; its start takes
+//                        300 ms, so that pause can be seen
 // Admin methods: counter_get (read-only) and counter_reset (mutating).
+#include <chrono>
 #include <limits>
 #include <map>
+#include <thread>
 
 #include "alys/plugin.hpp"
 #include "test_messages.hpp"
@@ -104,6 +108,9 @@ class CounterActor : public alys::Actor {
   }
 
   void on_start() override {
+#ifdef COUNTER_START_DELAY_MS
+    std::this_thread::sleep_for(std::chrono::milliseconds(COUNTER_START_DELAY_MS));
+#endif
 #ifdef COUNTER_CRASH_AFTER_MS
     context().start_timer(COUNTER_CRASH_AFTER_MS, 0, Crash{});
 #endif
@@ -175,10 +182,16 @@ class CounterActor : public alys::Actor {
   std::uint64_t tick_order_violations_ = 0;
 };
 
+#ifdef COUNTER_PAUSE_DEPENDENTS
+constexpr std::uint32_t kCapabilities = ALYS_CAP_SWAPPABLE | ALYS_CAP_PAUSE_DEPENDENTS_ON_SWAP;
+#else
+constexpr std::uint32_t kCapabilities = ALYS_CAP_SWAPPABLE;
+#endif
+
 }  // namespace
 
 ALYS_PLUGIN(CounterActor, alys::PluginInfo{.role = ALYS_ROLE_ANY,
                                            .name = "alys-test-counter",
                                            .version = COUNTER_VERSION,
                                            .state_schema_version = COUNTER_SCHEMA,
-                                           .capabilities = ALYS_CAP_SWAPPABLE});
+                                           .capabilities = kCapabilities});

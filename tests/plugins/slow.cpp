@@ -1,4 +1,5 @@
-// slow: blocks for the requested time, then replies — for timeouts and late replies.
+// slow: blocks for the requested time, then replies — for timeouts and late replies. Also serves
+// the admin method slow_sleep.
 #include <chrono>
 #include <thread>
 
@@ -13,6 +14,13 @@ class SlowActor : public alys::Actor {
     on<alys::test::Sleep>([this](const alys::test::Sleep& sleep, const alys::Envelope& envelope) {
       std::this_thread::sleep_for(std::chrono::milliseconds(sleep.ms));
       if (envelope.is_request()) (void)this->context().reply(envelope.correlation_id, sleep);
+    });
+    // An admin method that takes `{"ms": N}` milliseconds: for the admin API's deadline.
+    rpc("slow_sleep", 0, [](std::string_view params) {
+      auto digits = params.find_first_of("0123456789");
+      std::uint64_t ms = digits == std::string_view::npos ? 0 : std::stoull(std::string(params.substr(digits)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return std::string("{\"slept_ms\":") + std::to_string(ms) + "}";
     });
   }
 };
