@@ -263,7 +263,8 @@ TEST_CASE("a changed role table reaches the actor as a config message; declining
   CHECK(runtime.cell("declines")->role_table()->to_json() == "{\"limit\":5}");
 }
 
-TEST_CASE("a plugin can have the roles requiring it paused during its swap", "[hot_swap][concurrency]") {
+TEST_CASE("a plugin can have the roles requiring it paused during its swap",
+          "[hot_swap][concurrency]") {
   testing::TempDir scratch("alys-swap-dependents");
   Runtime runtime(swap_options(0, scratch));
   Probe probe;
@@ -277,10 +278,9 @@ TEST_CASE("a plugin can have the roles requiring it paused during its swap", "[h
   REQUIRE_FALSE(runtime.start());
 
   // counter_pausing takes 300 ms to start and asks for its dependents to pause meanwhile.
-  std::thread swapper([&] {
-    SwapOutcome outcome = runtime.swap_and_wait("counter", test_plugin("counter_pausing"));
-    CHECK(outcome.ok);
-  });
+  SwapOutcome outcome;  // checked after join: Catch assertions are not thread-safe
+  std::thread swapper(
+      [&] { outcome = runtime.swap_and_wait("counter", test_plugin("counter_pausing")); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // inside the new start
   auto sent = std::chrono::steady_clock::now();
   std::uint64_t to_dependent =
@@ -289,6 +289,7 @@ TEST_CASE("a plugin can have the roles requiring it paused during its swap", "[h
       probe.context().request(probe.context().resolve("bystander"), test::Echo{"b"}, 10'000);
   REQUIRE(probe.inbox->wait_until([&](const auto& items) { return items.size() == 2; }));
   swapper.join();
+  CHECK(outcome.ok);
   auto items = probe.inbox->items();
   CHECK(items[0].correlation_id == to_bystander);  // not paused: answered at once
   CHECK(items[1].correlation_id == to_dependent);  // paused until the swap was done
