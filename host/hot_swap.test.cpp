@@ -235,7 +235,13 @@ TEST_CASE("after 100 swaps at most 2 copies are mapped and RSS grew by less than
   std::set<std::string> copies = mapped_copies(scratch.path().string());
   INFO("mapped: " << copies.size() << ", RSS growth " << growth << " MB");
   CHECK(copies.size() <= 2);
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in quarantine on purpose: RSS says nothing about leaks there (and
+  // LeakSanitizer checks those at exit). The bound is checked by the other builds.
+  WARN("ASan build: RSS growth " << growth << " MB not checked");
+#else
   CHECK(growth < 10.0);
+#endif
   CHECK(runtime.unload_failures() == 0);
 }
 

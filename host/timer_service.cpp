@@ -109,24 +109,22 @@ void TimerService::stop() {
 }
 
 void TimerService::run_thread() {
+  // Real clock only (monotonic_ms takes no lock then). The decision to sleep is made under the
+  // same lock hold that read the queue head, so a timer started meanwhile always wakes us.
+  std::unique_lock lock(mutex_);
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      if (stopping_) return;
-      if (queue_.empty()) {
-        changed_.wait(lock);
-        continue;
-      }
-      std::uint64_t due = queue_.begin()->first.first;
-      lock.unlock();
-      std::uint64_t now = monotonic_ms();
-      lock.lock();
-      if (stopping_) return;
-      if (due > now) {
-        changed_.wait_for(lock, std::chrono::milliseconds(due - now));
-        continue;
-      }
+    if (stopping_) return;
+    if (queue_.empty()) {
+      changed_.wait(lock);
+      continue;
     }
+    std::uint64_t due = queue_.begin()->first.first;
+    std::uint64_t now = monotonic_ms();
+    if (due > now) {
+      changed_.wait_for(lock, std::chrono::milliseconds(due - now));
+      continue;
+    }
+    lock.unlock();
     while (auto fired = pop_due(monotonic_ms())) {
       auto& [key, timer] = *fired;
       std::shared_ptr<Fire> fire = timer.fire;
@@ -134,6 +132,7 @@ void TimerService::run_thread() {
       if (timer.period_ms > 0) rearm(key, std::move(timer));
       (*fire)(fired_id);
     }
+    lock.lock();
   }
 }
 

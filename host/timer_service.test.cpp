@@ -360,10 +360,11 @@ TEST_CASE("real clock: a 20 ms one-shot fires once, not early", "[timer_service]
   std::atomic<int> fired{0};
   std::atomic<std::uint64_t> fired_id{0};
   std::atomic<std::thread::id> fired_on{};
-  std::uint64_t started_at = timers.now_ms();
+  // Timers run on the monotonic clock; the wall clock may step, so measure on the former.
+  std::uint64_t started_at = timers.monotonic_ms();
   std::atomic<std::uint64_t> fired_at{0};
   std::uint64_t id = timers.start(20, 0, [&](std::uint64_t timer_id) {
-    fired_at = timers.now_ms();
+    fired_at = timers.monotonic_ms();
     fired_id = timer_id;
     fired_on = std::this_thread::get_id();
     ++fired;
