@@ -230,9 +230,9 @@ std::optional<InstanceError> ActorCell::start_instance(const StateBlob* state) {
   alys_status status{};
   alys_instance* instance = nullptr;
   if (plugin->factory()) {
-    instance = plugin->factory()(host_api_table(), &context_, &status);
+    instance = plugin->factory()(runtime_.host_api(), &context_, &status);
   } else {
-    instance = functions.alys_plugin_on_create(host_api_table(), &context_, &status);
+    instance = functions.alys_plugin_on_create(runtime_.host_api(), &context_, &status);
   }
   if (instance == nullptr) return fail("create", status_text(status));
   {

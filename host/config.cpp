@@ -797,4 +797,16 @@ ConfigLoadResult load_config(const fs::path& file, const HostOverrides& override
   return load_config_text(text, file, overrides);
 }
 
+std::shared_ptr<const RoleTable> parse_role_table(const std::string& toml_text,
+                                                  std::string& error) {
+  try {
+    toml::table table = toml::parse(toml_text);
+    return std::make_shared<const TomlRoleTable>(std::move(table));
+  } catch (const toml::parse_error& failure) {
+    error = std::string(failure.description()) + " at line " +
+            std::to_string(failure.source().begin.line);
+    return nullptr;
+  }
+}
+
 }  // namespace alys::host

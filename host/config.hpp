@@ -124,6 +124,10 @@ struct ConfigLoadResult {
 ConfigLoadResult load_config(const std::filesystem::path& file,
                              const HostOverrides& overrides = {});
 
+// A role table from TOML text (what follows `[<role>]` in a node's config). Used by the SDK's test
+// harness. On a syntax error returns nullptr and sets `error`.
+std::shared_ptr<const RoleTable> parse_role_table(const std::string& toml_text, std::string& error);
+
 // Same, from text (tests); `virtual_file` names the file in errors and anchors relative paths.
 ConfigLoadResult load_config_text(const std::string& text,
                                   const std::filesystem::path& virtual_file,

@@ -87,9 +87,11 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   std::shared_ptr<PluginLibrary> outgoing = target->library();
   outcome.from_version = outgoing->manifest().version;
 
-  auto loaded = PluginLibrary::load(
-      file, options_.scratch_dir.empty() ? std::filesystem::temp_directory_path() / "alysd-swaps"
-                                         : options_.scratch_dir);
+  auto loaded = PluginLibrary::load(file,
+                                    options_.scratch_dir.empty()
+                                        ? std::filesystem::temp_directory_path() / "alysd-swaps"
+                                        : options_.scratch_dir,
+                                    options_.abi_minor);
   if (auto* refused = std::get_if<GateError>(&loaded)) return fail("gate", refused->message, false);
   std::shared_ptr<PluginLibrary> incoming = std::get<std::shared_ptr<PluginLibrary>>(loaded);
   std::string served = incoming->manifest().role;

@@ -30,16 +30,17 @@ std::optional<FileIdentity> file_identity(const std::filesystem::path& file) {
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
 }
 
-std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file) {
+std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file,
+                                   std::uint32_t host_abi_minor) {
   auto version = [](std::uint32_t major, std::uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
   };
   std::string plugin = version(manifest.abi_major, manifest.abi_minor);
-  std::string host = version(ALYS_ABI_MAJOR, ALYS_ABI_MINOR);
+  std::string host = version(ALYS_ABI_MAJOR, host_abi_minor);
   if (manifest.abi_major != ALYS_ABI_MAJOR)
     return GateError{file + ": plugin ABI " + plugin + " is incompatible with host ABI " + host +
                      " (different major version); refused"};
-  if (manifest.abi_minor > ALYS_ABI_MINOR)
+  if (manifest.abi_minor > host_abi_minor)
     return GateError{file + ": plugin ABI " + plugin + " is newer than host ABI " + host +
                      " (upgrade the host); refused"};
   if (manifest.struct_size < offsetof(alys_manifest, requires_roles))
@@ -49,10 +50,12 @@ std::optional<GateError> check_abi(const alys_manifest& manifest, const std::str
 }
 
 std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
-    const std::filesystem::path& file, const std::filesystem::path& scratch_dir) {
+    const std::filesystem::path& file, const std::filesystem::path& scratch_dir,
+    std::uint32_t host_abi_minor) {
   auto manifest = read_manifest(file);
   if (auto* error = std::get_if<ManifestReadError>(&manifest)) return GateError{error->message};
-  if (auto refused = check_abi(std::get<alys_manifest>(manifest), file.string())) return *refused;
+  if (auto refused = check_abi(std::get<alys_manifest>(manifest), file.string(), host_abi_minor))
+    return *refused;
 
   // Load a private copy: a file replaced or rewritten later can then never be the mapping we run
   // (copying over a mapped library kills the process with SIGBUS; dlopen of the same path would

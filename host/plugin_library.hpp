@@ -32,7 +32,8 @@ struct GateError {
 };
 
 // The ABI gate: same major, minor not newer than the host's. Returns nullopt when accepted.
-std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file);
+std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file,
+                                   std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
 
 class PluginLibrary {
  public:
@@ -43,7 +44,8 @@ class PluginLibrary {
   // Reads the manifest from the file, gates it, copies the file to `scratch_dir`, loads the copy
   // and removes the copy's name (the mapping stays). Runs no plugin code before the gate passes.
   static std::variant<std::shared_ptr<PluginLibrary>, GateError> load(
-      const std::filesystem::path& file, const std::filesystem::path& scratch_dir);
+      const std::filesystem::path& file, const std::filesystem::path& scratch_dir,
+      std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
 
   // A plugin compiled into this process.
   static std::shared_ptr<PluginLibrary> linked(const alys_manifest& manifest,

@@ -9,6 +9,7 @@
 
 #include "alys/type_id.hpp"
 #include "host/dependency_order.hpp"
+#include "host/host_api.hpp"
 #include "host/supervisor.hpp"
 
 namespace alys::host {
@@ -421,6 +422,10 @@ void Runtime::on_actor_exit(ActorCell& exited, ActorExit exit) {
     }
     supervisors_->on_exit(exited, exit);
   });
+}
+
+const alys_host_api* Runtime::host_api() const {
+  return options_.host_api ? options_.host_api : host_api_table();
 }
 
 double Runtime::uptime_seconds() const {

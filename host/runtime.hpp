@@ -52,6 +52,10 @@ struct RuntimeOptions {
   std::size_t dead_letters_kept = 1000;
   std::filesystem::path scratch_dir;  // private copies of swapped-in plugins (default: temp dir)
   std::uint64_t swap_trial_ms = 0;    // a swapped-in plugin failing this soon is rolled back
+  // The host API table handed to plugins and the ABI minor the gate accepts up to. Defaults: this
+  // build's. Compatibility tests set both to play a host of a newer 1.x minor.
+  const alys_host_api* host_api = nullptr;
+  std::uint32_t abi_minor = ALYS_ABI_MINOR;
 };
 
 // What a hot swap did, for the admin API and the log.
@@ -154,6 +158,8 @@ class Runtime {
 
   // --- services ---
   TimerService& timers() { return timers_; }
+  const alys_host_api* host_api() const;
+  std::uint32_t abi_minor() const { return options_.abi_minor; }
   DeadLetters& dead_letters() { return dead_letters_; }
   const DeadLetters& dead_letters() const { return dead_letters_; }
   MetricsRegistry& metrics() { return metrics_; }

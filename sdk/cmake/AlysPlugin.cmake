@@ -1,15 +1,17 @@
-# alys_add_plugin(NAME name SOURCES ... [LIBRARIES ...] [OUTPUT_NAME name])
+# alys_add_plugin(NAME name SOURCES ... [LIBRARIES ...] [OUTPUT_NAME name] [NO_INSTALL])
 #
 # Builds an actor plugin the host can load and really unload: hidden visibility, no GNU-unique
-# symbols (they pin a library in memory so dlclose does nothing), and a post-build check that fails
-# the build if one slipped in anyway.
+# symbols (they pin a library in memory so dlclose does nothing), a post-build check that fails
+# the build if one slipped in anyway, the file name `<name>.so`, and an install rule to
+# <libdir>/alys/plugins.
+include(GNUInstallDirs)
 function(alys_add_plugin)
-  cmake_parse_arguments(ARG "" "NAME;OUTPUT_NAME" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "NAME;OUTPUT_NAME" "SOURCES;LIBRARIES" ${ARGN})
   if(NOT ARG_NAME)
     message(FATAL_ERROR "alys_add_plugin: NAME is required")
   endif()
   add_library(${ARG_NAME} MODULE ${ARG_SOURCES})
-  target_link_libraries(${ARG_NAME} PRIVATE alys::sdk ${ARG_LIBRARIES})
+  target_link_libraries(${ARG_NAME} PRIVATE AlysSDK::sdk ${ARG_LIBRARIES})
   set_target_properties(${ARG_NAME} PROPERTIES
     PREFIX ""
     CXX_VISIBILITY_PRESET hidden
@@ -24,6 +26,9 @@ function(alys_add_plugin)
     COMMAND ${CMAKE_COMMAND} -DPLUGIN_FILE=$<TARGET_FILE:${ARG_NAME}>
             -P ${ALYS_PLUGIN_CHECK_SCRIPT}
     VERBATIM)
+  if(NOT ARG_NO_INSTALL)
+    install(TARGETS ${ARG_NAME} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/alys/plugins)
+  endif()
 endfunction()
 
 set(ALYS_PLUGIN_CHECK_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/AlysPluginCheck.cmake" CACHE INTERNAL "")

@@ -18,7 +18,8 @@ class SlowActor : public alys::Actor {
     // An admin method that takes `{"ms": N}` milliseconds: for the admin API's deadline.
     rpc("slow_sleep", 0, [](std::string_view params) {
       auto digits = params.find_first_of("0123456789");
-      std::uint64_t ms = digits == std::string_view::npos ? 0 : std::stoull(std::string(params.substr(digits)));
+      std::uint64_t ms =
+          digits == std::string_view::npos ? 0 : std::stoull(std::string(params.substr(digits)));
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
       return std::string("{\"slept_ms\":") + std::to_string(ms) + "}";
     });

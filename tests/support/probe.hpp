@@ -17,24 +17,13 @@
 #include <cstdlib>
 
 #include "alys/plugin.hpp"
+#include "alys/testing.hpp"
 #include "host/plugin_library.hpp"
 #include "host/runtime.hpp"
 
 namespace alys::testing {
 
-struct Received {
-  std::uint64_t type_id = 0;
-  std::uint64_t correlation_id = 0;
-  std::uint64_t topic_id = 0;
-  alys_address sender = 0;
-  std::uint32_t kind = 0;
-  Bytes payload;
-
-  template <class M>
-  M as() const {
-    return decode<M>(payload);
-  }
-};
+// Received (what reached the probe) is the SDK harness's type: alys/testing.hpp.
 
 class Inbox {
  public:

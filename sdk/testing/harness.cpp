@@ -1,0 +1,258 @@
+// The SDK's in-process test harness (alys/testing.hpp): a deterministic host::Runtime with a
+// recording actor as the role "test". Built into the shared library AlysSDK::testing.
+#include "alys/testing.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "alys/admin_rpc.hpp"
+#include "alys/plugin.hpp"
+#include "host/config.hpp"
+#include "host/plugin_library.hpp"
+#include "host/runtime.hpp"
+
+namespace alys::testing {
+namespace {
+
+constexpr const char* kTestRole = "test";
+
+// The role "test": records everything that reaches it.
+class Recorder : public Actor {
+ public:
+  Recorder(Context context, std::vector<Received>* inbox) : Actor(context), inbox_(inbox) {}
+  explicit Recorder(Context context) : Actor(context) {}
+
+ protected:
+  std::int32_t on_unhandled(const Envelope& envelope) override {
+    if (inbox_ != nullptr)
+      inbox_->push_back(Received{envelope.type_id, envelope.correlation_id, envelope.topic_id,
+                                 envelope.sender, static_cast<std::uint32_t>(envelope.kind),
+                                 Bytes(envelope.payload.begin(), envelope.payload.end())});
+    return ALYS_OK;
+  }
+
+ private:
+  std::vector<Received>* inbox_ = nullptr;
+};
+
+constexpr alys_plugin_function_table kRecorderFunctions = detail::make_function_table<Recorder>();
+
+std::shared_ptr<spdlog::logger> harness_logger() {
+  auto logger = std::make_shared<spdlog::logger>(
+      "alys-harness", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  const char* level = std::getenv("ALYS_TEST_LOG");
+  logger->set_level(spdlog::level::from_str(level ? level : "warn"));
+  return logger;
+}
+
+}  // namespace
+
+struct Harness::Impl {
+  host::Runtime runtime;
+  std::vector<Received> inbox;
+  std::optional<Context> test_context;
+  std::filesystem::path scratch;
+  bool started = false;
+
+  explicit Impl(const HarnessOptions& options) : runtime(runtime_options(options)) {}
+
+  static host::RuntimeOptions runtime_options(const HarnessOptions& options) {
+    host::RuntimeOptions runtime;
+    runtime.deterministic = true;
+    runtime.virtual_clock = true;
+    runtime.virtual_start_ms = options.start_ms;
+    runtime.logger = harness_logger();
+    runtime.swap_trial_ms = options.swap_trial_ms;
+    runtime.scratch_dir = std::filesystem::temp_directory_path() / "alys-harness-plugins";
+    return runtime;
+  }
+
+  void add(const std::string& role, std::shared_ptr<host::PluginLibrary> library,
+           const std::string& config_toml, std::vector<std::string> requires_roles) {
+    if (started) throw std::logic_error("Harness::add after start()");
+    host::ActorSpec spec;
+    spec.role = role;
+    spec.library = std::move(library);
+    spec.requires_roles = std::move(requires_roles);
+    std::string error;
+    spec.role_table = host::parse_role_table(config_toml, error);
+    if (!spec.role_table)
+      throw std::runtime_error("config of role '" + role + "' is not valid TOML: " + error);
+    runtime.add_actor(std::move(spec));
+  }
+
+  Address address(const std::string& role) const {
+    auto found = runtime.resolve(role);
+    if (!found) throw std::runtime_error("no role '" + role + "' in this harness");
+    return *found;
+  }
+
+  const Context& context() const {
+    if (!test_context) throw std::logic_error("call Harness::start() first");
+    return *test_context;
+  }
+};
+
+Harness::Harness(HarnessOptions options) : impl_(std::make_unique<Impl>(options)) {
+  std::vector<Received>* inbox = &impl_->inbox;
+  std::optional<Context>* slot = &impl_->test_context;
+  auto recorder = host::PluginLibrary::linked(
+      detail::make_manifest(PluginInfo{.name = "alys-test-harness", .version = "1.0.0"}),
+      kRecorderFunctions,
+      [inbox, slot](const alys_host_api* api, alys_host_context* ctx, alys_status*) {
+        auto* instance = new alys_instance();
+        instance->actor = std::make_unique<Recorder>(Context(api, ctx), inbox);
+        slot->emplace(api, ctx);
+        return instance;
+      });
+  host::ActorSpec spec;
+  spec.role = kTestRole;
+  spec.library = std::move(recorder);
+  spec.mailbox.capacity = 1'000'000;  // the test reads what it gets; never refuse it
+  impl_->runtime.add_actor(std::move(spec));
+}
+
+Harness::~Harness() = default;
+
+Harness& Harness::add(const std::string& role, const std::filesystem::path& plugin_file,
+                      const std::string& config_toml, std::vector<std::string> requires_roles) {
+  auto loaded = host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
+  if (auto* refused = std::get_if<host::GateError>(&loaded))
+    throw std::runtime_error(refused->message);
+  impl_->add(role, std::get<std::shared_ptr<host::PluginLibrary>>(loaded), config_toml,
+             std::move(requires_roles));
+  return *this;
+}
+
+Harness& Harness::add(const std::string& role, const LinkedPlugin& plugin,
+                      const std::string& config_toml, std::vector<std::string> requires_roles) {
+  if (auto refused = host::check_abi(plugin.manifest, "linked plugin for role '" + role + "'"))
+    throw std::runtime_error(refused->message);
+  impl_->add(role, host::PluginLibrary::linked(plugin.manifest, *plugin.functions), config_toml,
+             std::move(requires_roles));
+  return *this;
+}
+
+void Harness::start() {
+  if (auto error = impl_->runtime.start()) throw std::runtime_error(*error);
+  impl_->started = true;
+  impl_->runtime.run_until_idle();
+}
+
+void Harness::run() { impl_->runtime.run_until_idle(); }
+
+void Harness::advance(std::chrono::milliseconds duration) {
+  impl_->runtime.advance(static_cast<std::uint64_t>(duration.count()));
+}
+
+std::uint64_t Harness::now_ms() const { return impl_->runtime.timers().now_ms(); }
+
+Status Harness::send_raw(const std::string& role, std::uint64_t type_id, const Bytes& payload,
+                         Priority priority) {
+  return impl_->context().send_raw(impl_->address(role), type_id, payload, priority);
+}
+
+std::uint64_t Harness::request_raw(const std::string& role, std::uint64_t type_id,
+                                   const Bytes& payload, std::uint64_t timeout_ms,
+                                   Priority priority) {
+  std::uint64_t correlation = 0;
+  std::int32_t code =
+      impl_->runtime.request(impl_->address(kTestRole), impl_->address(role), type_id,
+                             static_cast<std::uint32_t>(priority), payload.data(), payload.size(),
+                             timeout_ms, &correlation);
+  if (code != ALYS_OK)
+    throw std::runtime_error("request to '" + role + "' refused: " + code_name(code));
+  return correlation;
+}
+
+void Harness::publish_raw(const std::string& topic, std::uint64_t type_id, const Bytes& payload) {
+  impl_->runtime.publish(impl_->address(kTestRole), topic, type_id, payload.data(), payload.size());
+}
+
+void Harness::subscribe(const std::string& topic) {
+  impl_->runtime.subscribe(impl_->address(kTestRole), topic);
+}
+
+std::vector<Received> Harness::received() const { return impl_->inbox; }
+
+std::optional<Received> Harness::reply(std::uint64_t correlation_id) const {
+  for (const auto& item : impl_->inbox)
+    if (item.correlation_id == correlation_id &&
+        (item.kind == ALYS_KIND_REPLY || item.kind == ALYS_KIND_TIMEOUT))
+      return item;
+  return std::nullopt;
+}
+
+std::vector<Received> Harness::events(const std::string& topic) const {
+  std::vector<Received> out;
+  std::uint64_t id = topic_id(topic);
+  for (const auto& item : impl_->inbox)
+    if (item.kind == ALYS_KIND_EVENT && item.topic_id == id) out.push_back(item);
+  return out;
+}
+
+void Harness::clear_received() { impl_->inbox.clear(); }
+
+std::vector<DeadLetterInfo> Harness::dead_letters() const {
+  std::vector<DeadLetterInfo> out;
+  for (const auto& letter : impl_->runtime.dead_letters().recent())
+    out.push_back(DeadLetterInfo{letter.role, letter.reason, letter.type_id, letter.kind});
+  return out;
+}
+
+std::optional<double> Harness::metric(const std::string& role, const std::string& name) const {
+  auto sample = impl_->runtime.metrics().find(role, name);
+  if (!sample) return std::nullopt;
+  switch (sample->kind) {
+    case host::MetricSample::Kind::counter:
+      return static_cast<double>(sample->counter);
+    case host::MetricSample::Kind::gauge:
+      return sample->gauge;
+    case host::MetricSample::Kind::histogram:
+      return static_cast<double>(sample->histogram.count);
+  }
+  return std::nullopt;
+}
+
+std::string Harness::state(const std::string& role) const {
+  host::ActorCell* cell = impl_->runtime.cell(role);
+  if (cell == nullptr) throw std::runtime_error("no role '" + role + "' in this harness");
+  return host::to_string(cell->state());
+}
+
+std::uint64_t Harness::restarts(const std::string& role) const {
+  host::ActorCell* cell = impl_->runtime.cell(role);
+  if (cell == nullptr) throw std::runtime_error("no role '" + role + "' in this harness");
+  return cell->counters().restarts.load();
+}
+
+std::string Harness::call_rpc(const std::string& method, const std::string& params_json,
+                              std::uint64_t timeout_ms) {
+  auto served = impl_->runtime.find_rpc(method);
+  if (!served) throw std::runtime_error("no plugin serves the admin method '" + method + "'");
+  std::optional<std::int32_t> code;
+  Bytes answer;
+  impl_->runtime.external_request(served->address, ALYS_TYPE_RPC_CALL,
+                                  encode(RpcCall{method, params_json}), timeout_ms,
+                                  [&](std::int32_t result, std::vector<std::uint8_t> bytes) {
+                                    code = result;
+                                    answer = std::move(bytes);
+                                  });
+  impl_->runtime.run_until_idle();
+  if (!code) impl_->runtime.advance(timeout_ms);  // not answered at once: let the deadline pass
+  if (!code || *code != ALYS_OK)
+    throw std::runtime_error("'" + method + "' failed: " + (code ? code_name(*code) : "no answer"));
+  RpcResult result = decode<RpcResult>(answer);
+  if (!result.ok) throw std::runtime_error("'" + method + "' failed: " + result.json);
+  return result.json;
+}
+
+SwapResult Harness::swap(const std::string& role, const std::filesystem::path& plugin_file) {
+  host::SwapOutcome outcome = impl_->runtime.swap_and_wait(role, plugin_file);
+  return SwapResult{outcome.ok, outcome.mode, outcome.stage, outcome.message};
+}
+
+}  // namespace alys::testing
