@@ -46,8 +46,11 @@ commands:
                      answers after the swap and its trial period
   restart ROLE       restart ROLE's actor with fresh state; its mailbox is kept
   shutdown           stop the node in order (it exits 0)
+  call METHOD [JSON] call an admin method a plugin registered, with JSON params (an object or an
+                     array; default {}), and print its result
 
-reload, restart and shutdown need the node's token; the others do not.
+reload, restart, shutdown and plugin methods registered as mutating need the node's token; the
+others do not. `call` sends the token when it has one.
 
 options:
   --config FILE      the node's config: admin_listen and admin_token_file are read from its [host]
@@ -77,13 +80,15 @@ struct CommandSpec {
   std::string_view name;
   std::size_t args;
   std::string_view arg_names;
-  bool mutating;  // needs the token
+  bool mutating;                  // needs the token
+  std::size_t optional_args = 0;  // more arguments it may take
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"status", 0, "", false},  {"plugins", 0, "", false},        {"health", 0, "", false},
-    {"metrics", 0, "", false}, {"reload", 2, "ROLE FILE", true}, {"restart", 1, "ROLE", true},
-    {"shutdown", 0, "", true},
+    {"status", 0, "", false},         {"plugins", 0, "", false},
+    {"health", 0, "", false},         {"metrics", 0, "", false},
+    {"reload", 2, "ROLE FILE", true}, {"restart", 1, "ROLE", true},
+    {"shutdown", 0, "", true},        {"call", 1, "METHOD [JSON]", true, 1},
 };
 
 struct CommandLine {
@@ -165,7 +170,7 @@ std::optional<CommandLine> parse(int argc, char** argv) {
   }
   line.command = &*spec;
   line.args.assign(words.begin() + 1, words.end());
-  if (line.args.size() != spec->args) {
+  if (line.args.size() < spec->args || line.args.size() > spec->args + spec->optional_args) {
     std::string expected = spec->args == 0
                                ? std::string(spec->name) + " takes no arguments"
                                : std::string(spec->name) + " needs " + std::string(spec->arg_names);
@@ -422,6 +427,10 @@ class Session {
   const std::string& where() const { return where_; }
 
   RpcAnswer call(const std::string& method, json::object params) const {
+    return call_with(method, json::value(std::move(params)));
+  }
+
+  RpcAnswer call_with(const std::string& method, json::value params) const {
     json::object request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}};
     request["params"] = std::move(params);
     AdminReply reply = client_.post_json("/", json::serialize(request));
@@ -677,6 +686,24 @@ int run_shutdown(const Session& session) {
   return kExitOk;
 }
 
+int run_call(const Session& session, const std::vector<std::string>& args) {
+  json::value params = json::object();
+  if (args.size() > 1) {
+    json::error_code ec;
+    params = json::parse(args[1], ec);
+    if (ec || (!params.is_object() && !params.is_array())) {
+      std::cerr << "alys-ctl: call: params must be a JSON object or array, got '" << args[1]
+                << "'\n";
+      return kExitUsage;
+    }
+  }
+  RpcAnswer answer = session.call_with(args[0], std::move(params));
+  if (answer.error) return report_rpc_error(session, args[0], *answer.error);
+  if (!answer.result) return answer.exit_code;
+  print_json(*answer.result);  // a plugin's result has no fixed shape: JSON either way
+  return kExitOk;
+}
+
 int run(const CommandLine& line) {
   auto target = resolve_target(line);
   if (!target) return kExitUsage;
@@ -689,6 +716,7 @@ int run(const CommandLine& line) {
   if (name == "metrics") return run_metrics(session);
   if (name == "reload") return run_reload(session, line.args[0], line.args[1]);
   if (name == "restart") return run_restart(session, line.args[0]);
+  if (name == "call") return run_call(session, line.args);
   return run_shutdown(session);
 }
 

@@ -456,3 +456,20 @@ TEST_CASE("alys-ctl usage errors exit 2, --help exits 0", "[integration]") {
   CHECK(usage.code == 2);
   CHECK(contains(usage.output, "--admin needs a value"));
 }
+
+TEST_CASE("alys-ctl call reaches the admin methods plugins register", "[integration]") {
+  TestNode node("alys-ctl-call");
+  CtlRun get = node.ctl({"call", "counter_get"});
+  CHECK(get.code == 0);
+  CHECK(contains(get.output, R"("build":"counter-1.0.0")"));
+  CtlRun with_params = node.ctl({"call", "counter_get", R"({"ignored":true})"});
+  CHECK(with_params.code == 0);
+  // counter_reset is registered as mutating: the config's token opens it, none refuses it.
+  CHECK(node.ctl({"call", "counter_reset"}).code == 0);
+  CHECK(node.ctl_raw({"--admin", node.address(), "call", "counter_reset"}).code == 4);
+  CtlRun unknown = node.ctl({"call", "no_such_method"});
+  CHECK(unknown.code == 1);
+  CHECK(contains(unknown.output, "unknown method"));
+  CHECK(node.ctl({"call", "counter_get", "not json"}).code == 2);
+  CHECK(node.ctl({"call"}).code == 2);
+}
