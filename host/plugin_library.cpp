@@ -13,7 +13,12 @@ namespace alys::host {
 
 // The table as ABI 1.0 defined it. A host of a later 1.x appends functions and must still accept
 // 1.0 plugins: it checks their table against this size and treats appended entries as absent.
-constexpr std::uint32_t kFunctionTableSizeV1_0 = sizeof(alys_plugin_function_table);
+// Literal, not sizeof: sizeof grows with the first appended function, this must not.
+constexpr std::uint32_t kFunctionTableSizeV1_0 = 72;
+static_assert(sizeof(alys_plugin_function_table) >= kFunctionTableSizeV1_0);
+// Likewise the manifest as ABI 1.0 defined it: a smaller one is malformed.
+constexpr std::uint32_t kManifestSizeV1_0 = 440;
+static_assert(sizeof(alys_manifest) >= kManifestSizeV1_0);
 
 struct PluginLibrary::Mapping {
   boost::dll::shared_library library;
@@ -43,7 +48,7 @@ std::optional<GateError> check_abi(const alys_manifest& manifest, const std::str
   if (manifest.abi_minor > host_abi_minor)
     return GateError{file + ": plugin ABI " + plugin + " is newer than host ABI " + host +
                      " (upgrade the host); refused"};
-  if (manifest.struct_size < offsetof(alys_manifest, requires_roles))
+  if (manifest.struct_size < kManifestSizeV1_0)
     return GateError{file + ": manifest of " + std::to_string(manifest.struct_size) +
                      " bytes is too small for ABI " + plugin + "; refused"};
   return std::nullopt;

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -73,6 +74,16 @@ struct Harness::Impl {
   void add(const std::string& role, std::shared_ptr<host::PluginLibrary> library,
            const std::string& config_toml, std::vector<std::string> requires_roles) {
     if (started) throw std::logic_error("Harness::add after start()");
+    // The same rules as a node: the plugin serves this role, and its own requires count too.
+    const alys_manifest& manifest = library->manifest();
+    std::string served = manifest.role;
+    if (served != ALYS_ROLE_ANY && served != role)
+      throw std::runtime_error("the plugin serves role '" + served + "', not '" + role + "'");
+    for (std::uint32_t i = 0; i < manifest.requires_count && i < ALYS_REQUIRES_MAX; ++i) {
+      std::string required = manifest.requires_roles[i];
+      if (std::find(requires_roles.begin(), requires_roles.end(), required) == requires_roles.end())
+        requires_roles.push_back(required);
+    }
     host::ActorSpec spec;
     spec.role = role;
     spec.library = std::move(library);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
 
 #include "test_messages.hpp"
 
@@ -108,4 +109,12 @@ TEST_CASE("the harness reports what it cannot do", "[harness]") {
                     Catch::Contains("not valid TOML"));
   harness.add("engine", plugin("faulty"), "fail_on_start = true");
   CHECK_THROWS_WITH(harness.start(), Catch::Contains("'engine' failed to start"));
+}
+
+TEST_CASE("the harness applies a node's rules: the role a plugin serves", "[harness]") {
+  Harness harness;
+  alys::testing::LinkedPlugin storage = alys::testing::this_plugin();
+  std::snprintf(storage.manifest.role, sizeof storage.manifest.role, "storage");
+  CHECK_THROWS_WITH(harness.add("chain", storage), Catch::Contains("serves role 'storage'"));
+  CHECK_NOTHROW(harness.add("storage", storage));
 }

@@ -15,8 +15,9 @@
  *
  * Compatibility promise:
  *   - Minor bump: only appended fields at the end of structs that carry `struct_size`, appended
- *     functions at the end of function tables, new capability bits, new error codes and message
- *     kinds. A 1.x host loads any plugin with the same major and a minor <= the host's minor.
+ *     functions at the end of function tables, new capability bits, new error codes, message
+ *     kinds and reserved type ids. A 1.x host loads any plugin with the same major and a minor
+ *     <= the host's minor.
  *   - Major bump: anything else. A host refuses a plugin of another major before running its code.
  */
 #ifndef ALYS_ABI_H
@@ -142,7 +143,8 @@ typedef struct alys_message {
   uint64_t type_id;        /* FNV-1a 64 of the schema name, e.g. "alys.test.Ping/1" */
   uint64_t correlation_id; /* requests, replies, timeouts; 0 otherwise */
   uint64_t topic_id;       /* events: FNV-1a 64 of the topic name; timers: the timer id */
-  alys_address sender;     /* role that sent it; 0 for the host (timers, timeouts) */
+  alys_address sender;     /* role that sent it; 0 for the host (timers, config, admin calls);
+                            * for a timeout: the role that did not answer */
   uint32_t kind;           /* alys_message_kind */
   uint32_t priority;       /* alys_priority */
   uint32_t reserved;
@@ -234,7 +236,8 @@ typedef struct alys_host_api {
                                  size_t size);
 
   /* Offer a JSON-RPC method on the node's admin API, routed to this role (see ALYS_TYPE_RPC_CALL).
-   * Names: [a-z][a-z0-9_]*, unique across the node; the host's own methods are reserved.
+   * Names: [a-z][a-z0-9_]*, at most 64 characters, unique across the node; the host's own
+   * methods (node_status, plugin_list, plugin_reload, actor_restart, node_shutdown) are reserved.
    * ALYS_ERR_INVALID for a bad or taken name. Registrations survive restarts and swaps. */
   int32_t (*alys_host_rpc_register)(alys_host_context* ctx, const char* method, uint32_t flags);
 } alys_host_api;

@@ -27,7 +27,7 @@ struct Envelope {
   std::uint64_t type_id = 0;
   std::uint64_t correlation_id = 0;  // requests, replies and timeouts
   std::uint64_t topic_id = 0;        // events: the topic; timers: the timer id
-  Address sender = 0;                // 0: the host (timers, timeouts)
+  Address sender = 0;                // 0: the host; a timeout's: the role that did not answer
   alys_message_kind kind = ALYS_KIND_SEND;
   Priority priority = Priority::normal;
   ByteView payload;

@@ -119,14 +119,16 @@ class Context {
     api_->alys_host_log(ctx_, static_cast<std::uint32_t>(level), text.data(), text.size());
   }
 
+  // Throw alys::Error for a bad name ([a-z_][a-z0-9_]*) or a name already used with another kind:
+  // a typo should fail the plugin's tests, not vanish.
   void counter_add(const char* name, std::uint64_t delta = 1) const {
-    api_->alys_host_counter_add(ctx_, name, delta);
+    check_metric(api_->alys_host_counter_add(ctx_, name, delta), name);
   }
   void gauge_set(const char* name, double value) const {
-    api_->alys_host_gauge_set(ctx_, name, value);
+    check_metric(api_->alys_host_gauge_set(ctx_, name, value), name);
   }
   void histogram_observe(const char* name, double value) const {
-    api_->alys_host_histogram_observe(ctx_, name, value);
+    check_metric(api_->alys_host_histogram_observe(ctx_, name, value), name);
   }
 
   // Role config lookups: nullopt when the key is absent; alys::Error when it has another type.
@@ -168,8 +170,19 @@ class Context {
   alys_host_context* raw() const { return ctx_; }
 
  private:
-  static void append_to(void* user, const char* data, std::size_t size) {
-    static_cast<std::string*>(user)->append(data, size);
+  // Called by the host: nothing may unwind into it. On allocation failure the value stays short.
+  static void append_to(void* user, const char* data, std::size_t size) noexcept {
+    try {
+      static_cast<std::string*>(user)->append(data, size);
+    } catch (...) {
+      static_cast<std::string*>(user)->clear();
+    }
+  }
+
+  static void check_metric(std::int32_t code, const char* name) {
+    if (code != ALYS_OK)
+      throw Error(code, std::string("metric '") + (name ? name : "") +
+                            "': invalid name, or already used with another kind");
   }
 
   static void check(std::int32_t code, const std::string& what) {

@@ -5,8 +5,8 @@
 // Role settings (the `[indexer]` table of the node's config):
 //   keep_blocks = 1000    how many of the most recent blocks to keep (>= 1)
 //
-// Metrics (alys_plugin_<name>{role="indexer"} on /metrics): counter `blocks_indexed`, gauge
-// `highest_height`.
+// Metrics (alys_plugin_<name>{role="indexer"} on /metrics, counters with _total appended): counter
+// `blocks_indexed`, gauge `highest_height`.
 //
 // Swappable: the retained blocks and the transaction total go to the next version on a hot swap
 // (state schema 2; reads 1 and 2, and writes 1 for a build that reads only that).
