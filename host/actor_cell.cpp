@@ -57,7 +57,6 @@ ActorCell::ActorCell(Runtime& runtime, alys_address address, ActorSpec spec, Exe
 ActorCell::~ActorCell() { stop_instance(); }
 
 std::int32_t ActorCell::deliver(Envelope&& envelope) {
-  envelope.enqueued_at_ns = steady_ns();
   std::optional<Envelope> dropped;
   std::optional<Envelope> refused;
   bool schedule_now = false;
@@ -123,11 +122,19 @@ void ActorCell::run_batch() {
     return;
   }
   running_ = true;
+  // Take the batch under one lock hold: senders contend for this lock on every message.
+  std::size_t take = std::min(mailbox_.config().batch, mailbox_.size());
+  batch_.clear();
+  for (std::size_t i = 0; i < take; ++i) batch_.push_back(mailbox_.pop());
+  bool journaling = journaling_;
+  lock.unlock();
+
   std::optional<ActorExit> exit;
-  std::size_t handled = 0;
-  while (handled < mailbox_.config().batch && !paused_ && !mailbox_.empty()) {
-    Envelope envelope = mailbox_.pop();
-    lock.unlock();
+  std::size_t next = 0;
+  std::vector<Envelope> handled_for_journal;
+  for (; next < batch_.size(); ++next) {
+    if (paused_.load(std::memory_order_acquire)) break;  // a swap or stop wants the actor
+    Envelope& envelope = batch_[next];
     std::string error;
     Outcome outcome = handle(envelope, error);
     if (outcome == Outcome::failed) {
@@ -135,16 +142,24 @@ void ActorCell::run_batch() {
       exit = ActorExit{true, error, generation_.load()};
     } else if (outcome == Outcome::done) {
       exit = ActorExit{false, "finished", generation_.load()};
+    } else if (journaling) {
+      handled_for_journal.push_back(std::move(envelope));
     }
-    lock.lock();
-    ++handled;
-    if (journaling_ && (outcome == Outcome::ok || outcome == Outcome::dead_lettered))
-      journal_.push_back(std::move(envelope));
     if (exit) {
-      paused_ = true;  // no further message reaches a failed or finished instance
-      if (exit->abnormal) last_error_ = exit->reason;
+      ++next;
       break;
     }
+  }
+
+  lock.lock();
+  // What this batch did not get to goes back to the front, in order.
+  for (std::size_t i = batch_.size(); i-- > next;) mailbox_.push_front_unbounded(std::move(batch_[i]));
+  batch_.clear();
+  if (journaling_)
+    for (auto& envelope : handled_for_journal) journal_.push_back(std::move(envelope));
+  if (exit) {
+    paused_ = true;  // no further message reaches a failed or finished instance
+    if (exit->abnormal) last_error_ = exit->reason;
   }
   running_ = false;
   scheduled_ = false;

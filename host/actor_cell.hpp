@@ -161,7 +161,9 @@ class ActorCell final : public Runnable {
   Mailbox mailbox_;
   bool scheduled_ = false;  // queued on the executor or running a batch
   bool running_ = false;    // a thread is inside run_batch
-  bool paused_ = true;      // dispatch disabled (no instance, restarting, stopping)
+  // Dispatch disabled (no instance, restarting, stopping). Written under mutex_; a running batch
+  // also reads it between messages without the lock.
+  std::atomic<bool> paused_{true};
   ActorState state_ = ActorState::not_started;
   std::string last_error_;
   std::set<std::uint64_t> timers_;
@@ -171,6 +173,7 @@ class ActorCell final : public Runnable {
                                        // dispatch is not paused
   const alys_plugin_function_table* functions_ = nullptr;  // of the instance's library; same rule
   bool journaling_ = false;
+  std::vector<Envelope> batch_;  // the running batch; only its thread touches it
   std::vector<Envelope> journal_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> failed_exit_{false};

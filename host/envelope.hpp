@@ -49,7 +49,6 @@ struct Envelope {
   alys_address sender = 0;
   std::uint32_t kind = ALYS_KIND_SEND;
   std::uint32_t priority = ALYS_PRIORITY_NORMAL;
-  std::uint64_t enqueued_at_ns = 0;  // steady clock, for waiting-time metrics
   Payload payload;
 
   alys_message view() const {

@@ -6,6 +6,10 @@
 
 namespace alys::host {
 
+namespace {
+constexpr std::uint64_t kMaxSleepMs = 50;
+}  // namespace
+
 TimerService::TimerService(Options options)
     : options_(options), virtual_now_ms_(options.virtual_start_ms) {
   if (!options_.virtual_clock) {
@@ -40,7 +44,7 @@ std::uint64_t TimerService::start(std::uint64_t delay_ms, std::uint64_t period_m
   Key key{now + delay_ms, next_sequence_++};
   queue_.emplace(key, Timer{id, period_ms, std::make_shared<Fire>(std::move(fire))});
   index_.emplace(id, key);
-  changed_.notify_one();
+  if (key.first < wake_at_ms_) changed_.notify_one();
   return id;
 }
 
@@ -114,16 +118,22 @@ void TimerService::run_thread() {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (stopping_) return;
+    std::uint64_t now = monotonic_ms();
     if (queue_.empty()) {
-      changed_.wait(lock);
+      // Tick rather than sleep for good: the next request deadline then needs no wake-up.
+      wake_at_ms_ = now + kMaxSleepMs;
+      changed_.wait_for(lock, std::chrono::milliseconds(kMaxSleepMs));
       continue;
     }
     std::uint64_t due = queue_.begin()->first.first;
-    std::uint64_t now = monotonic_ms();
     if (due > now) {
-      changed_.wait_for(lock, std::chrono::milliseconds(due - now));
+      // Look again at least every kMaxSleepMs, so far-off timers need no wake-up (see start()).
+      std::uint64_t sleep = std::min<std::uint64_t>(due - now, kMaxSleepMs);
+      wake_at_ms_ = now + sleep;
+      changed_.wait_for(lock, std::chrono::milliseconds(sleep));
       continue;
     }
+    wake_at_ms_ = 0;  // firing: every start() meanwhile is looked at before sleeping again
     lock.unlock();
     while (auto fired = pop_due(monotonic_ms())) {
       auto& [key, timer] = *fired;

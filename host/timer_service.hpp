@@ -70,6 +70,10 @@ class TimerService {
   std::uint64_t next_sequence_ = 0;
   std::uint64_t virtual_now_ms_;
   bool stopping_ = false;
+  // When the timer thread will look at the queue next (monotonic ms). A timer due later needs no
+  // wake-up: request deadlines are started per request, and waking the thread for each one cost
+  // a context switch per round trip.
+  std::uint64_t wake_at_ms_ = 0;
   std::thread thread_;
 };
 
