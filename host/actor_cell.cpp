@@ -153,7 +153,8 @@ void ActorCell::run_batch() {
 
   lock.lock();
   // What this batch did not get to goes back to the front, in order.
-  for (std::size_t i = batch_.size(); i-- > next;) mailbox_.push_front_unbounded(std::move(batch_[i]));
+  for (std::size_t i = batch_.size(); i-- > next;)
+    mailbox_.push_front_unbounded(std::move(batch_[i]));
   batch_.clear();
   if (journaling_)
     for (auto& envelope : handled_for_journal) journal_.push_back(std::move(envelope));

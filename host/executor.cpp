@@ -5,6 +5,19 @@
 #include <algorithm>
 
 namespace alys::host {
+namespace {
+
+// The executor this thread is a worker of, and the runnable it hands itself: when a batch
+// schedules another actor, that actor runs next on the same thread instead of waking another
+// worker (a futex wake-up per message hop otherwise bounds request/response).
+struct WorkerSlot {
+  Executor* executor = nullptr;
+  Runnable* next = nullptr;
+};
+thread_local WorkerSlot tls_worker;
+constexpr int kMaxHandoffs = 64;
+
+}  // namespace
 
 Executor::Executor(std::string name, unsigned threads)
     : name_(std::move(name)), thread_count_(threads) {
@@ -18,6 +31,10 @@ Executor::Executor(std::string name, unsigned threads)
 Executor::~Executor() { stop(); }
 
 void Executor::schedule(Runnable* runnable, bool urgent) {
+  if (tls_worker.executor == this && tls_worker.next == nullptr) {
+    tls_worker.next = runnable;
+    return;
+  }
   {
     std::lock_guard lock(mutex_);
     if (urgent)
@@ -68,6 +85,7 @@ void Executor::stop() {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     stopping_ = true;
+    stop_requested_.store(true, std::memory_order_release);
   }
   ready_.notify_all();
   for (auto& thread : threads_) thread.join();
@@ -75,6 +93,7 @@ void Executor::stop() {
 }
 
 void Executor::work() {
+  tls_worker.executor = this;
   for (;;) {
     Runnable* next = nullptr;
     {
@@ -85,6 +104,20 @@ void Executor::work() {
       queue_.pop_front();
     }
     next->run_batch();
+    // Run what the batch handed this thread. Two actors answering each other would keep a worker
+    // here for ever: after kMaxHandoffs in a row the next one goes through the queue, so actors
+    // waiting there get their turn.
+    for (int handoffs = 0; Runnable* handed = tls_worker.next; ++handoffs) {
+      tls_worker.next = nullptr;
+      if (stop_requested_.load(std::memory_order_acquire)) return;
+      if (handoffs == kMaxHandoffs) {
+        tls_worker.executor = nullptr;  // schedule() below must queue, not hand off
+        schedule(handed, false);
+        tls_worker.executor = this;
+        break;
+      }
+      handed->run_batch();
+    }
   }
 }
 

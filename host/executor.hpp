@@ -2,6 +2,7 @@
 // caller, on demand (the deterministic test fixture).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -29,6 +30,8 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   // Queue a runnable; `urgent` ones (holding consensus messages) go to the front. Thread-safe.
+  // Called from one of this executor's workers, the first runnable scheduled during a batch is
+  // handed to that worker and runs right after the batch (no wake-up of another thread).
   void schedule(Runnable* runnable, bool urgent);
 
   // Moves an already queued runnable to the front (a consensus message arrived for it); no-op if
@@ -56,6 +59,7 @@ class Executor {
   std::condition_variable ready_;
   std::deque<Runnable*> queue_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};  // stopping_, readable without the lock
   std::vector<std::thread> threads_;
 };
 

@@ -77,7 +77,9 @@ void pingpong(caf::actor_system& system, std::uint64_t n) {
   auto latencies = finished.get();
   double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   std::sort(latencies.begin(), latencies.end());
-  auto at = [&](double q) { return latencies[static_cast<std::size_t>(q * (latencies.size() - 1))]; };
+  auto at = [&](double q) {
+    return latencies[static_cast<std::size_t>(q * (latencies.size() - 1))];
+  };
   std::printf("BENCH caf_pingpong_round_trips_per_s %.0f rt/s\n", static_cast<double>(n) / seconds);
   std::printf("BENCH caf_pingpong_p50_us %.2f us\n", static_cast<double>(at(0.5)) / 1000.0);
   std::printf("BENCH caf_pingpong_p99_us %.2f us\n", static_cast<double>(at(0.99)) / 1000.0);
@@ -96,8 +98,11 @@ int main(int argc, char** argv) {
   caf::actor_system_config config;
   config.set("scheduler.max-threads", 2);
   caf::actor_system system{config};
-  if (mode == "oneway") oneway(system, n);
-  else if (mode == "pingpong") pingpong(system, n);
-  else return 2;
+  if (mode == "oneway")
+    oneway(system, n);
+  else if (mode == "pingpong")
+    pingpong(system, n);
+  else
+    return 2;
   return 0;
 }

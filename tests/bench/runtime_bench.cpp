@@ -108,7 +108,8 @@ int oneway(std::uint64_t n, int sources) {
   ActorSpec sink = role("sink", bench_plugin("bench_sink"));
   sink.role_table = std::make_shared<OneInt>("expect", static_cast<std::int64_t>(n));
   runtime.add_actor(sink);
-  for (int i = 0; i < sources; ++i) runtime.add_actor(role("source" + std::to_string(i), bench_plugin("bench_source")));
+  for (int i = 0; i < sources; ++i)
+    runtime.add_actor(role("source" + std::to_string(i), bench_plugin("bench_source")));
   if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
   probe.context().subscribe(bench::kDoneTopic);
   auto start = clock_type::now();
@@ -173,10 +174,13 @@ int restart(std::uint64_t n) {
         },
         std::chrono::seconds(30));
     resumed_ns.push_back(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - crashed_at).count()));
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - crashed_at)
+            .count()));
   }
   std::sort(resumed_ns.begin(), resumed_ns.end());
-  auto at = [&](double q) { return resumed_ns[static_cast<std::size_t>(q * (resumed_ns.size() - 1))]; };
+  auto at = [&](double q) {
+    return resumed_ns[static_cast<std::size_t>(q * (resumed_ns.size() - 1))];
+  };
   std::printf("BENCH restart_resume_p50_us %.1f us\n", static_cast<double>(at(0.5)) / 1000.0);
   std::printf("BENCH restart_resume_p99_us %.1f us\n", static_cast<double>(at(0.99)) / 1000.0);
   std::printf("BENCH restart_peak_rss_mb %.1f MB\n", peak_rss_mb());
@@ -197,7 +201,8 @@ int mailbox(std::uint64_t n) {
   double before = current_rss_bytes();
   for (std::uint64_t i = 0; i < n; ++i) (void)probe.context().send(sink, bench::Value{i});
   double after = current_rss_bytes();
-  std::printf("BENCH mailbox_bytes_per_message %.1f B\n", (after - before) / static_cast<double>(n));
+  std::printf("BENCH mailbox_bytes_per_message %.1f B\n",
+              (after - before) / static_cast<double>(n));
   std::printf("BENCH mailbox_peak_rss_mb %.1f MB\n", peak_rss_mb());
   return 0;
 }

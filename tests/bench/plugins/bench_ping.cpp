@@ -32,7 +32,9 @@ class Ping : public alys::Actor {
       latencies_.push_back(now_ns() - sent_at_);
       if (latencies_.size() < count_) return next();
       std::sort(latencies_.begin(), latencies_.end());
-      auto at = [&](double q) { return latencies_[static_cast<std::size_t>(q * (latencies_.size() - 1))]; };
+      auto at = [&](double q) {
+        return latencies_[static_cast<std::size_t>(q * (latencies_.size() - 1))];
+      };
       (void)this->context().publish(kDoneTopic, Done{"ping", latencies_.size(), at(0.5), at(0.99)});
     });
   }
@@ -51,4 +53,5 @@ class Ping : public alys::Actor {
 
 }  // namespace
 
-ALYS_PLUGIN(Ping, alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-ping", .version = "1.0.0"});
+ALYS_PLUGIN(Ping,
+            alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-ping", .version = "1.0.0"});

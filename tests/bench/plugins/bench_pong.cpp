@@ -12,10 +12,12 @@ class Pong : public alys::Actor {
     on<Value>([this](const Value& value, const alys::Envelope& envelope) {
       (void)this->context().reply(envelope.correlation_id, value);
     });
-    on<Crash>([](const Crash&, const alys::Envelope&) { throw std::runtime_error("crash on request"); });
+    on<Crash>(
+        [](const Crash&, const alys::Envelope&) { throw std::runtime_error("crash on request"); });
   }
 };
 
 }  // namespace
 
-ALYS_PLUGIN(Pong, alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-pong", .version = "1.0.0"});
+ALYS_PLUGIN(Pong,
+            alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-pong", .version = "1.0.0"});

@@ -22,4 +22,5 @@ class Sink : public alys::Actor {
 
 }  // namespace
 
-ALYS_PLUGIN(Sink, alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-sink", .version = "1.0.0"});
+ALYS_PLUGIN(Sink,
+            alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-sink", .version = "1.0.0"});

@@ -50,4 +50,5 @@ class Source : public alys::Actor {
 
 }  // namespace
 
-ALYS_PLUGIN(Source, alys::PluginInfo{.role = ALYS_ROLE_ANY, .name = "alys-bench-source", .version = "1.0.0"});
+ALYS_PLUGIN(Source, alys::PluginInfo{
+                        .role = ALYS_ROLE_ANY, .name = "alys-bench-source", .version = "1.0.0"});
