@@ -42,14 +42,14 @@ class Node {
 
   void write_config(const std::string& counter_build, const std::string& worker_table,
                     const std::string& extra_host = "") {
-    dir_.write("node.toml",
-               "[host]\nworkers = 2\ndata_dir = \"" + (dir_.path() / "data").string() +
-                   "\"\nplugin_dir = \"" + kPlugins + "\"\nadmin_listen = \"127.0.0.1:" +
-                   std::to_string(port_) + "\"\nadmin_token_file = \"" +
-                   (dir_.path() / "token").string() + "\"\nswap_trial_ms = 100\n" + extra_host +
-                   "\n[plugins.counter]\nfile = \"" + counter_build +
-                   "\"\n\n[plugins.worker]\nfile = \"alys_test_faulty.so\"\n" + extra_plugins_ +
-                   "\n[worker]\n" + worker_table + "\n");
+    dir_.write("node.toml", "[host]\nworkers = 2\ndata_dir = \"" + (dir_.path() / "data").string() +
+                                "\"\nplugin_dir = \"" + kPlugins +
+                                "\"\nadmin_listen = \"127.0.0.1:" + std::to_string(port_) +
+                                "\"\nadmin_token_file = \"" + (dir_.path() / "token").string() +
+                                "\"\nswap_trial_ms = 100\n" + extra_host +
+                                "\n[plugins.counter]\nfile = \"" + counter_build +
+                                "\"\n\n[plugins.worker]\nfile = \"alys_test_faulty.so\"\n" +
+                                extra_plugins_ + "\n[worker]\n" + worker_table + "\n");
   }
 
   std::optional<HttpReply> rpc(const std::string& body, const std::string& token = "") {
