@@ -194,7 +194,6 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
   tls_correlation_id = 0;
   std::uint64_t elapsed = steady_ns() - started;
   counters_.handled.fetch_add(1, std::memory_order_relaxed);
-  counters_.handling_ns.fetch_add(elapsed, std::memory_order_relaxed);
   counters_.handling_seconds.observe_ns(elapsed);
   if (envelope.kind == ALYS_KIND_CONFIG) {
     if (code == ALYS_OK) return Outcome::ok;

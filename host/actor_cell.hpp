@@ -59,7 +59,6 @@ struct ActorCounters {
   std::atomic<std::uint64_t> dead_lettered{0};  // every dead letter addressed to this role
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint64_t> restarts{0};
-  std::atomic<std::uint64_t> handling_ns{0};
   LatencyHistogram handling_seconds;
 };
 

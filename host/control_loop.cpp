@@ -37,10 +37,6 @@ std::size_t ControlLoop::run_pending() {
   }
 }
 
-bool ControlLoop::on_control_thread() const {
-  return !thread_.joinable() || std::this_thread::get_id() == thread_.get_id();
-}
-
 void ControlLoop::stop() {
   {
     std::lock_guard lock(mutex_);

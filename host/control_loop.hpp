@@ -20,7 +20,6 @@ class ControlLoop {
 
   void post(std::function<void()> task);  // thread-safe
   std::size_t run_pending();              // deterministic mode: run queued tasks here
-  bool on_control_thread() const;
   void stop();  // joins after the current task; later tasks are dropped. Idempotent.
 
  private:

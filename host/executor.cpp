@@ -19,8 +19,7 @@ constexpr int kMaxHandoffs = 64;
 
 }  // namespace
 
-Executor::Executor(std::string name, unsigned threads)
-    : name_(std::move(name)), thread_count_(threads) {
+Executor::Executor(std::string name, unsigned threads) : name_(std::move(name)) {
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { work(); });
     std::string thread_name = (name_ + std::to_string(i)).substr(0, 15);

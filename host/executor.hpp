@@ -48,13 +48,10 @@ class Executor {
   // stops every actor before it stops its executors). Idempotent.
   void stop();
 
-  bool manual() const { return thread_count_ == 0; }
-
  private:
   void work();
 
   std::string name_;
-  unsigned thread_count_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Runnable*> queue_;
