@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <map>
 
 #include "host/runtime.hpp"
 #include "probe.hpp"
@@ -16,24 +15,13 @@ using alys::testing::Probe;
 
 namespace {
 
-// A role table of booleans, for faulty's switches.
-class Switches : public RoleTable {
- public:
-  explicit Switches(std::map<std::string, bool> values) : values_(std::move(values)) {}
-  Lookup get_bool(const std::string& key, bool& out) const override {
-    auto found = values_.find(key);
-    if (found == values_.end()) return Lookup::not_found;
-    out = found->second;
-    return Lookup::found;
-  }
-  Lookup get_int(const std::string&, std::int64_t&) const override { return Lookup::not_found; }
-  Lookup get_double(const std::string&, double&) const override { return Lookup::not_found; }
-  Lookup get_string(const std::string&, std::string&) const override { return Lookup::not_found; }
-  std::string to_json() const override { return "{}"; }
-
- private:
-  std::map<std::string, bool> values_;
-};
+// A role table from TOML text, as a node's config would give it.
+std::shared_ptr<const RoleTable> table(const std::string& toml) {
+  std::string error;
+  auto parsed = parse_role_table(toml, error);
+  REQUIRE(parsed);
+  return parsed;
+}
 
 SupervisorConfig group(std::string name, Strategy strategy, std::vector<std::string> children,
                        std::uint32_t max_restarts = 5) {
@@ -268,7 +256,7 @@ TEST_CASE("a failed health check counts as a failure", "[supervisor]") {
   runtime.set_supervisors({group("root", Strategy::one_for_one, {"worker"})});
   ActorSpec spec = actor("worker", load_test_plugin("faulty"));
   spec.health_interval_ms = 1000;
-  spec.role_table = std::make_shared<Switches>(std::map<std::string, bool>{{"fail_health", true}});
+  spec.role_table = table("fail_health = true");
   runtime.add_actor(spec);
   REQUIRE_FALSE(runtime.start());
   runtime.advance(999);
@@ -285,7 +273,7 @@ TEST_CASE("a plugin whose start fails is stopped cleanly, named, and the others 
   runtime.add_actor(actor("storage", load_test_plugin("echo")));
   ActorSpec bad = actor("engine", load_test_plugin("faulty"));
   bad.requires_roles = {"storage"};
-  bad.role_table = std::make_shared<Switches>(std::map<std::string, bool>{{"fail_on_start", true}});
+  bad.role_table = table("fail_on_start = true");
   runtime.add_actor(bad);
   ActorSpec later = actor("chain", load_test_plugin("echo"));
   later.requires_roles = {"engine"};

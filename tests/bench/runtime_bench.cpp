@@ -35,25 +35,6 @@ std::shared_ptr<PluginLibrary> bench_plugin(const std::string& name) {
   return std::get<std::shared_ptr<PluginLibrary>>(loaded);
 }
 
-// A role table with one integer, for the sink's `expect`.
-class OneInt : public RoleTable {
- public:
-  OneInt(std::string key, std::int64_t value) : key_(std::move(key)), value_(value) {}
-  Lookup get_int(const std::string& key, std::int64_t& out) const override {
-    if (key != key_) return Lookup::not_found;
-    out = value_;
-    return Lookup::found;
-  }
-  Lookup get_double(const std::string&, double&) const override { return Lookup::not_found; }
-  Lookup get_bool(const std::string&, bool&) const override { return Lookup::not_found; }
-  Lookup get_string(const std::string&, std::string&) const override { return Lookup::not_found; }
-  std::string to_json() const override { return "{}"; }
-
- private:
-  std::string key_;
-  std::int64_t value_;
-};
-
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -106,7 +87,8 @@ int oneway(std::uint64_t n, int sources) {
   testing::Probe probe;
   runtime.add_actor(testing::actor("probe", probe.library));
   ActorSpec sink = role("sink", bench_plugin("bench_sink"));
-  sink.role_table = std::make_shared<OneInt>("expect", static_cast<std::int64_t>(n));
+  std::string table_error;
+  sink.role_table = parse_role_table("expect = " + std::to_string(n), table_error);
   runtime.add_actor(sink);
   for (int i = 0; i < sources; ++i)
     runtime.add_actor(role("source" + std::to_string(i), bench_plugin("bench_source")));

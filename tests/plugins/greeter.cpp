@@ -4,12 +4,16 @@
 #include <map>
 
 #include "alys/plugin.hpp"
+#include "greeter_messages.hpp"
 
 #ifndef GREETER_SCHEMA
 #define GREETER_SCHEMA 1
 #endif
 
 namespace {
+
+using alys::test::Relay;
+using alys::test::Seen;
 
 struct Greeting {
   static constexpr std::string_view schema_name = "alys.test.Greeting/1";
@@ -20,24 +24,6 @@ struct Greeting {
 #else
   ALYS_FIELDS(name)
 #endif
-};
-
-// What the greeted plugin decoded.
-struct Seen {
-  static constexpr std::string_view schema_name = "alys.test.Seen/1";
-  std::string name;
-  std::string language;  // "" when the decoder's schema has no language, or the sender sent none
-  std::uint32_t decoder_schema = 0;
-  ALYS_FIELDS(name, language, decoder_schema)
-};
-
-// From a test: greet `to_role` with this build's Greeting and answer with what it saw.
-struct Relay {
-  static constexpr std::string_view schema_name = "alys.test.Relay/1";
-  std::string to_role;
-  std::string name;
-  std::string language;
-  ALYS_FIELDS(to_role, name, language)
 };
 
 class Greeter : public alys::Actor {

@@ -4,11 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include "alys/testing.hpp"
+#include "greeter_messages.hpp"
 #include "host/host_api.hpp"
 #include "host/runtime.hpp"
 #include "probe.hpp"
 #include "test_messages.hpp"
 
+using alys::test::Relay;
+using alys::test::Seen;
 using alys::testing::Harness;
 
 namespace {
@@ -16,22 +19,6 @@ namespace {
 std::filesystem::path plugin(const std::string& name) {
   return std::filesystem::path(ALYS_TEST_PLUGIN_DIR) / ("alys_test_" + name + ".so");
 }
-
-// The greeter's schemas as the test sees them (see tests/plugins/greeter.cpp).
-struct Seen {
-  static constexpr std::string_view schema_name = "alys.test.Seen/1";
-  std::string name;
-  std::string language;
-  std::uint32_t decoder_schema = 0;
-  ALYS_FIELDS(name, language, decoder_schema)
-};
-struct Relay {
-  static constexpr std::string_view schema_name = "alys.test.Relay/1";
-  std::string to_role;
-  std::string name;
-  std::string language;
-  ALYS_FIELDS(to_role, name, language)
-};
 
 Seen relay(Harness& harness, const std::string& from, const std::string& to) {
   std::uint64_t asked = harness.request(from, Relay{to, "ana", "pt"});
