@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/json.hpp>
+#include <mutex>
 #include <thread>
 
 #include "alys/admin_rpc.hpp"
@@ -102,6 +103,11 @@ struct AdminServer::Impl {
              std::function<void(Answer, std::function<void()> after_write)> reply);
   void rpc(const http::request<http::string_body>& request,
            std::function<void(Answer, std::function<void()>)> reply);
+  // One call of a request or of a batch.
+  void rpc_call(const json::value& parsed, const http::request<http::string_body>& request,
+                std::function<void(Answer, std::function<void()>)> reply);
+  void rpc_batch(const json::array& calls, const http::request<http::string_body>& request,
+                 std::function<void(Answer, std::function<void()>)> reply);
   Answer health() const;
 };
 
@@ -226,8 +232,55 @@ void AdminServer::Impl::rpc(const http::request<http::string_body>& request,
   } catch (const std::exception& error) {
     return reply(rpc_error(nullptr, kParseError, std::string("parse error: ") + error.what()), {});
   }
+  if (parsed.is_array()) {
+    if (parsed.as_array().empty())
+      return reply(rpc_error(nullptr, kInvalidRequest, "a batch must not be empty"), {});
+    return rpc_batch(parsed.as_array(), request, std::move(reply));
+  }
+  rpc_call(parsed, request, std::move(reply));
+}
+
+// JSON-RPC 2.0 batches (wallets such as ethers send them): every call is answered in one array, in
+// the order of the calls, once the last answer is in. Authorization is per call, inside the array.
+void AdminServer::Impl::rpc_batch(const json::array& calls,
+                                  const http::request<http::string_body>& request,
+                                  std::function<void(Answer, std::function<void()>)> reply) {
+  struct Collected {
+    std::mutex mutex;
+    std::vector<json::value> answers;
+    std::vector<std::function<void()>> after_writes;
+    std::size_t remaining;
+    std::function<void(Answer, std::function<void()>)> reply;
+  };
+  auto collected = std::make_shared<Collected>();
+  collected->answers.resize(calls.size());
+  collected->remaining = calls.size();
+  collected->reply = std::move(reply);
+  for (std::size_t index = 0; index < calls.size(); ++index) {
+    rpc_call(calls[index], request,
+             [collected, index](Answer answer, std::function<void()> after_write) {
+               std::unique_lock lock(collected->mutex);
+               collected->answers[index] = json::parse(answer.body);
+               if (after_write) collected->after_writes.push_back(std::move(after_write));
+               if (--collected->remaining != 0) return;
+               json::array all;
+               for (json::value& one : collected->answers) all.push_back(std::move(one));
+               auto after_writes = std::move(collected->after_writes);
+               lock.unlock();
+               collected->reply(Answer{http::status::ok, "application/json", json::serialize(all)},
+                                [after_writes = std::move(after_writes)] {
+                                  for (const auto& action : after_writes) action();
+                                });
+             });
+  }
+}
+
+void AdminServer::Impl::rpc_call(const json::value& parsed,
+                                 const http::request<http::string_body>& request,
+                                 std::function<void(Answer, std::function<void()>)> reply) {
   if (!parsed.is_object())
-    return reply(rpc_error(nullptr, kInvalidRequest, "a request must be one JSON object"), {});
+    return reply(rpc_error(nullptr, kInvalidRequest, "a request must be a JSON object or a batch"),
+                 {});
   const json::object& call = parsed.as_object();
   json::value id = call.contains("id") ? call.at("id") : json::value(nullptr);
   if (!id.is_null() && !id.is_string() && !id.is_number())
@@ -365,7 +418,11 @@ void AdminServer::Impl::rpc(const http::request<http::string_body>& request,
               {});
         try {
           RpcResult result = decode<RpcResult>(bytes);
-          if (!result.ok) return reply(rpc_error(id, kOperationFailed, result.json), {});
+          if (!result.ok)
+            return reply(
+                rpc_error(id, result.error_code != 0 ? result.error_code : kOperationFailed,
+                          result.json),
+                {});
           reply(rpc_result(id, json::parse(result.json)), {});
         } catch (const std::exception& error) {
           reply(rpc_error(

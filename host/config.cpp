@@ -350,6 +350,18 @@ void read_role_tables(const toml::table& root, NodeConfig& config, ErrorSink& er
     }
     // The plugin reads its backend like any other role setting; its own table wins if it sets one.
     if (!plugin.backend.empty() && !own.contains("backend")) own.insert("backend", plugin.backend);
+    // Plugins cannot know where the node keeps its files: `host.data_dir` and `host.config_dir`
+    // (absolute) let them resolve the relative paths of their own settings.
+    const toml::table* written =
+        root.get(plugin.role) ? root.get(plugin.role)->as_table() : nullptr;
+    if (const toml::node* taken = written ? written->get("host") : nullptr) {
+      errors.add(to_pos(taken->source()), plugin.role + ".host",
+                 "reserved: the host sets host.data_dir and host.config_dir for every role");
+    }
+    toml::table host_paths;
+    host_paths.insert("data_dir", config.host.data_dir.string());
+    host_paths.insert("config_dir", config.file.parent_path().string());
+    own.insert_or_assign("host", std::move(host_paths));
     config.role_tables[plugin.role] = toml_config::make_role_table(std::move(own));
   }
 

@@ -233,6 +233,12 @@ file = "a.so"
      "host.log_level: must be one of trace, debug, info, warn, error, critical, off; got "
      "\"verbose\"",
      2},
+    {"a role table setting the host's keys", R"([plugins.a]
+file = "a.so"
+[a]
+host = { data_dir = "/elsewhere" }
+)",
+     "a.host: reserved: the host sets host.data_dir and host.config_dir for every role", 4},
     {"no plugins", R"([host]
 workers = 1
 )",
@@ -329,7 +335,14 @@ TEST_CASE("defaults fill everything a minimal config leaves out", "[config]") {
   REQUIRE(config.role_tables.count("a") == 1);
   std::int64_t value = 0;
   CHECK(config.role_tables.at("a")->get_int("limit", value) == RoleTable::Lookup::not_found);
-  CHECK(config.role_tables.at("a")->to_json() == "{}");
+  // Every role sees where the node keeps its files, to resolve its own relative paths.
+  std::string role_dir;
+  CHECK(config.role_tables.at("a")->get_string("host.data_dir", role_dir) ==
+        RoleTable::Lookup::found);
+  CHECK(role_dir == config.host.data_dir.string());
+  CHECK(config.role_tables.at("a")->get_string("host.config_dir", role_dir) ==
+        RoleTable::Lookup::found);
+  CHECK(role_dir == config.file.parent_path().string());
 }
 
 TEST_CASE("every key read from the file", "[config]") {

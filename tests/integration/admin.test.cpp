@@ -134,7 +134,8 @@ TEST_CASE("admin: malformed JSON-RPC requests get their error and the node stays
   };
   std::vector<Case> cases{
       {"bad JSON", R"({"jsonrpc":"2.0","method":)", 200, "-32700"},
-      {"not an object", R"([1,2,3])", 200, "-32600"},
+      {"batch of non-objects", R"([1,2,3])", 200, "-32600"},
+      {"empty batch", R"([])", 200, "-32600"},
       {"wrong jsonrpc version", R"({"jsonrpc":"1.0","id":1,"method":"node_status"})", 200,
        "-32600"},
       {"missing method", R"({"jsonrpc":"2.0","id":1})", 200, "-32600"},
@@ -159,6 +160,27 @@ TEST_CASE("admin: malformed JSON-RPC requests get their error and the node stays
   REQUIRE(health);
   CHECK(health->status == 200);
   CHECK(has(health->body, R"("healthy":true)"));
+  CHECK(node.process().running());
+}
+
+TEST_CASE("admin: a JSON-RPC batch is answered in one array, in order, authorized per call",
+          "[integration][admin]") {
+  Node node("alysd-admin-batch");
+  const std::string batch = "[" + call("node_status") + "," + call("no_such_method") + "," +
+                            call("actor_restart", R"({"role":"worker"})") + "]";
+  auto reply = node.rpc(batch);
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  INFO(reply->body);
+  REQUIRE(reply->body.front() == '[');
+  const auto status = reply->body.find("\"state\":\"running\"");
+  const auto unknown = reply->body.find("\"code\":-32601");
+  const auto unauthorized = reply->body.find("\"code\":-32001");
+  CHECK(status != std::string::npos);
+  CHECK(unknown != std::string::npos);
+  CHECK(unauthorized != std::string::npos);
+  CHECK(status < unknown);
+  CHECK(unknown < unauthorized);
   CHECK(node.process().running());
 }
 

@@ -40,6 +40,32 @@ struct StateSnapshot {
   std::uint32_t schema_version = 0;
 };
 
+// Answers one admin JSON-RPC call (see Actor::rpc_async). Copyable; answer or fail once.
+class RpcResponder {
+ public:
+  RpcResponder(Context context, std::uint64_t correlation_id)
+      : context_(context), correlation_id_(correlation_id) {}
+  // `json` is the result as JSON text.
+  void answer(std::string json) const {
+    RpcResult result;
+    result.ok = true;
+    result.json = std::move(json);
+    (void)context_.reply(correlation_id_, result);
+  }
+  // `code` 0: the host's default (-32000).
+  void fail(std::int32_t code, std::string message) const {
+    RpcResult result;
+    result.json = std::move(message);
+    result.error_code = code;
+    (void)context_.reply(correlation_id_, result);
+  }
+  std::uint64_t correlation_id() const { return correlation_id_; }
+
+ private:
+  Context context_;
+  std::uint64_t correlation_id_;
+};
+
 class Actor {
  public:
   explicit Actor(Context context) : context_(context) {}
@@ -121,6 +147,18 @@ class Actor {
     rpc_handlers_[method] = std::forward<F>(handler);
   }
 
+  // Like rpc(), for a method whose answer needs other actors first (a storage read, say): the
+  // handler gets the params and an RpcResponder, and answers through it later, from a handler of
+  // this actor. An answer that comes after the host's RPC deadline is discarded (and counted).
+  template <class F>
+  void rpc_async(const std::string& method, std::uint32_t flags, F&& handler) {
+    std::int32_t code =
+        context_.api()->alys_host_rpc_register(context_.raw(), method.c_str(), flags);
+    if (code != ALYS_OK)
+      throw Error(code, "cannot register admin method '" + method + "': " + code_name(code));
+    async_rpc_handlers_[method] = std::forward<F>(handler);
+  }
+
   // Override to handle types without a registered handler; the default dead-letters them.
   virtual std::int32_t on_unhandled(const Envelope&) { return ALYS_ERR_UNHANDLED; }
 
@@ -132,19 +170,29 @@ class Actor {
  private:
   std::int32_t dispatch_rpc(const Envelope& envelope) {
     RpcCall call = decode_or_invalid<RpcCall>(envelope.payload);
-    RpcResult result;
+    RpcResponder responder(context_, envelope.correlation_id);
+    if (auto async = async_rpc_handlers_.find(call.method); async != async_rpc_handlers_.end()) {
+      try {
+        async->second(call.params_json, responder);
+      } catch (const RpcError& error) {
+        responder.fail(error.code(), error.what());
+      } catch (const std::exception& error) {
+        responder.fail(0, error.what());
+      }
+      return ALYS_OK;
+    }
     auto handler = rpc_handlers_.find(call.method);
     if (handler == rpc_handlers_.end()) {
-      result.json = "method '" + call.method + "' is not served by this plugin";
-    } else {
-      try {
-        result.json = handler->second(call.params_json);
-        result.ok = true;
-      } catch (const std::exception& error) {
-        result.json = error.what();
-      }
+      responder.fail(0, "method '" + call.method + "' is not served by this plugin");
+      return ALYS_OK;
     }
-    (void)context_.reply(envelope.correlation_id, result);
+    try {
+      responder.answer(handler->second(call.params_json));
+    } catch (const RpcError& error) {
+      responder.fail(error.code(), error.what());
+    } catch (const std::exception& error) {
+      responder.fail(0, error.what());
+    }
     return ALYS_OK;
   }
 
@@ -160,6 +208,8 @@ class Actor {
   Context context_;
   std::unordered_map<std::uint64_t, std::function<void(const Envelope&)>> handlers_;
   std::unordered_map<std::string, std::function<std::string(std::string_view)>> rpc_handlers_;
+  std::unordered_map<std::string, std::function<void(std::string_view, RpcResponder)>>
+      async_rpc_handlers_;
   bool done_ = false;
 };
 
