@@ -10,9 +10,13 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ ccache pkg-config binutils
   libboost1.81-dev libboost-json1.81-dev libtomlplusplus-dev libspdlog-dev libfmt-dev catch2
+  libleveldb-dev libsnappy-dev libsecp256k1-dev
 )
-# The test suite also checks the metrics with promtool and scrapes them with a real Prometheus.
+# The test suite also checks the metrics with promtool and scrapes them with a real Prometheus, and
+# drives the dev chain with a real Ethereum client (ethers, from npm).
 test_packages=(prometheus)
+# Node.js may come from elsewhere (NodeSource ships its own npm): only ask Debian when it is missing.
+command -v npm >/dev/null || test_packages+=(nodejs npm)
 
 install_missing() {
   local missing=()
@@ -41,6 +45,9 @@ case "${1:-}" in
   run)
     install_missing "${packages[@]}"
     build
+    # Git does not keep file modes beyond the executable bit; the chain refuses a key file that
+    # others can read.
+    chmod 600 config/dev-member.key
     exec build/dev/host/alysd --config config/dev.toml
     ;;
   test)

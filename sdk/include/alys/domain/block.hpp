@@ -1,0 +1,115 @@
+// The sidechain block, its execution payload and its approvals.
+//
+// Canonical encoding: the SDK codec (alys/codec.hpp) of `Block`: fixed-width little-endian
+// integers, length-prefixed byte strings, vectors and nested structs, in declaration order. The
+// block hash is SHA-256 of that encoding; approvals are not part of it (SignedBlock carries them).
+// Consensus depends on these bytes: a field is never changed or removed, and a new field is only
+// ever appended, together with a new schema name for the block.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "alys/codec.hpp"
+#include "alys/domain/hash.hpp"
+#include "alys/domain/secp256k1.hpp"
+
+namespace alys {
+
+// A credit of the execution layer not backed by a transaction: a genesis allocation or a peg-in.
+struct Mint {
+  EthAddress to{};
+  std::array<std::uint8_t, 32> amount_wei{};  // big-endian (wei_to_be32 / wei_from_be)
+  ALYS_FIELDS(to, amount_wei)
+};
+
+// A Bitcoin deposit to the federation, minted on the sidechain (the bridge fills these in later).
+struct PegIn {
+  Hash32 bitcoin_txid{};  // internal byte order
+  std::uint32_t vout = 0;
+  EthAddress to{};
+  std::uint64_t amount_sats = 0;
+  ALYS_FIELDS(bitcoin_txid, vout, to, amount_sats)
+};
+
+struct PegOutRequest {
+  Hash32 burn_tx_hash{};
+  std::string bitcoin_script_pubkey_hex;
+  std::uint64_t amount_sats = 0;
+  ALYS_FIELDS(burn_tx_hash, bitcoin_script_pubkey_hex, amount_sats)
+};
+
+// Merged-mining finality carried by a block (filled in by the AuxPoW work; empty until then).
+struct AuxPowHeader {
+  std::uint64_t range_start = 0;  // first height finalized
+  std::uint64_t range_end = 0;    // last height finalized
+  std::uint32_t bits = 0;
+  std::uint32_t chain_id = 0;
+  std::uint64_t height = 0;
+  Bytes auxpow;
+  EthAddress fee_recipient{};
+  ALYS_FIELDS(range_start, range_end, bits, chain_id, height, auxpow, fee_recipient)
+};
+
+// What the engine built and every member re-executes. `block_hash` is the engine's own hash of the
+// payload (payload_hash(): keccak256 over the codec encoding of the payload with block_hash set to
+// 32 zero bytes); Ethereum JSON-RPC shows it.
+struct ExecutionPayload {
+  Hash32 parent_hash{};  // the parent payload's block_hash (zero for genesis)
+  std::uint64_t number = 0;
+  std::uint64_t timestamp_s = 0;
+  EthAddress fee_recipient{};
+  Hash32 state_root{};
+  Hash32 transactions_root{};
+  std::uint64_t gas_limit = 0;
+  std::uint64_t gas_used = 0;
+  std::array<std::uint8_t, 32> base_fee_per_gas{};  // wei, big-endian
+  std::vector<Bytes> transactions;                  // raw signed Ethereum transactions
+  Hash32 block_hash{};
+  ALYS_FIELDS(parent_hash, number, timestamp_s, fee_recipient, state_root, transactions_root,
+              gas_limit, gas_used, base_fee_per_gas, transactions, block_hash)
+};
+
+struct Block {
+  static constexpr std::string_view schema_name = "alys.domain.Block/1";
+  std::uint64_t height = 0;
+  Hash32 parent_hash{};  // zero for genesis
+  std::uint64_t slot = 0;
+  std::uint64_t timestamp_ms = 0;
+  std::uint32_t author_index = 0;
+  ExecutionPayload payload;
+  std::vector<PegIn> pegins;
+  std::vector<PegOutRequest> pegout_proposal;
+  std::vector<Hash32> finalized_pegouts;
+  std::vector<AuxPowHeader> auxpow;  // zero or one
+  ALYS_FIELDS(height, parent_hash, slot, timestamp_ms, author_index, payload, pegins,
+              pegout_proposal, finalized_pegouts, auxpow)
+};
+
+struct Approval {
+  std::uint32_t member_index = 0;
+  SchnorrSignature signature{};
+  ALYS_FIELDS(member_index, signature)
+};
+
+struct SignedBlock {
+  static constexpr std::string_view schema_name = "alys.domain.SignedBlock/1";
+  Block block;
+  std::vector<Approval> approvals;
+  ALYS_FIELDS(block, approvals)
+};
+
+// SHA-256 of encode(block).
+Hash32 block_hash(const Block& block);
+
+// What a member signs to approve a block: tagged_hash("alys/approval", chain_id LE64 || block
+// hash). Binding the chain id keeps an approval from being replayed on another chain with the same
+// keys.
+Hash32 approval_message(std::uint64_t chain_id, const Hash32& block_hash);
+
+// keccak256 of encode(p), where p is `payload` with block_hash set to 32 zero bytes: every other
+// field is covered, and the value does not depend on what block_hash held.
+Hash32 payload_hash(const ExecutionPayload& payload);
+
+}  // namespace alys

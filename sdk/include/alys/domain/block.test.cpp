@@ -1,0 +1,186 @@
+#include "alys/domain/block.hpp"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alys/domain/keccak.hpp"
+#include "alys/domain/sha256.hpp"
+
+using namespace alys;
+
+namespace {
+
+template <std::size_t N>
+std::array<std::uint8_t, N> filled(std::uint8_t byte) {
+  std::array<std::uint8_t, N> out{};
+  out.fill(byte);
+  return out;
+}
+
+// A block with every field set to something non-default.
+Block sample_block() {
+  Block block;
+  block.height = 7;
+  block.parent_hash = filled<32>(0x11);
+  block.slot = 123456;
+  block.timestamp_ms = 1'700'000'000'000;
+  block.author_index = 2;
+  ExecutionPayload& p = block.payload;
+  p.parent_hash = filled<32>(0x22);
+  p.number = 7;
+  p.timestamp_s = 1'700'000'000;
+  p.fee_recipient = filled<20>(0x33);
+  p.state_root = filled<32>(0x44);
+  p.transactions_root = filled<32>(0x55);
+  p.gas_limit = 30'000'000;
+  p.gas_used = 21'000;
+  p.base_fee_per_gas = filled<32>(0x00);
+  p.base_fee_per_gas[31] = 7;
+  p.transactions = {Bytes{0x02, 0xc0}, Bytes(100, 0xab)};
+  p.block_hash = filled<32>(0x66);
+  block.pegins.push_back({filled<32>(0x77), 1, filled<20>(0x88), 50'000});
+  block.pegout_proposal.push_back({filled<32>(0x99), "0014" + std::string(40, 'a'), 10'000});
+  block.finalized_pegouts.push_back(filled<32>(0xaa));
+  block.auxpow.push_back({1, 7, 0x207fffff, 0x4a4a, 7, Bytes{1, 2, 3}, filled<20>(0xbb)});
+  return block;
+}
+
+// One edit per field of Block, its payload and its nested records.
+std::vector<std::pair<std::string, std::function<void(Block&)>>> field_edits() {
+  return {
+      {"height", [](Block& b) { b.height += 1; }},
+      {"parent_hash", [](Block& b) { b.parent_hash[31] ^= 1; }},
+      {"slot", [](Block& b) { b.slot += 1; }},
+      {"timestamp_ms", [](Block& b) { b.timestamp_ms += 1; }},
+      {"author_index", [](Block& b) { b.author_index += 1; }},
+      {"payload.parent_hash", [](Block& b) { b.payload.parent_hash[0] ^= 1; }},
+      {"payload.number", [](Block& b) { b.payload.number += 1; }},
+      {"payload.timestamp_s", [](Block& b) { b.payload.timestamp_s += 1; }},
+      {"payload.fee_recipient", [](Block& b) { b.payload.fee_recipient[0] ^= 1; }},
+      {"payload.state_root", [](Block& b) { b.payload.state_root[0] ^= 1; }},
+      {"payload.transactions_root", [](Block& b) { b.payload.transactions_root[0] ^= 1; }},
+      {"payload.gas_limit", [](Block& b) { b.payload.gas_limit += 1; }},
+      {"payload.gas_used", [](Block& b) { b.payload.gas_used += 1; }},
+      {"payload.base_fee_per_gas", [](Block& b) { b.payload.base_fee_per_gas[31] += 1; }},
+      {"payload.transactions (content)", [](Block& b) { b.payload.transactions[1][5] ^= 1; }},
+      {"payload.transactions (count)", [](Block& b) { b.payload.transactions.pop_back(); }},
+      {"payload.block_hash", [](Block& b) { b.payload.block_hash[0] ^= 1; }},
+      {"pegins.bitcoin_txid", [](Block& b) { b.pegins[0].bitcoin_txid[0] ^= 1; }},
+      {"pegins.vout", [](Block& b) { b.pegins[0].vout += 1; }},
+      {"pegins.to", [](Block& b) { b.pegins[0].to[0] ^= 1; }},
+      {"pegins.amount_sats", [](Block& b) { b.pegins[0].amount_sats += 1; }},
+      {"pegout_proposal.burn_tx_hash", [](Block& b) { b.pegout_proposal[0].burn_tx_hash[0] ^= 1; }},
+      {"pegout_proposal.script",
+       [](Block& b) { b.pegout_proposal[0].bitcoin_script_pubkey_hex += "00"; }},
+      {"pegout_proposal.amount_sats", [](Block& b) { b.pegout_proposal[0].amount_sats += 1; }},
+      {"finalized_pegouts", [](Block& b) { b.finalized_pegouts[0][0] ^= 1; }},
+      {"auxpow.range_start", [](Block& b) { b.auxpow[0].range_start += 1; }},
+      {"auxpow.range_end", [](Block& b) { b.auxpow[0].range_end += 1; }},
+      {"auxpow.bits", [](Block& b) { b.auxpow[0].bits += 1; }},
+      {"auxpow.chain_id", [](Block& b) { b.auxpow[0].chain_id += 1; }},
+      {"auxpow.height", [](Block& b) { b.auxpow[0].height += 1; }},
+      {"auxpow.auxpow", [](Block& b) { b.auxpow[0].auxpow.push_back(4); }},
+      {"auxpow.fee_recipient", [](Block& b) { b.auxpow[0].fee_recipient[0] ^= 1; }},
+      {"auxpow (absent)", [](Block& b) { b.auxpow.clear(); }},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("block_hash is SHA-256 of the codec encoding", "[block]") {
+  const Block block = sample_block();
+  CHECK(block_hash(block) == sha256(encode(block)));
+  CHECK(block_hash(block) != block_hash(Block{}));
+  CHECK(block_hash(Block{}) == sha256(encode(Block{})));
+}
+
+TEST_CASE("block_hash changes when any field changes", "[block]") {
+  const Hash32 original = block_hash(sample_block());
+  for (const auto& [name, edit] : field_edits()) {
+    INFO(name);
+    Block changed = sample_block();
+    edit(changed);
+    CHECK(block_hash(changed) != original);
+  }
+}
+
+TEST_CASE("approvals are not part of the block hash", "[block]") {
+  SignedBlock signed_block{sample_block(), {}};
+  const Hash32 before = block_hash(signed_block.block);
+  signed_block.approvals.push_back({0, filled<64>(0x01)});
+  signed_block.approvals.push_back({2, filled<64>(0x02)});
+  const SignedBlock decoded = decode<SignedBlock>(encode(signed_block));
+  REQUIRE(decoded.approvals.size() == 2);
+  CHECK(block_hash(decoded.block) == before);
+  CHECK(encode(decoded) != encode(SignedBlock{sample_block(), {}}));
+}
+
+TEST_CASE("a SignedBlock round-trips through the codec", "[block]") {
+  SignedBlock signed_block{sample_block(), {{1, filled<64>(0x5a)}, {4, filled<64>(0xa5)}}};
+  const Bytes encoded = encode(signed_block);
+  const SignedBlock decoded = decode<SignedBlock>(encoded);
+  CHECK(encode(decoded) == encoded);
+  CHECK(block_hash(decoded.block) == block_hash(signed_block.block));
+  CHECK(decoded.block.height == 7);
+  CHECK(decoded.block.payload.transactions == signed_block.block.payload.transactions);
+  REQUIRE(decoded.block.pegout_proposal.size() == 1);
+  CHECK(decoded.block.pegout_proposal[0].bitcoin_script_pubkey_hex ==
+        signed_block.block.pegout_proposal[0].bitcoin_script_pubkey_hex);
+  REQUIRE(decoded.block.auxpow.size() == 1);
+  CHECK(decoded.block.auxpow[0].auxpow == Bytes{1, 2, 3});
+  REQUIRE(decoded.approvals.size() == 2);
+  CHECK(decoded.approvals[1].member_index == 4);
+  CHECK(decoded.approvals[1].signature == filled<64>(0xa5));
+}
+
+TEST_CASE("approval_message is tagged_hash(\"alys/approval\", chain id LE64 || hash)", "[block]") {
+  const Hash32 hash = block_hash(sample_block());
+  Bytes expected_input{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};  // 0x0807060504030201
+  expected_input.insert(expected_input.end(), hash.begin(), hash.end());
+  CHECK(approval_message(0x0807060504030201ULL, hash) ==
+        tagged_hash("alys/approval", expected_input));
+  CHECK(approval_message(1, hash) != approval_message(2, hash));
+  CHECK(approval_message(1, hash) != approval_message(1ULL << 56, hash));
+  Hash32 other = hash;
+  other[31] ^= 1;
+  CHECK(approval_message(1, hash) != approval_message(1, other));
+}
+
+TEST_CASE("a Schnorr approval verifies over approval_message only", "[block]") {
+  const SecretKey member = SecretKey::generate();
+  const Block block = sample_block();
+  const Hash32 message = approval_message(263634, block_hash(block));
+  const Approval approval{0, member.schnorr_sign(message)};
+  CHECK(schnorr_verify(member.xonly_public_key(), message, approval.signature));
+  // Not on another chain, not for another block, not as a bare block hash.
+  CHECK_FALSE(schnorr_verify(member.xonly_public_key(), approval_message(263635, block_hash(block)),
+                             approval.signature));
+  Block other = block;
+  other.slot += 1;
+  CHECK_FALSE(schnorr_verify(member.xonly_public_key(), approval_message(263634, block_hash(other)),
+                             approval.signature));
+  CHECK_FALSE(schnorr_verify(member.xonly_public_key(), block_hash(block), approval.signature));
+}
+
+TEST_CASE("payload_hash covers every field but block_hash, which it ignores", "[block]") {
+  const ExecutionPayload payload = sample_block().payload;
+  ExecutionPayload zeroed = payload;
+  zeroed.block_hash = Hash32{};
+  CHECK(payload_hash(payload) == keccak256(encode(zeroed)));
+  // Filling in the hash does not change it: an engine can set block_hash = payload_hash(payload).
+  ExecutionPayload with_own_hash = payload;
+  with_own_hash.block_hash = payload_hash(payload);
+  CHECK(payload_hash(with_own_hash) == payload_hash(payload));
+
+  const Hash32 original = payload_hash(payload);
+  for (const auto& [name, edit] : field_edits()) {
+    if (name.rfind("payload.", 0) != 0 || name == "payload.block_hash") continue;
+    INFO(name);
+    Block changed = sample_block();
+    edit(changed);
+    CHECK(payload_hash(changed.payload) != original);
+  }
+}
