@@ -438,7 +438,8 @@ std::int32_t Runtime::register_rpc(alys_address address, const std::string& meth
                                               "actor_restart", "node_shutdown"};
   bool valid = !method.empty() && method.size() <= 64 && method[0] >= 'a' && method[0] <= 'z';
   for (char c : method)
-    valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_');
   for (const char* reserved : kReserved) valid = valid && method != reserved;
   if (!valid) return ALYS_ERR_INVALID;
   std::lock_guard lock(rpc_mutex_);

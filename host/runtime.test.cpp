@@ -353,3 +353,22 @@ TEST_CASE("a dedicated-thread actor blocking does not hold up the worker pool",
   CHECK(items[0].correlation_id == echoed);  // answered while slow still blocked its own thread
   CHECK(items[1].correlation_id == sleeping);
 }
+
+TEST_CASE("admin method names: lowercase start, camelCase allowed, host methods reserved",
+          "[runtime]") {
+  Runtime runtime(testing::threaded_options(1));
+  Probe probe;
+  runtime.add_actor(actor("probe", probe.library));
+  REQUIRE_FALSE(runtime.start());
+  const Address self = probe.context().resolve("probe");
+  CHECK(runtime.register_rpc(self, "eth_getBalance", 0) == ALYS_OK);
+  CHECK(runtime.register_rpc(self, "chain_status", 0) == ALYS_OK);
+  CHECK(runtime.register_rpc(self, "Eth_getBalance", 0) == ALYS_ERR_INVALID);
+  CHECK(runtime.register_rpc(self, "eth-getBalance", 0) == ALYS_ERR_INVALID);
+  CHECK(runtime.register_rpc(self, "", 0) == ALYS_ERR_INVALID);
+  CHECK(runtime.register_rpc(self, std::string(65, 'a'), 0) == ALYS_ERR_INVALID);
+  CHECK(runtime.register_rpc(self, "node_status", 0) == ALYS_ERR_INVALID);
+  REQUIRE(runtime.find_rpc("eth_getBalance"));
+  CHECK(runtime.find_rpc("eth_getBalance")->address == self);
+  runtime.shutdown();
+}

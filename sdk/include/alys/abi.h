@@ -236,9 +236,10 @@ typedef struct alys_host_api {
                                  size_t size);
 
   /* Offer a JSON-RPC method on the node's admin API, routed to this role (see ALYS_TYPE_RPC_CALL).
-   * Names: [a-z][a-z0-9_]*, at most 64 characters, unique across the node; the host's own
-   * methods (node_status, plugin_list, plugin_reload, actor_restart, node_shutdown) are reserved.
-   * ALYS_ERR_INVALID for a bad or taken name. Registrations survive restarts and swaps. */
+   * Names: [a-z][A-Za-z0-9_]* (Ethereum's eth_getBalance style), at most 64 characters, unique
+   * across the node; the host's own methods (node_status, plugin_list, plugin_reload,
+   * actor_restart, node_shutdown) are reserved. ALYS_ERR_INVALID for a bad or taken name.
+   * Registrations survive restarts and swaps. */
   int32_t (*alys_host_rpc_register)(alys_host_context* ctx, const char* method, uint32_t flags);
 } alys_host_api;
 
