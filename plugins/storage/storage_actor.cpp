@@ -1,0 +1,168 @@
+// alys-storage: the `storage` role. Keeps the chain (blocks by hash, the canonical height index,
+// head and finalized pointers) and the engine's state in one database, each imported block
+// committed with its index, pointers and engine changes as one atomic batch (DESIGN.md,
+// invariant 8). Every request of alys/schemas/storage.hpp gets its reply type; a refused or
+// failed request is answered with `error` set, and a block that is not there is `found = false`.
+//
+// Role settings (`[storage]`): backend, path, sync, cache_mb, max_open_files — see
+// docs/storage.md. Runs on a dedicated thread: LevelDB blocks on disk I/O.
+//
+// Not swappable by state (it holds a database handle): a reload restarts it, and the new instance
+// reopens the database.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "alys/plugin.hpp"
+#include "alys/schemas/storage.hpp"
+#include "storage/backend.hpp"
+#include "storage/storage_config.hpp"
+
+namespace alys::storage {
+namespace {
+
+class StorageActor : public Actor {
+ public:
+  explicit StorageActor(Context context) : Actor(context) {
+    on<CommitBlock>([this](const CommitBlock& request, const Envelope& envelope) {
+      require_request<CommitBlock>(envelope);
+      (void)this->context().reply(envelope.correlation_id, commit(request));
+    });
+    on<GetHead>([this](const GetHead&, const Envelope& envelope) {
+      read<GetHead, Head>(envelope, [this](Head& head) {
+        if (const auto& pointer = backend_->head()) {
+          head.has_head = true;
+          head.height = pointer->height;
+          head.hash = pointer->hash;
+        }
+        if (const auto& pointer = backend_->finalized()) {
+          head.has_finalized = true;
+          head.finalized_height = pointer->height;
+          head.finalized_hash = pointer->hash;
+        }
+      });
+    });
+    on<GetBlockByHash>([this](const GetBlockByHash& request, const Envelope& envelope) {
+      read<GetBlockByHash, BlockFound>(envelope, [&](BlockFound& reply) {
+        found_into(reply, backend_->block_by_hash(request.hash));
+      });
+    });
+    on<GetBlockByHeight>([this](const GetBlockByHeight& request, const Envelope& envelope) {
+      read<GetBlockByHeight, BlockFound>(envelope, [&](BlockFound& reply) {
+        found_into(reply, backend_->block_by_height(request.height));
+      });
+    });
+    on<GetBlockRange>([this](const GetBlockRange& request, const Envelope& envelope) {
+      read<GetBlockRange, BlockRange>(envelope, [&](BlockRange& reply) {
+        if (request.max_count == 0) {
+          reply.error = "max_count must be at least 1";
+          return;
+        }
+        reply.blocks =
+            backend_->block_range(request.from_height, request.max_count, request.max_bytes);
+      });
+    });
+    on<ScanEngineState>([this](const ScanEngineState& request, const Envelope& envelope) {
+      read<ScanEngineState, EngineStatePage>(envelope, [&](EngineStatePage& reply) {
+        if (request.max_entries == 0) {
+          reply.error = "max_entries must be at least 1";
+          return;
+        }
+        // An empty start_after without from_start is "keys > empty", which is every key too.
+        std::optional<Bytes> start_after;
+        if (!request.from_start || !request.start_after.empty()) start_after = request.start_after;
+        EnginePage page = backend_->scan_engine(start_after, request.max_entries);
+        reply.entries = std::move(page.entries);
+        reply.more = page.more;
+      });
+    });
+  }
+
+  void on_start() override {
+    StorageConfig config = read_config(context());
+    backend_ = open_backend(config);
+    const auto& head = backend_->head();
+    context().log(LogLevel::info,
+                  "opened the " + backend_->describe() +
+                      (head ? ", head at height " + std::to_string(head->height) : ", empty") +
+                      (config.backend == BackendKind::leveldb && !config.leveldb.sync
+                           ? " (sync = false: a crash can lose the last commits)"
+                           : ""));
+  }
+
+  void on_stop() override { backend_.reset(); }
+
+  // Sticky until the restart: a write failed, and only a fresh open tells whether the disk is
+  // usable again.
+  std::string health() override { return write_failure_; }
+
+ private:
+  template <class Request>
+  static void require_request(const Envelope& envelope) {
+    // Thrown as invalid, the message is dead-lettered and storage carries on: a request sent
+    // without a reply address is the sender's bug.
+    if (!envelope.is_request())
+      throw Error(ALYS_ERR_INVALID,
+                  std::string(Request::schema_name) + " must be sent as a request: it has a reply");
+  }
+
+  // Answers a read request with `fill`'s reply, or with the database's error.
+  template <class Request, class Reply, class Fill>
+  void read(const Envelope& envelope, Fill&& fill) {
+    require_request<Request>(envelope);
+    context().counter_add("storage_reads_total");
+    Reply reply;
+    try {
+      fill(reply);
+    } catch (const StoreFailure& failure) {
+      reply = Reply{};
+      reply.error = failure.what();
+      context().log(LogLevel::error,
+                    std::string(Request::schema_name) + " failed: " + failure.what());
+    }
+    (void)context().reply(envelope.correlation_id, reply);
+  }
+
+  static void found_into(BlockFound& reply, std::optional<StoredBlock> block) {
+    if (!block) return;
+    reply.found = true;
+    reply.block = std::move(*block);
+  }
+
+  Committed commit(const CommitBlock& request) {
+    Committed reply;
+    auto started = std::chrono::steady_clock::now();
+    try {
+      std::uint64_t bytes = backend_->commit(request);
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      context().histogram_observe("storage_commit_seconds", took.count());
+      context().counter_add("storage_commits_total");
+      context().counter_add("storage_commit_bytes_total", bytes);
+    } catch (const Rejected& rejected) {
+      reply.error = rejected.what();
+      context().counter_add("storage_commits_rejected_total");
+      context().log(LogLevel::warn, "commit of height " + std::to_string(request.height) +
+                                        " refused: " + rejected.what());
+    } catch (const StoreFailure& failure) {
+      reply.error = failure.what();
+      write_failure_ = std::string("a commit failed: ") + failure.what();
+      context().counter_add("storage_commit_failures_total");
+      context().log(LogLevel::error, "commit of height " + std::to_string(request.height) +
+                                         " failed: " + failure.what());
+    }
+    return reply;
+  }
+
+  std::unique_ptr<Backend> backend_;
+  std::string write_failure_;
+};
+
+}  // namespace
+}  // namespace alys::storage
+
+ALYS_PLUGIN(alys::storage::StorageActor,
+            alys::PluginInfo{.role = "storage",
+                             .name = "alys-storage",
+                             .version = "0.1.0",
+                             .capabilities = ALYS_CAP_DEDICATED_THREAD});
