@@ -1,0 +1,92 @@
+#include "engine/embedded/block_history.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace alys::engine::embedded {
+
+void BlockHistory::append(const CommittedBlock& block) {
+  const BlockSummary& summary = block.summary;
+  const BlockSummary* parent = head();
+  std::uint64_t expected_number = parent ? parent->number + 1 : 0;
+  Hash32 expected_parent = parent ? parent->hash : Hash32{};
+  if (summary.number != expected_number || summary.parent_hash != expected_parent)
+    throw std::logic_error("block " + std::to_string(summary.number) + " " +
+                           to_0x_hex(summary.hash) + " does not extend the history's head " +
+                           (parent ? std::to_string(parent->number) : std::string("(none)")));
+  if (summary.transaction_hashes.size() != block.transactions.size())
+    throw std::logic_error("block " + std::to_string(summary.number) + " lists " +
+                           std::to_string(summary.transaction_hashes.size()) +
+                           " transaction hashes but carries " +
+                           std::to_string(block.transactions.size()) + " transactions");
+  blocks_.emplace(summary.number, summary);
+  numbers_by_hash_[summary.hash] = summary.number;
+  for (std::size_t i = 0; i < block.transactions.size(); ++i)
+    transactions_[summary.transaction_hashes[i]] = block.transactions[i];
+}
+
+void BlockHistory::load_block(const BlockSummary& summary) {
+  blocks_[summary.number] = summary;
+  numbers_by_hash_[summary.hash] = summary.number;
+}
+
+void BlockHistory::load_transaction(const Hash32& hash, const IncludedTransaction& transaction) {
+  transactions_[hash] = transaction;
+}
+
+std::string BlockHistory::check() const {
+  std::uint64_t expected_number = 0;
+  Hash32 expected_parent{};
+  std::size_t indexed = 0;
+  for (const auto& [number, summary] : blocks_) {
+    if (number != expected_number || summary.number != number)
+      return "block " + std::to_string(expected_number) + " is missing";
+    if (summary.parent_hash != expected_parent)
+      return "block " + std::to_string(number) + " has parent " + to_0x_hex(summary.parent_hash) +
+             ", but block " + std::to_string(number - 1) + " is " + to_0x_hex(expected_parent);
+    auto by_hash = numbers_by_hash_.find(summary.hash);
+    if (by_hash == numbers_by_hash_.end() || by_hash->second != number)
+      return "block hash " + to_0x_hex(summary.hash) + " appears at two numbers";
+    for (std::size_t i = 0; i < summary.transaction_hashes.size(); ++i) {
+      auto found = transactions_.find(summary.transaction_hashes[i]);
+      if (found == transactions_.end() || found->second.block_number != number ||
+          found->second.index != i)
+        return "transaction " + to_0x_hex(summary.transaction_hashes[i]) + " of block " +
+               std::to_string(number) + " is not indexed at its place";
+    }
+    indexed += summary.transaction_hashes.size();
+    expected_number = number + 1;
+    expected_parent = summary.hash;
+  }
+  if (indexed != transactions_.size())
+    return std::to_string(transactions_.size() - indexed) +
+           " indexed transactions belong to no block";
+  return {};
+}
+
+void BlockHistory::clear() {
+  blocks_.clear();
+  numbers_by_hash_.clear();
+  transactions_.clear();
+}
+
+const BlockSummary* BlockHistory::head() const {
+  return blocks_.empty() ? nullptr : &blocks_.rbegin()->second;
+}
+
+const BlockSummary* BlockHistory::by_number(std::uint64_t number) const {
+  auto found = blocks_.find(number);
+  return found == blocks_.end() ? nullptr : &found->second;
+}
+
+const BlockSummary* BlockHistory::by_hash(const Hash32& hash) const {
+  auto found = numbers_by_hash_.find(hash);
+  return found == numbers_by_hash_.end() ? nullptr : by_number(found->second);
+}
+
+const IncludedTransaction* BlockHistory::transaction(const Hash32& hash) const {
+  auto found = transactions_.find(hash);
+  return found == transactions_.end() ? nullptr : &found->second;
+}
+
+}  // namespace alys::engine::embedded

@@ -1,0 +1,145 @@
+#include "engine/embedded/mempool.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "engine/testing/signed_transfers.hpp"
+
+using namespace alys;
+using namespace alys::engine::embedded;
+using namespace alys::engine::testing;
+
+namespace {
+
+constexpr std::uint64_t kChainId = 7;
+const EthAddress kTo = address_of(99);
+
+eth::SignedTransaction tx_from(std::uint8_t seed, std::uint64_t nonce, Wei tip = 0,
+                               Wei max_fee = 10 * kGwei) {
+  return signed_tx(eip1559_transfer(kChainId, nonce, kTo, 1, max_fee, tip), seed);
+}
+
+std::vector<std::pair<EthAddress, std::uint64_t>> order_of(
+    const std::vector<eth::SignedTransaction>& selected) {
+  std::vector<std::pair<EthAddress, std::uint64_t>> out;
+  for (const auto& tx : selected) out.emplace_back(tx.sender, tx.tx.nonce);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("transactions are pooled once; pending nonces count contiguous ones") {
+  Mempool pool(100);
+  auto first = tx_from(1, 0);
+  CHECK(pool.add(first).empty());
+  CHECK(pool.add(first) == "already known");
+  CHECK(pool.size() == 1);
+  REQUIRE(pool.find(first.hash) != nullptr);
+  CHECK(pool.find(first.hash)->raw == first.raw);
+
+  CHECK(pool.add(tx_from(1, 1)).empty());
+  CHECK(pool.add(tx_from(1, 3)).empty());  // future: a gap at 2
+  const EthAddress sender = address_of(1);
+  CHECK(pool.pending_nonce(sender, 0) == 2);
+  CHECK(pool.pending_nonce(sender, 1) == 2);
+  CHECK(pool.pending_nonce(sender, 5) == 5);
+  CHECK(pool.pending_nonce(address_of(2), 4) == 4);
+}
+
+TEST_CASE("a replacement needs both fee cap and tip at least 10% higher") {
+  Mempool pool(100);
+  auto original = tx_from(1, 0, 1 * kGwei, 10 * kGwei);
+  REQUIRE(pool.add(original).empty());
+
+  CHECK(pool.add(tx_from(1, 0, 1 * kGwei, 20 * kGwei)) == "replacement transaction underpriced");
+  CHECK(pool.add(tx_from(1, 0, 2 * kGwei, 10 * kGwei)) == "replacement transaction underpriced");
+  CHECK(pool.add(tx_from(1, 0, 1'099'999'999, 11 * kGwei)) ==
+        "replacement transaction underpriced");
+  CHECK(pool.find(original.hash) != nullptr);
+
+  auto replacement = tx_from(1, 0, 1'100'000'000, 11 * kGwei);
+  CHECK(pool.add(replacement).empty());
+  CHECK(pool.size() == 1);
+  CHECK(pool.find(original.hash) == nullptr);
+  CHECK(pool.find(replacement.hash) != nullptr);
+}
+
+TEST_CASE("a full pool refuses new transactions but still takes replacements") {
+  Mempool pool(2);
+  CHECK(pool.add(tx_from(1, 0)).empty());
+  CHECK(pool.add(tx_from(2, 0)).empty());
+  CHECK(pool.add(tx_from(3, 0)) == "txpool is full");
+  CHECK(pool.size() == 2);
+  CHECK(pool.pending_nonce(address_of(3), 0) == 0);
+  CHECK(pool.add(tx_from(1, 0, kGwei, 20 * kGwei)).empty());
+  CHECK(pool.size() == 2);
+}
+
+TEST_CASE("selection: executable only, best tip first, each sender in nonce order") {
+  Mempool pool(100);
+  Ledger state;
+  state.set(address_of(3), Account{5, kEther});  // sender 3 is at nonce 5
+
+  // Sender 1: nonces 0 (tip 1) and 1 (tip 9): the high tip cannot jump its predecessor.
+  REQUIRE(pool.add(tx_from(1, 1, 9 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(1, 0, 1 * kGwei)).empty());
+  // Sender 2: nonce 0 (tip 5), then a gap: nonce 2 is not executable.
+  REQUIRE(pool.add(tx_from(2, 0, 5 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(2, 2, 50 * kGwei, 60 * kGwei)).empty());
+  // Sender 3: nonce 4 is stale, 5 is next (tip 1, arrives after sender 1's tip-1 transaction).
+  REQUIRE(pool.add(tx_from(3, 4, 8 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(3, 5, 1 * kGwei)).empty());
+  // Sender 4: its fee cap is below the base fee: never selected.
+  REQUIRE(pool.add(tx_from(4, 0, 0, kGwei / 2)).empty());
+
+  auto selected = pool.select(state, kGwei, 100);
+  CHECK(order_of(selected) == std::vector<std::pair<EthAddress, std::uint64_t>>{
+                                  {address_of(2), 0},
+                                  {address_of(1), 0},
+                                  {address_of(1), 1},
+                                  {address_of(3), 5},
+                              });
+  // Sender 1's second transaction (tip 9) became a head only once nonce 0 was taken, and then
+  // beat sender 3's tip-1 transaction.
+
+  auto limited = pool.select(state, kGwei, 2);
+  CHECK(order_of(limited) ==
+        std::vector<std::pair<EthAddress, std::uint64_t>>{{address_of(2), 0}, {address_of(1), 0}});
+}
+
+TEST_CASE("equal tips go by arrival; legacy tips are gas price minus base fee") {
+  Mempool pool(100);
+  Ledger state;
+  REQUIRE(pool.add(signed_tx(legacy_transfer(kChainId, 0, kTo, 1, 3 * kGwei), 5)).empty());
+  REQUIRE(pool.add(tx_from(6, 0, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(7, 0, 2 * kGwei)).empty());
+  auto selected = pool.select(state, kGwei, 10);
+  CHECK(order_of(selected) == std::vector<std::pair<EthAddress, std::uint64_t>>{
+                                  {address_of(5), 0}, {address_of(6), 0}, {address_of(7), 0}});
+  // With a higher base fee, the legacy tip (3 - 2 = 1 gwei) falls behind the type 2 tips.
+  auto at_two_gwei = pool.select(state, 2 * kGwei, 10);
+  CHECK(order_of(at_two_gwei) == std::vector<std::pair<EthAddress, std::uint64_t>>{
+                                     {address_of(6), 0}, {address_of(7), 0}, {address_of(5), 0}});
+}
+
+TEST_CASE("after a commit, included and stale transactions leave the pool") {
+  Mempool pool(100);
+  auto a0 = tx_from(1, 0), a1 = tx_from(1, 1), a2 = tx_from(1, 2), b0 = tx_from(2, 0);
+  for (const auto& tx : {a0, a1, a2, b0}) REQUIRE(pool.add(tx).empty());
+
+  pool.remove(a0.hash);
+  Ledger state;
+  state.set(address_of(1), Account{2, kEther});  // a0 and a1 (or others with their nonces) ran
+  pool.drop_stale(state);
+  CHECK(pool.size() == 2);
+  CHECK(pool.find(a1.hash) == nullptr);
+  CHECK(pool.find(a2.hash) != nullptr);
+  CHECK(pool.find(b0.hash) != nullptr);
+  CHECK(pool.pending_nonce(address_of(1), 2) == 3);
+
+  pool.remove(b0.hash);
+  pool.remove(b0.hash);  // absent: nothing happens
+  CHECK(pool.size() == 1);
+  pool.clear();
+  CHECK(pool.size() == 0);
+  CHECK(pool.select(state, kGwei, 10).empty());
+}

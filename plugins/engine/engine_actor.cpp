@@ -1,0 +1,349 @@
+// alys-engine: the execution layer (role "engine"), backend "embedded": an account ledger that
+// takes real Ethereum signed transfers, builds and validates payloads, and serves the Ethereum
+// JSON-RPC subset a wallet needs through the node's admin endpoint. See docs/engine.md.
+//
+// Protocol with the chain (alys/schemas/engine.hpp): ExecutePayload runs a payload on the head
+// without changing it and answers the state changes; the chain writes them in its storage
+// CommitBlock and then sends CommitPayload, and only then does the head move. The engine's state
+// lives in storage only: at start it is read back with ScanEngineState (paged).
+//
+// Settings: engine_config.hpp. Metrics: engine_mempool_size (gauge),
+// engine_transactions_accepted_total, engine_transactions_rejected_total,
+// engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total.
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alys/plugin.hpp"
+#include "alys/schemas/engine.hpp"
+#include "alys/schemas/storage.hpp"
+#include "engine/embedded/block_history.hpp"
+#include "engine/embedded/eth_rpc.hpp"
+#include "engine/embedded/ledger.hpp"
+#include "engine/embedded/mempool.hpp"
+#include "engine/embedded/payload_executor.hpp"
+#include "engine/embedded/state_keys.hpp"
+#include "engine/engine_config.hpp"
+
+namespace {
+
+using namespace alys::engine;
+using namespace alys::engine::embedded;
+using alys::Envelope;
+using alys::LogLevel;
+
+constexpr const char* kVersion = "0.1.0";
+constexpr std::uint32_t kScanPageEntries = 4096;
+constexpr std::uint64_t kScanTimeoutMs = 10'000;
+constexpr std::uint64_t kReloadRetryMs = 1'000;
+// Executed payloads waiting for their CommitPayload: competing payloads for one height are few.
+constexpr std::size_t kExecutedCacheSize = 16;
+
+// A one-shot timer's message: try loading the state again.
+struct RetryLoad {
+  static constexpr std::string_view schema_name = "alys.engine.embedded.RetryLoad/1";
+  bool unused = false;
+  ALYS_FIELDS(unused)
+};
+
+struct PendingCommit {
+  ExecutedPayload executed;
+  bool genesis = false;
+};
+
+class EngineActor : public alys::Actor {
+ public:
+  explicit EngineActor(alys::Context context)
+      : Actor(context),
+        mempool_(config_.mempool_limit),
+        eth_rpc_(config_.rules, ledger_, history_, mempool_,
+                 std::string("alysd-engine/") + kVersion + "/embedded") {
+    on<GetInfo>([this](const GetInfo&, const Envelope& envelope) {
+      require_request<GetInfo>(envelope);
+      when_loaded(envelope, [this](std::uint64_t id) { (void)this->context().reply(id, info()); });
+    });
+    on<BuildGenesis>([this](const BuildGenesis& request, const Envelope& envelope) {
+      require_request<BuildGenesis>(envelope);
+      when_loaded(envelope, [this, request](std::uint64_t id) { build_genesis(request, id); });
+    });
+    on<BuildPayload>([this](const BuildPayload& request, const Envelope& envelope) {
+      require_request<BuildPayload>(envelope);
+      when_loaded(envelope, [this, request](std::uint64_t id) { build_payload(request, id); });
+    });
+    on<ExecutePayload>([this](const ExecutePayload& request, const Envelope& envelope) {
+      require_request<ExecutePayload>(envelope);
+      when_loaded(envelope, [this, request](std::uint64_t id) { execute_payload(request, id); });
+    });
+    on<CommitPayload>([this](const CommitPayload& commit, const Envelope& envelope) {
+      when_loaded(envelope, [this, commit](std::uint64_t) { commit_payload(commit.payload_hash); });
+    });
+    on<alys::storage::EngineStatePage>(
+        [this](const alys::storage::EngineStatePage& page, const Envelope& envelope) {
+          on_state_page(page, envelope.correlation_id);
+        });
+    on<RetryLoad>([this](const RetryLoad&, const Envelope&) { begin_load(); });
+    on_timeout([this](std::uint64_t correlation_id) {
+      if (scan_request_ && *scan_request_ == correlation_id)
+        load_failed("storage did not answer ScanEngineState within " +
+                    std::to_string(kScanTimeoutMs) + " ms");
+    });
+  }
+
+  void on_start() override {
+    config_ = parse_engine_config(context().config_json());
+    mempool_ = Mempool(config_.mempool_limit);
+    storage_ = context().resolve("storage");
+    for (const char* counter : {"engine_transactions_accepted_total",
+                                "engine_transactions_rejected_total", "engine_payloads_built_total",
+                                "engine_payloads_executed_total", "engine_payload_rejected_total"})
+      context().counter_add(counter, 0);
+    context().gauge_set("engine_mempool_size", 0);
+    for (std::string_view name : EthRpc::methods()) {
+      std::string method(name);
+      rpc(method, 0, [this, method](std::string_view params) { return call_eth(method, params); });
+    }
+    begin_load();
+  }
+
+  std::string health() override {
+    if (!loaded_ && !load_error_.empty()) return "engine state cannot be loaded: " + load_error_;
+    return {};
+  }
+
+ private:
+  // --- engine requests, held in order while the state loads ---
+
+  // A message with a reply that came without a reply address is the sender's bug: dead-lettered
+  // (thrown as invalid), and the engine carries on.
+  template <class M>
+  static void require_request(const Envelope& envelope) {
+    if (!envelope.is_request())
+      throw alys::Error(ALYS_ERR_INVALID,
+                        std::string(M::schema_name) + " must be sent as a request: it has a reply");
+  }
+
+  void when_loaded(const Envelope& envelope, std::function<void(std::uint64_t)> handle) {
+    if (loaded_ && held_.empty()) {
+      handle(envelope.correlation_id);
+      return;
+    }
+    held_.push_back([id = envelope.correlation_id, handle = std::move(handle)] { handle(id); });
+  }
+
+  void run_held() {
+    while (loaded_ && !held_.empty()) {
+      auto next = std::move(held_.front());
+      held_.pop_front();
+      next();
+    }
+  }
+
+  Info info() const {
+    Info info;
+    info.chain_id = config_.rules.chain_id;
+    if (const BlockSummary* head = history_.head()) {
+      info.has_head = true;
+      info.head_payload_hash = head->hash;
+      info.head_number = head->number;
+      info.state_root = head->state_root;
+    }
+    info.mempool_size = static_cast<std::uint32_t>(mempool_.size());
+    return info;
+  }
+
+  PayloadExecutor executor() const {
+    return PayloadExecutor(config_.rules, ledger_, history_.head());
+  }
+
+  void build_genesis(const BuildGenesis& request, std::uint64_t reply_to) {
+    BuildResult built = executor().build_genesis(request.timestamp_ms, request.alloc);
+    answer_built(built, reply_to, "genesis");
+  }
+
+  void build_payload(const BuildPayload& request, std::uint64_t reply_to) {
+    std::size_t room = std::min<std::uint64_t>(request.max_transactions,
+                                               config_.rules.block_gas_limit / kTransferGas);
+    auto candidates = mempool_.select(ledger_, config_.rules.base_fee, room);
+    BuildResult built = executor().build(request, candidates);
+    for (const alys::Hash32& hash : built.dropped) mempool_.remove(hash);
+    if (!built.dropped.empty()) update_mempool_gauge();
+    answer_built(built, reply_to, "payload");
+  }
+
+  void answer_built(const BuildResult& built, std::uint64_t reply_to, const char* what) {
+    PayloadBuilt reply;
+    reply.error = built.error;
+    if (built.error.empty()) {
+      reply.payload = built.executed.payload;
+      context().counter_add("engine_payloads_built_total");
+    } else {
+      context().log(LogLevel::warn, std::string("cannot build a ") + what + ": " + built.error);
+    }
+    (void)context().reply(reply_to, reply);
+  }
+
+  void execute_payload(const ExecutePayload& request, std::uint64_t reply_to) {
+    ExecuteResult result = executor().execute(request);
+    PayloadExecuted reply;
+    if (!result.error.empty()) {
+      context().counter_add("engine_payload_rejected_total");
+      context().log(LogLevel::warn, "rejected payload " + std::to_string(request.payload.number) +
+                                        " " + alys::to_0x_hex(request.payload.block_hash) + ": " +
+                                        result.error);
+      reply.error = result.error;
+      (void)context().reply(reply_to, reply);
+      return;
+    }
+    context().counter_add("engine_payloads_executed_total");
+    StateWrites writes = state_writes(result.executed, request.genesis, config_.rules.chain_id);
+    reply.state_root = result.executed.payload.state_root;
+    reply.state_puts = std::move(writes.puts);
+    reply.state_deletes = std::move(writes.deletes);
+    remember(std::move(result.executed), request.genesis);
+    (void)context().reply(reply_to, reply);
+  }
+
+  void remember(ExecutedPayload executed, bool genesis) {
+    alys::Hash32 hash = executed.payload.block_hash;
+    if (executed_.count(hash) == 0) {
+      executed_order_.push_back(hash);
+      if (executed_order_.size() > kExecutedCacheSize) {
+        executed_.erase(executed_order_.front());
+        executed_order_.pop_front();
+      }
+    }
+    executed_[hash] = PendingCommit{std::move(executed), genesis};
+  }
+
+  void commit_payload(const alys::Hash32& hash) {
+    if (history_.by_hash(hash)) return;  // already the state's (a reload read it from storage)
+    auto pending = executed_.find(hash);
+    const BlockSummary* head = history_.head();
+    const bool extends_head =
+        pending != executed_.end() &&
+        pending->second.executed.payload.parent_hash == (head ? head->hash : alys::Hash32{}) &&
+        pending->second.genesis == (head == nullptr);
+    if (!extends_head) {
+      context().log(LogLevel::warn, "CommitPayload for payload " + alys::to_0x_hex(hash) +
+                                        ", which was not executed on the engine's head: "
+                                        "reloading the engine state from storage");
+      begin_load();
+      return;
+    }
+    const ExecutedPayload& executed = pending->second.executed;
+    ledger_.apply(executed.accounts);
+    history_.append(executed.block);
+    for (const alys::Hash32& tx : executed.block.summary.transaction_hashes) mempool_.remove(tx);
+    mempool_.drop_stale(ledger_);
+    // Every other executed payload ran on the old head: none of them can be committed now.
+    executed_.clear();
+    executed_order_.clear();
+    update_mempool_gauge();
+  }
+
+  // --- loading the state from storage ---
+
+  void begin_load() {
+    loaded_ = false;
+    executed_.clear();
+    executed_order_.clear();
+    loader_.emplace(ledger_, history_);
+    request_page({}, true);
+  }
+
+  void request_page(alys::Bytes start_after, bool from_start) {
+    scan_request_ = context().request(
+        storage_,
+        alys::storage::ScanEngineState{std::move(start_after), from_start, kScanPageEntries},
+        kScanTimeoutMs);
+  }
+
+  void on_state_page(const alys::storage::EngineStatePage& page, std::uint64_t correlation_id) {
+    if (!scan_request_ || *scan_request_ != correlation_id) return;  // of an abandoned load
+    scan_request_.reset();
+    if (!page.error.empty()) return load_failed("storage: " + page.error);
+    try {
+      for (const auto& entry : page.entries) loader_->add(entry);
+    } catch (const std::exception& error) {
+      return load_failed(error.what());
+    }
+    if (page.more) {
+      if (page.entries.empty()) return load_failed("storage announced more entries but sent none");
+      return request_page(page.entries.back().key, false);
+    }
+    if (std::string reason = loader_->finish(config_.rules.chain_id); !reason.empty())
+      return load_failed(reason);
+    loader_.reset();
+    loaded_ = true;
+    load_error_.clear();
+    mempool_.drop_stale(ledger_);
+    update_mempool_gauge();
+    const BlockSummary* head = history_.head();
+    context().log(LogLevel::info,
+                  head ? "engine state loaded: head block " + std::to_string(head->number) + " " +
+                             alys::to_0x_hex(head->hash) + ", " + std::to_string(ledger_.size()) +
+                             " accounts, state root " + alys::to_0x_hex(head->state_root)
+                       : std::string("engine state loaded: empty (no genesis yet)"));
+    run_held();
+  }
+
+  void load_failed(const std::string& reason) {
+    load_error_ = reason;
+    loader_.reset();
+    ledger_.clear();
+    history_.clear();
+    context().log(LogLevel::error, "cannot load the engine state (retrying in " +
+                                       std::to_string(kReloadRetryMs) + " ms): " + reason);
+    context().start_timer(kReloadRetryMs, 0, RetryLoad{});
+  }
+
+  // --- Ethereum JSON-RPC ---
+
+  std::string call_eth(const std::string& method, std::string_view params) {
+    if (!loaded_) throw std::runtime_error("engine state is still loading");
+    const bool submits = method == "eth_sendRawTransaction";
+    try {
+      std::string result = eth_rpc_.call(method, params);
+      if (submits) {
+        context().counter_add("engine_transactions_accepted_total");
+        update_mempool_gauge();
+      }
+      return result;
+    } catch (...) {
+      if (submits) context().counter_add("engine_transactions_rejected_total");
+      throw;
+    }
+  }
+
+  void update_mempool_gauge() {
+    context().gauge_set("engine_mempool_size", static_cast<double>(mempool_.size()));
+  }
+
+  EngineConfig config_;
+  alys::Address storage_ = 0;
+  Ledger ledger_;
+  BlockHistory history_;
+  Mempool mempool_;
+  EthRpc eth_rpc_;
+
+  bool loaded_ = false;
+  std::string load_error_;
+  std::optional<StateLoader> loader_;
+  std::optional<std::uint64_t> scan_request_;
+  std::deque<std::function<void()>> held_;
+
+  std::map<alys::Hash32, PendingCommit> executed_;
+  std::deque<alys::Hash32> executed_order_;
+};
+
+}  // namespace
+
+ALYS_PLUGIN(EngineActor, alys::PluginInfo{.role = "engine",
+                                          .name = "alys-engine",
+                                          .version = kVersion,
+                                          .requires_roles = {"storage"}});

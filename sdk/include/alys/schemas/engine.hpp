@@ -1,0 +1,91 @@
+// Messages of the `engine` role (the execution layer). Requests with their replies; `error` is
+// empty on success. Fields are only appended; a changed meaning gets a new schema name.
+//
+// The engine keeps the state of the canonical head. ExecutePayload runs a payload on top of the
+// head without changing it and returns the state changes; the chain commits them through storage
+// in the block's batch, then sends CommitPayload so that the engine moves its head. A crash
+// between the two is harmless: a restarted engine loads its state from storage.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alys/codec.hpp"
+#include "alys/domain/block.hpp"
+#include "alys/domain/hash.hpp"
+#include "alys/schemas/storage.hpp"
+
+namespace alys::engine {
+
+struct GetInfo {
+  static constexpr std::string_view schema_name = "alys.engine.GetInfo/1";
+  bool unused = false;
+  ALYS_FIELDS(unused)
+};
+struct Info {
+  static constexpr std::string_view schema_name = "alys.engine.Info/1";
+  std::string error;
+  std::uint64_t chain_id = 0;  // EIP-155 chain id (eth_chainId)
+  bool has_head = false;       // false: no genesis yet
+  Hash32 head_payload_hash{};
+  std::uint64_t head_number = 0;
+  Hash32 state_root{};
+  std::uint32_t mempool_size = 0;
+  ALYS_FIELDS(error, chain_id, has_head, head_payload_hash, head_number, state_root, mempool_size)
+};
+
+// Builds the genesis payload from the allocation; refused if the engine already has a head.
+struct BuildGenesis {
+  static constexpr std::string_view schema_name = "alys.engine.BuildGenesis/1";
+  std::uint64_t timestamp_ms = 0;
+  std::vector<Mint> alloc;
+  ALYS_FIELDS(timestamp_ms, alloc)
+};
+
+// A payload on top of the engine's head: mints first, then mempool transactions in nonce order
+// per sender, by fee, up to the block gas limit and `max_transactions`.
+struct BuildPayload {
+  static constexpr std::string_view schema_name = "alys.engine.BuildPayload/1";
+  Hash32 parent_payload_hash{};  // must be the engine's head
+  std::uint64_t timestamp_ms = 0;
+  EthAddress fee_recipient{};
+  std::vector<Mint> mints;
+  std::uint32_t max_transactions = 0xffffffff;
+  ALYS_FIELDS(parent_payload_hash, timestamp_ms, fee_recipient, mints, max_transactions)
+};
+struct PayloadBuilt {
+  static constexpr std::string_view schema_name = "alys.engine.PayloadBuilt/1";
+  std::string error;
+  ExecutionPayload payload;
+  ALYS_FIELDS(error, payload)
+};
+
+// Re-executes a payload (built here or elsewhere) on top of the head and checks every field:
+// parent, number, timestamp, transactions, gas, base fee, state root, hash.
+struct ExecutePayload {
+  static constexpr std::string_view schema_name = "alys.engine.ExecutePayload/1";
+  ExecutionPayload payload;
+  std::vector<Mint> mints;
+  bool genesis = false;  // the payload is a genesis (no parent); only valid without a head
+  ALYS_FIELDS(payload, mints, genesis)
+};
+struct PayloadExecuted {
+  static constexpr std::string_view schema_name = "alys.engine.PayloadExecuted/1";
+  std::string error;
+  Hash32 state_root{};
+  std::vector<storage::KeyValue> state_puts;  // go into storage's CommitBlock.engine_puts
+  std::vector<Bytes> state_deletes;
+  ALYS_FIELDS(error, state_root, state_puts, state_deletes)
+};
+
+// Sent (not requested) once storage has committed the block that carries the payload: the engine
+// applies the executed changes and drops the included transactions from its mempool.
+struct CommitPayload {
+  static constexpr std::string_view schema_name = "alys.engine.CommitPayload/1";
+  Hash32 payload_hash{};
+  ALYS_FIELDS(payload_hash)
+};
+
+}  // namespace alys::engine
