@@ -199,7 +199,7 @@ TEST_CASE("alysd rejects bad usage with exit code 2", "[integration]") {
 TEST_CASE("config/dev.toml, the README's dev config, passes --check-config", "[integration]") {
   TempDir dir("alysd-devconfig");
   ChildProcess check({kAlysd, "--check-config", ALYS_SOURCE_DIR "/config/dev.toml", "--plugin-dir",
-                      ALYS_TEST_PLUGIN_DIR},
+                      ALYS_BINARY_DIR "/plugins"},
                      dir.path() / "out.log");
   auto code = check.wait_exit(20s);
   REQUIRE(code);

@@ -1,0 +1,47 @@
+// The rules a block must meet to extend this node's head, as pure functions (no I/O), so that
+// every rule is tested on its own. Each rejection carries a stable code (docs/chain.md lists them).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alys/domain/block.hpp"
+#include "alys/domain/hash.hpp"
+#include "chain_spec.hpp"
+
+namespace alys::chain {
+
+struct Rejection {
+  std::string code;
+  std::string message;
+};
+
+// What the rules need to know about the current head.
+struct HeadView {
+  std::uint64_t height = 0;
+  Hash32 hash{};
+  std::uint64_t slot = 0;
+  Hash32 payload_hash{};
+  std::uint64_t payload_timestamp_s = 0;
+};
+
+// Parent, height, slot (strictly after the parent's, not beyond the allowed drift into the future),
+// timestamp (the slot's start), author, the payload's link to its parent, and content this chain
+// version does not accept yet. `now_ms` is this node's clock.
+std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& head,
+                                      const Block& block, const Hash32& block_hash,
+                                      std::uint64_t now_ms);
+
+struct ApprovalTally {
+  std::optional<Rejection> rejection;  // a bad or duplicated approval: the whole block is refused
+  std::uint32_t valid = 0;             // distinct members whose signature verifies
+};
+
+// Every approval must name a member, appear once, and verify over approval_message(chain id,
+// block hash) with that member's key.
+ApprovalTally check_approvals(const ChainSpec& spec, const Hash32& block_hash,
+                              const std::vector<Approval>& approvals);
+
+}  // namespace alys::chain

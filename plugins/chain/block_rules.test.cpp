@@ -1,0 +1,152 @@
+#include "block_rules.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace alys;
+using namespace alys::chain;
+
+namespace {
+
+SecretKey key(std::uint8_t seed) {
+  std::array<std::uint8_t, 32> bytes{};
+  bytes[31] = seed;
+  return *SecretKey::from_bytes(bytes);
+}
+
+struct Fixture {
+  ChainSpec spec;
+  HeadView head;
+  Block block;
+  std::uint64_t now_ms = 0;
+
+  Fixture() {
+    spec.chain_id = 263634;
+    spec.members = {key(1).xonly_public_key(), key(2).xonly_public_key(),
+                    key(3).xonly_public_key()};
+    spec.threshold = 2;
+    spec.slot_ms = 2000;
+    spec.max_future_drift_ms = 1000;
+    head.height = 10;
+    head.hash.fill(0xaa);
+    head.slot = 100;
+    head.payload_hash.fill(0xbb);
+    head.payload_timestamp_s = 200;
+
+    block.height = 11;
+    block.parent_hash = head.hash;
+    block.slot = 101;
+    block.timestamp_ms = 202'000;
+    block.author_index = 101 % 3;
+    block.payload.number = 11;
+    block.payload.parent_hash = head.payload_hash;
+    block.payload.timestamp_s = 202;
+    now_ms = 202'100;
+  }
+
+  std::string code() const {
+    auto rejection = check_header(spec, head, block, block_hash(block), now_ms);
+    return rejection ? rejection->code : "";
+  }
+
+  Approval approve(std::uint32_t member) const {
+    return Approval{member, key(static_cast<std::uint8_t>(member + 1))
+                                .schnorr_sign(approval_message(spec.chain_id, block_hash(block)))};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a block that extends the head passes the header rules", "[block_rules]") {
+  Fixture f;
+  CHECK(f.code() == "");
+  // Within the allowed drift into the future.
+  f.now_ms = 202'000 - 1000;
+  CHECK(f.code() == "");
+}
+
+TEST_CASE("each header rule rejects with its own code", "[block_rules]") {
+  Fixture f;
+  SECTION("the head itself") {
+    f.head.hash = block_hash(f.block);
+    CHECK(f.code() == "already_imported");
+  }
+  SECTION("wrong height on the right parent") {
+    f.block.height = 12;
+    CHECK(f.code() == "wrong_height");
+  }
+  SECTION("an unknown parent") {
+    f.block.parent_hash.fill(0x11);
+    CHECK(f.code() == "wrong_parent");
+  }
+  SECTION("a competitor at a decided height") {
+    f.block.parent_hash.fill(0x11);
+    f.block.height = 10;
+    CHECK(f.code() == "stale_height");
+  }
+  SECTION("slot not after the parent's") {
+    f.block.slot = 100;
+    CHECK(f.code() == "slot_not_after_parent");
+  }
+  SECTION("slot beyond the drift") {
+    f.now_ms = 202'000 - 1001;
+    CHECK(f.code() == "slot_in_future");
+  }
+  SECTION("timestamp not the slot start") {
+    f.block.timestamp_ms = 202'001;
+    CHECK(f.code() == "wrong_timestamp");
+  }
+  SECTION("wrong author") {
+    f.block.author_index = (f.block.author_index + 1) % 3;
+    CHECK(f.code() == "wrong_author");
+  }
+  SECTION("payload number, parent and time must match the block") {
+    f.block.payload.number = 12;
+    CHECK(f.code() == "payload_mismatch");
+    f.block.payload.number = 11;
+    f.block.payload.parent_hash.fill(0x01);
+    CHECK(f.code() == "payload_mismatch");
+    f.block.payload.parent_hash = f.head.payload_hash;
+    f.block.payload.timestamp_s = 203;
+    CHECK(f.code() == "payload_mismatch");
+  }
+  SECTION("content this version does not take") {
+    f.block.pegins.push_back(PegIn{});
+    CHECK(f.code() == "unsupported_content");
+    f.block.pegins.clear();
+    f.block.auxpow.push_back(AuxPowHeader{});
+    CHECK(f.code() == "unsupported_content");
+  }
+}
+
+TEST_CASE("approvals are counted per member and must verify", "[block_rules]") {
+  Fixture f;
+  const Hash32 hash = block_hash(f.block);
+  CHECK(check_approvals(f.spec, hash, {f.approve(0)}).valid == 1);
+  auto two = check_approvals(f.spec, hash, {f.approve(0), f.approve(2)});
+  CHECK_FALSE(two.rejection);
+  CHECK(two.valid == 2);
+
+  auto twice = check_approvals(f.spec, hash, {f.approve(1), f.approve(1)});
+  REQUIRE(twice.rejection);
+  CHECK(twice.rejection->code == "duplicate_approval");
+
+  Approval forged = f.approve(0);
+  forged.signature[10] ^= 1;
+  auto bad = check_approvals(f.spec, hash, {forged});
+  REQUIRE(bad.rejection);
+  CHECK(bad.rejection->code == "bad_approval");
+
+  // Member 0's signature presented as member 1's.
+  Approval misattributed = f.approve(0);
+  misattributed.member_index = 1;
+  CHECK(check_approvals(f.spec, hash, {misattributed}).rejection->code == "bad_approval");
+
+  Approval outsider = f.approve(0);
+  outsider.member_index = 3;
+  CHECK(check_approvals(f.spec, hash, {outsider}).rejection->code == "bad_approval");
+
+  // An approval of another chain with the same keys does not count here.
+  ChainSpec other = f.spec;
+  other.chain_id = 1;
+  CHECK(check_approvals(other, hash, {f.approve(0)}).rejection->code == "bad_approval");
+}

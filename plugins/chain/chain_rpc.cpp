@@ -1,0 +1,135 @@
+#include "chain_rpc.hpp"
+
+#include <boost/json.hpp>
+
+#include "alys/admin_rpc.hpp"
+#include "alys/domain/wei.hpp"
+
+namespace alys::chain {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int32_t kInvalidParams = -32602;
+
+json::string hex(ByteView bytes) { return json::string(to_0x_hex(bytes)); }
+
+json::value payload_json(const ExecutionPayload& payload) {
+  json::array transactions;
+  for (const Bytes& tx : payload.transactions) transactions.push_back(hex(tx));
+  return json::object{
+      {"blockHash", hex(payload.block_hash)},
+      {"parentHash", hex(payload.parent_hash)},
+      {"number", payload.number},
+      {"timestamp", payload.timestamp_s},
+      {"feeRecipient", hex(payload.fee_recipient)},
+      {"stateRoot", hex(payload.state_root)},
+      {"transactionsRoot", hex(payload.transactions_root)},
+      {"gasLimit", payload.gas_limit},
+      {"gasUsed", payload.gas_used},
+      {"baseFeePerGas", wei_to_decimal(wei_from_be(payload.base_fee_per_gas).value_or(0))},
+      {"transactions", std::move(transactions)}};
+}
+
+json::value param(std::string_view params_json, const char* name) {
+  json::value params;
+  try {
+    params = json::parse(params_json);
+  } catch (const std::exception&) {
+    throw RpcError(kInvalidParams, "params are not JSON");
+  }
+  if (params.is_array() && params.as_array().size() == 1) return params.as_array()[0];
+  if (params.is_object() && params.as_object().contains(name)) return params.as_object().at(name);
+  throw RpcError(kInvalidParams,
+                 std::string("expected params [") + name + "] or {\"" + name + "\": ...}");
+}
+
+}  // namespace
+
+std::string render_status(const StatusView& status) {
+  json::object out{{"head", json::object{{"height", status.head_height},
+                                         {"hash", hex(status.head_hash)},
+                                         {"slot", status.head_slot}}},
+                   {"finalized", status.has_finalized ? json::value(json::object{
+                                                            {"height", status.finalized_height},
+                                                            {"hash", hex(status.finalized_hash)}})
+                                                      : json::value(nullptr)},
+                   {"slot", status.current_slot},
+                   {"peers", 0},
+                   {"syncing", false},
+                   {"member_index",
+                    status.member_index ? json::value(*status.member_index) : json::value(nullptr)},
+                   {"producing", status.producing},
+                   {"pending_blocks", status.pending_blocks}};
+  return json::serialize(out);
+}
+
+std::string render_block(const SignedBlock& signed_block, const Hash32& hash) {
+  const Block& block = signed_block.block;
+  json::array pegins;
+  for (const PegIn& pegin : block.pegins)
+    pegins.push_back(json::object{{"bitcoinTxid", hex(reversed(pegin.bitcoin_txid))},
+                                  {"vout", pegin.vout},
+                                  {"to", hex(pegin.to)},
+                                  {"amountSats", pegin.amount_sats}});
+  json::array pegouts;
+  for (const PegOutRequest& pegout : block.pegout_proposal)
+    pegouts.push_back(json::object{{"burnTxHash", hex(pegout.burn_tx_hash)},
+                                   {"scriptPubKey", pegout.bitcoin_script_pubkey_hex},
+                                   {"amountSats", pegout.amount_sats}});
+  json::array finalized;
+  for (const Hash32& burn : block.finalized_pegouts) finalized.push_back(hex(burn));
+  json::value auxpow = nullptr;
+  if (!block.auxpow.empty()) {
+    const AuxPowHeader& header = block.auxpow.front();
+    auxpow = json::object{{"rangeStart", header.range_start},
+                          {"rangeEnd", header.range_end},
+                          {"bits", header.bits},
+                          {"chainId", header.chain_id},
+                          {"height", header.height},
+                          {"auxpow", hex(header.auxpow)},
+                          {"feeRecipient", hex(header.fee_recipient)}};
+  }
+  json::array approvals;
+  for (const Approval& approval : signed_block.approvals)
+    approvals.push_back(
+        json::object{{"member", approval.member_index}, {"signature", hex(approval.signature)}});
+  json::object out{{"hash", hex(hash)},
+                   {"height", block.height},
+                   {"parentHash", hex(block.parent_hash)},
+                   {"slot", block.slot},
+                   {"timestamp", block.timestamp_ms},
+                   {"author", block.author_index},
+                   {"payload", payload_json(block.payload)},
+                   {"pegins", std::move(pegins)},
+                   {"pegoutProposal", std::move(pegouts)},
+                   {"finalizedPegouts", std::move(finalized)},
+                   {"auxpow", std::move(auxpow)},
+                   {"approvals", std::move(approvals)}};
+  return json::serialize(out);
+}
+
+std::uint64_t parse_height_param(std::string_view params_json) {
+  json::value height = param(params_json, "height");
+  if (height.is_uint64()) return height.as_uint64();
+  if (height.is_int64() && height.as_int64() >= 0)
+    return static_cast<std::uint64_t>(height.as_int64());
+  if (height.is_string()) {
+    std::string_view text(height.as_string());
+    if (text.starts_with("0x")) {
+      auto value = wei_parse(text);
+      if (value && *value <= ~std::uint64_t{0}) return static_cast<std::uint64_t>(*value);
+    }
+  }
+  throw RpcError(kInvalidParams, "height must be a non-negative integer or a 0x quantity");
+}
+
+Hash32 parse_hash_param(std::string_view params_json) {
+  json::value hash = param(params_json, "hash");
+  if (hash.is_string())
+    if (auto parsed = fixed_from_hex<32>(std::string_view(hash.as_string()))) return *parsed;
+  throw RpcError(kInvalidParams, "hash must be 32 bytes of hex (\"0x\" + 64 hex digits)");
+}
+
+}  // namespace alys::chain

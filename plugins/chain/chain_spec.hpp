@@ -1,0 +1,52 @@
+// The chain spec: what every member of one chain must agree on, read from the `chain` role's
+// table. docs/chain.md describes each key; config/chain-reference.toml shows them all.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alys/domain/block.hpp"
+#include "alys/domain/hash.hpp"
+#include "alys/domain/secp256k1.hpp"
+
+namespace alys::chain {
+
+struct ChainSpec {
+  std::uint64_t chain_id = 0;  // EIP-155 chain id; also binds approvals to this chain
+  std::vector<XOnlyPublicKey> members;
+  std::uint32_t threshold = 0;
+  std::uint64_t slot_ms = 2000;
+  std::uint64_t genesis_timestamp_ms = 0;
+  std::vector<Mint> genesis_alloc;
+  std::uint64_t max_future_drift_ms = 1000;
+
+  std::uint64_t slot_at(std::uint64_t unix_ms) const { return unix_ms / slot_ms; }
+  std::uint64_t slot_start_ms(std::uint64_t slot) const { return slot * slot_ms; }
+  std::uint32_t author_of(std::uint64_t slot) const {
+    return static_cast<std::uint32_t>(slot % members.size());
+  }
+  std::optional<std::uint32_t> member_index(const XOnlyPublicKey& key) const;
+};
+
+// This node's own settings, next to the spec in the same table.
+struct NodeSettings {
+  std::string key_file;  // empty: an observer that imports but neither produces nor approves
+  EthAddress fee_recipient{};
+  std::uint32_t max_transactions_per_block = 10'000;
+  std::uint64_t engine_timeout_ms = 10'000;
+  std::uint64_t storage_timeout_ms = 30'000;
+};
+
+struct ChainConfig {
+  ChainSpec spec;
+  NodeSettings node;
+};
+
+// Parses the role table (as JSON, from Context::config_json()). Throws std::invalid_argument with
+// every problem found, one per line, each naming its key.
+ChainConfig parse_chain_config(std::string_view table_json);
+
+}  // namespace alys::chain
