@@ -358,6 +358,8 @@ TEST_CASE("bad config fails the start with a message naming the key") {
   CHECK_THAT(backend,
              Contains("backend") && Contains("\"leveldb\" or \"memory\"") && Contains("rocksdb"));
   CHECK_THAT(start_error("backend = 7\n"), Contains("[storage] backend: must be a string"));
+  CHECK_THAT(start_error("backend = \"memory\"\ncahce_mb = 8\n"),
+             Contains("[storage] cahce_mb: unknown key"));
   // Without host.data_dir (the harness sets none) a relative path has nothing to resolve against.
   CHECK_THAT(start_error("backend = \"leveldb\"\npath = \"chain.db\"\n"),
              Contains("path") && Contains("host.data_dir"));

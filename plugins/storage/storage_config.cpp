@@ -1,5 +1,6 @@
 #include "storage/storage_config.hpp"
 
+#include <boost/json.hpp>
 #include <stdexcept>
 #include <utility>
 
@@ -55,9 +56,25 @@ std::filesystem::path resolve_path(const Context& context, const std::string& pa
   return (std::filesystem::path(data_dir) / configured).lexically_normal();
 }
 
+// A misspelt key would otherwise be a silent default. `host` is the host's (host.data_dir).
+void reject_unknown_keys(const Context& context) {
+  static constexpr const char* kKnown[] = {"backend",  "path",           "sync",
+                                           "cache_mb", "max_open_files", "host"};
+  const boost::json::value table = boost::json::parse(context.config_json());
+  if (!table.is_object()) return;
+  for (const auto& entry : table.as_object()) {
+    bool known = false;
+    for (const char* name : kKnown) known = known || entry.key() == name;
+    if (!known)
+      throw bad(std::string(entry.key()),
+                "unknown key (valid: backend, path, sync, cache_mb, max_open_files)");
+  }
+}
+
 }  // namespace
 
 StorageConfig read_config(const Context& context) {
+  reject_unknown_keys(context);
   StorageConfig config;
   std::string backend = string_key(context, "backend", "leveldb");
   if (backend == "leveldb")

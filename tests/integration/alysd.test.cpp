@@ -196,13 +196,16 @@ TEST_CASE("alysd rejects bad usage with exit code 2", "[integration]") {
   CHECK(bad.output().find("unknown argument '--bogus'") != std::string::npos);
 }
 
-TEST_CASE("config/dev.toml, the README's dev config, passes --check-config", "[integration]") {
+TEST_CASE("config/dev.toml and config/reference.toml pass --check-config", "[integration]") {
   TempDir dir("alysd-devconfig");
-  ChildProcess check({kAlysd, "--check-config", ALYS_SOURCE_DIR "/config/dev.toml", "--plugin-dir",
-                      ALYS_BINARY_DIR "/plugins"},
-                     dir.path() / "out.log");
-  auto code = check.wait_exit(20s);
-  REQUIRE(code);
-  INFO(check.output());
-  CHECK(*code == 0);
+  for (const char* file : {"dev.toml", "reference.toml"}) {
+    INFO(file);
+    ChildProcess check({kAlysd, "--check-config", std::string(ALYS_SOURCE_DIR "/config/") + file,
+                        "--plugin-dir", ALYS_BINARY_DIR "/plugins"},
+                       dir.path() / "out.log");
+    auto code = check.wait_exit(20s);
+    REQUIRE(code);
+    INFO(check.output());
+    CHECK(*code == 0);
+  }
 }
