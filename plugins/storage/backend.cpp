@@ -113,6 +113,9 @@ void Backend::validate(const CommitBlock& commit) const {
   for (std::size_t i = 0; i < commit.engine_deletes.size(); ++i)
     if (commit.engine_deletes[i].empty())
       throw Rejected("engine delete #" + std::to_string(i) + " has an empty key");
+  for (std::size_t i = 0; i < commit.chain_puts.size(); ++i)
+    if (commit.chain_puts[i].key.empty())
+      throw Rejected("chain put #" + std::to_string(i) + " has an empty key");
 }
 
 std::uint64_t Backend::commit(const CommitBlock& commit) {
@@ -138,6 +141,7 @@ std::uint64_t Backend::commit(const CommitBlock& commit) {
   for (const KeyValue& put : commit.engine_puts)
     batch.push_back({keys::engine(put.key), put.value});
   for (const Bytes& key : commit.engine_deletes) batch.push_back({keys::engine(key), std::nullopt});
+  for (const KeyValue& put : commit.chain_puts) batch.push_back({keys::chain(put.key), put.value});
 
   std::uint64_t bytes = 0;
   for (const BatchWrite& one : batch) bytes += one.key.size() + (one.value ? one.value->size() : 0);
@@ -200,6 +204,18 @@ std::vector<StoredBlock> Backend::block_range(std::uint64_t from_height, std::ui
     if (height == UINT64_MAX) break;  // ++height would wrap to 0
   }
   return blocks;
+}
+
+std::vector<KeyValue> Backend::chain_state() const {
+  std::vector<KeyValue> entries;
+  const Bytes first = keys::chain({});
+  scan(first, [&](ByteView key, ByteView value) {
+    if (!starts_with(key, keys::kChainPrefix)) return false;
+    entries.push_back(
+        KeyValue{Bytes(key.begin() + 1, key.end()), Bytes(value.begin(), value.end())});
+    return true;
+  });
+  return entries;
 }
 
 EnginePage Backend::scan_engine(const std::optional<Bytes>& start_after,

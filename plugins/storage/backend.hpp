@@ -92,6 +92,8 @@ class Backend {
   // Engine entries in key order with keys > `start_after` (all when nullopt), at most
   // `max_entries`; `more` says whether another entry follows. REQUIRES: max_entries >= 1.
   EnginePage scan_engine(const std::optional<Bytes>& start_after, std::uint32_t max_entries) const;
+  // Every entry of the chain's key space, in key order. Throws StoreFailure.
+  std::vector<KeyValue> chain_state() const;
 
   // For logs and error messages: "leveldb at /var/lib/alysd/chain.db".
   virtual std::string describe() const = 0;

@@ -40,6 +40,14 @@ Bytes height(std::uint64_t value) {
   return key;
 }
 
+Bytes chain(ByteView chain_key) {
+  Bytes key;
+  key.reserve(1 + chain_key.size());
+  key.push_back(kChainPrefix);
+  key.insert(key.end(), chain_key.begin(), chain_key.end());
+  return key;
+}
+
 Bytes engine(ByteView engine_key) {
   Bytes key;
   key.reserve(1 + engine_key.size());

@@ -3,6 +3,7 @@
 // One flat, byte-ordered key space; the first byte of a key says what it holds:
 //
 //   'b' (0x62) + hash[32]          -> height[8, big-endian] + block bytes
+//   'c' (0x63) + chain key         -> chain value (the chain role's own state, keys non-empty)
 //   'e' (0x65) + engine key        -> engine value (the engine's own key space, keys non-empty)
 //   'h' (0x68) + height[8, BE]     -> hash[32]      canonical chain: exactly heights 0..head
 //   'm' (0x6d) + "format"          -> "alys.storage/1"
@@ -23,6 +24,7 @@
 namespace alys::storage::keys {
 
 constexpr std::uint8_t kBlockPrefix = 'b';
+constexpr std::uint8_t kChainPrefix = 'c';
 constexpr std::uint8_t kEnginePrefix = 'e';
 constexpr std::uint8_t kHeightPrefix = 'h';
 constexpr std::uint8_t kMetaPrefix = 'm';
@@ -34,6 +36,7 @@ constexpr std::string_view kFormat = "alys.storage/1";
 Bytes block(const Hash32& hash);
 Bytes height(std::uint64_t height);
 Bytes engine(ByteView engine_key);
+Bytes chain(ByteView chain_key);
 Bytes format();
 Bytes head();
 Bytes finalized();

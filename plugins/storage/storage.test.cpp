@@ -205,6 +205,30 @@ TEMPLATE_TEST_CASE("engine puts and deletes are visible and scanned page by page
   }
 }
 
+TEMPLATE_TEST_CASE("the chain's own state is written with its block and read back whole", "",
+                   MemoryBackendConfig, LevelDbBackendConfig) {
+  SuiteNode<TestType> node;
+  CHECK(node->template ask<ChainState>(GetChainState{}).entries.empty());
+  CommitBlock genesis = block_at(0);
+  genesis.chain_puts = {{bytes_of("pow"), bytes_of("v1")}, {bytes_of("approved"), bytes_of("0")}};
+  REQUIRE(node->commit(genesis).error.empty());
+  CommitBlock next = block_at(1);
+  next.chain_puts = {{bytes_of("pow"), bytes_of("v2")}};
+  REQUIRE(node->commit(next).error.empty());
+  ChainState state = node->template ask<ChainState>(GetChainState{});
+  CHECK(state.error.empty());
+  CHECK(as_map(state.entries) == std::map<Bytes, Bytes>{{bytes_of("approved"), bytes_of("0")},
+                                                        {bytes_of("pow"), bytes_of("v2")}});
+  // The chain's keys are not the engine's.
+  CHECK(node->scan(std::nullopt, 100).entries.empty());
+
+  CommitBlock bad = block_at(2);
+  bad.chain_puts = {{bytes_of("pow"), bytes_of("v3")}, {Bytes{}, bytes_of("x")}};
+  CHECK_THAT(node->commit(bad).error, Contains("chain put #1 has an empty key"));
+  CHECK(as_map(node->template ask<ChainState>(GetChainState{}).entries).at(bytes_of("pow")) ==
+        bytes_of("v2"));
+}
+
 TEMPLATE_TEST_CASE("a replacement at an existing height removes the index above it", "",
                    MemoryBackendConfig, LevelDbBackendConfig) {
   SuiteNode<TestType> node;

@@ -63,6 +63,10 @@ class StorageActor : public Actor {
             backend_->block_range(request.from_height, request.max_count, request.max_bytes);
       });
     });
+    on<GetChainState>([this](const GetChainState&, const Envelope& envelope) {
+      read<GetChainState, ChainState>(
+          envelope, [&](ChainState& reply) { reply.entries = backend_->chain_state(); });
+    });
     on<ScanEngineState>([this](const ScanEngineState& request, const Envelope& envelope) {
       read<ScanEngineState, EngineStatePage>(envelope, [&](EngineStatePage& reply) {
         if (request.max_entries == 0) {

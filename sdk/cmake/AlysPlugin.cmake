@@ -1,6 +1,7 @@
 # alys_add_plugin(NAME name SOURCES ... [LIBRARIES ...] [OUTPUT_NAME name] [NO_INSTALL])
 #
-# Builds an actor plugin the host can load and really unload: hidden visibility, no GNU-unique
+# Builds an actor plugin the host can load and really unload: hidden visibility, only the two ABI
+# symbols exported (alys_plugin.map: nothing else can bind into the plugin), no GNU-unique
 # symbols (they pin a library in memory so dlclose does nothing), a post-build check that fails
 # the build if one slipped in anyway, the file name `<name>.so`, and an install rule to
 # <libdir>/alys/plugins.
@@ -21,7 +22,9 @@ function(alys_add_plugin)
     set_target_properties(${ARG_NAME} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
   endif()
   target_compile_options(${ARG_NAME} PRIVATE -fno-gnu-unique)
-  target_link_options(${ARG_NAME} PRIVATE -Wl,--no-undefined)
+  target_link_options(${ARG_NAME} PRIVATE -Wl,--no-undefined
+                      -Wl,--version-script=${ALYS_PLUGIN_VERSION_SCRIPT})
+  set_property(TARGET ${ARG_NAME} APPEND PROPERTY LINK_DEPENDS ${ALYS_PLUGIN_VERSION_SCRIPT})
   add_custom_command(TARGET ${ARG_NAME} POST_BUILD
     COMMAND ${CMAKE_COMMAND} -DPLUGIN_FILE=$<TARGET_FILE:${ARG_NAME}>
             -P ${ALYS_PLUGIN_CHECK_SCRIPT}
@@ -32,3 +35,4 @@ function(alys_add_plugin)
 endfunction()
 
 set(ALYS_PLUGIN_CHECK_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/AlysPluginCheck.cmake" CACHE INTERNAL "")
+set(ALYS_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/alys_plugin.map" CACHE INTERNAL "")

@@ -34,8 +34,11 @@ struct CommitBlock {
   std::uint64_t finalized_height = 0;
   std::vector<KeyValue> engine_puts;
   std::vector<Bytes> engine_deletes;
+  // The chain role's own state (its key space, separate from the engine's): written in the same
+  // batch, so that it always matches the head.
+  std::vector<KeyValue> chain_puts;
   ALYS_FIELDS(hash, height, block, set_finalized, finalized_hash, finalized_height, engine_puts,
-              engine_deletes)
+              engine_deletes, chain_puts)
 };
 struct Committed {
   static constexpr std::string_view schema_name = "alys.storage.Committed/1";
@@ -116,6 +119,19 @@ struct EngineStatePage {
   std::vector<KeyValue> entries;
   bool more = false;  // another page follows: ask again with start_after = the last key
   ALYS_FIELDS(error, entries, more)
+};
+
+// Every entry of the chain's key space (a handful of small values), in key order.
+struct GetChainState {
+  static constexpr std::string_view schema_name = "alys.storage.GetChainState/1";
+  bool unused = false;
+  ALYS_FIELDS(unused)
+};
+struct ChainState {
+  static constexpr std::string_view schema_name = "alys.storage.ChainState/1";
+  std::string error;
+  std::vector<KeyValue> entries;
+  ALYS_FIELDS(error, entries)
 };
 
 }  // namespace alys::storage
