@@ -1,5 +1,6 @@
 // alys-ctl — the command-line client of a node's admin API (docs/admin-api.md): status, plugins,
-// health and metrics, hot reload of a plugin, restart of an actor, shutdown.
+// health and metrics, hot reload of a plugin, restart of an actor, shutdown. And one offline tool
+// for miners: verify-auxpow judges an AuxPoW without a node (docs/auxpow.md).
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 
 #include "host/admin_client.hpp"
 #include "host/alys_ctl_output.hpp"
+#include "host/alys_ctl_verify_auxpow.hpp"
 #include "host/config.hpp"
 
 namespace {
@@ -50,6 +52,14 @@ commands:
   shutdown           stop the node in order (it exits 0)
   call METHOD [JSON] call an admin method a plugin registered, with JSON params (an object or an
                      array; default {}), and print its result
+  verify-auxpow --chain-id N --bits HEX [--commitment coinbase-script|coinbase-output]
+                [--no-strict-chain-id] BLOCKHASH AUXPOWHEX
+                     offline, no node: judge a merged-mining proof for the block hash BLOCKHASH
+                     (display order, as RPC shows it) by Namecoin's rules and check that the
+                     parent's SHA256d meets --bits (the child's nBits, e.g. 0x1b00b269); prints
+                     `valid`, or `invalid: REASON` and exits 1. --chain-id: decimal or 0x hex;
+                     --no-strict-chain-id allows a parent carrying our chain id. With --json:
+                     {"valid":true} or {"valid":false,"reason":"..."}
 
 reload, restart, shutdown and plugin methods registered as mutating need the node's token; the
 others do not. `call` sends the token when it has one.
@@ -65,10 +75,11 @@ options:
 --admin and --token-file win over --config. Without either: 127.0.0.1:8645 and no token.
 
 exit codes:
-  0  success
+  0  success (verify-auxpow: valid)
   1  the node answered with an error (failed reload, unknown role, not healthy for `health`),
-     or the exchange with it broke off
-  2  usage error (also: an unreadable --config or --token-file)
+     or the exchange with it broke off; verify-auxpow: invalid
+  2  usage error (also: an unreadable --config or --token-file; for verify-auxpow a malformed
+     hash, hex, flag or AuxPoW)
   3  node not reachable (not running, wrong address, or no answer within the timeout)
   4  unauthorized: the node refused the token (or none was given)
 )";
@@ -84,13 +95,19 @@ struct CommandSpec {
   std::string_view arg_names;
   bool mutating;                  // needs the token
   std::size_t optional_args = 0;  // more arguments it may take
+  bool offline = false;           // needs no node; parses its own options
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"status", 0, "", false},         {"plugins", 0, "", false},
-    {"health", 0, "", false},         {"metrics", 0, "", false},
-    {"reload", 2, "ROLE FILE", true}, {"restart", 1, "ROLE", true},
-    {"shutdown", 0, "", true},        {"call", 1, "METHOD [JSON]", true, 1},
+    {"status", 0, "", false},
+    {"plugins", 0, "", false},
+    {"health", 0, "", false},
+    {"metrics", 0, "", false},
+    {"reload", 2, "ROLE FILE", true},
+    {"restart", 1, "ROLE", true},
+    {"shutdown", 0, "", true},
+    {"call", 1, "METHOD [JSON]", true, 1},
+    {"verify-auxpow", 0, "", false, 0, true},
 };
 
 struct CommandLine {
@@ -101,7 +118,7 @@ struct CommandLine {
   bool help = false;
   std::optional<std::chrono::milliseconds> timeout;
   const CommandSpec* command = nullptr;
-  std::vector<std::string> args;  // the command's
+  std::vector<std::string> args;  // the command's; for an offline command every word after it
 };
 
 void usage_error(const std::string& message) {
@@ -116,6 +133,11 @@ std::optional<CommandLine> parse(int argc, char** argv) {
     std::string arg = argv[i];
     if (options_done || arg.size() < 2 || arg[0] != '-') {
       words.push_back(arg);
+      // An offline command's options are its own: hand it the rest of the line untouched.
+      if (words.size() == 1 && arg == "verify-auxpow") {
+        words.insert(words.end(), argv + i + 1, argv + argc);
+        break;
+      }
       continue;
     }
     if (arg == "--") {
@@ -172,6 +194,7 @@ std::optional<CommandLine> parse(int argc, char** argv) {
   }
   line.command = &*spec;
   line.args.assign(words.begin() + 1, words.end());
+  if (spec->offline) return line;
   if (line.args.size() < spec->args || line.args.size() > spec->args + spec->optional_args) {
     std::string expected = spec->args == 0
                                ? std::string(spec->name) + " takes no arguments"
@@ -560,6 +583,14 @@ int run_call(const Session& session, const std::vector<std::string>& args) {
 }
 
 int run(const CommandLine& line) {
+  if (line.command->name == "verify-auxpow") {
+    const int code = run_verify_auxpow(line.args, line.json);
+    if (code == kVerifyHelp) {
+      std::cout << kUsage;
+      return kExitOk;
+    }
+    return code;
+  }
   auto target = resolve_target(line);
   if (!target) return kExitUsage;
   std::string_view name = line.command->name;
