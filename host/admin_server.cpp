@@ -30,6 +30,7 @@ constexpr int kInternalError = -32603;
 constexpr int kOperationFailed = -32000;
 constexpr int kUnauthorized = -32001;
 constexpr int kPluginTimeout = -32002;
+constexpr std::size_t kMaxBatchCalls = 1000;
 
 // An answer to one HTTP request.
 struct Answer {
@@ -235,6 +236,12 @@ void AdminServer::Impl::rpc(const http::request<http::string_body>& request,
   if (parsed.is_array()) {
     if (parsed.as_array().empty())
       return reply(rpc_error(nullptr, kInvalidRequest, "a batch must not be empty"), {});
+    // Each call becomes a message to an actor: a bound keeps one request from flooding mailboxes.
+    if (parsed.as_array().size() > kMaxBatchCalls)
+      return reply(rpc_error(nullptr, kInvalidRequest,
+                             "a batch of " + std::to_string(parsed.as_array().size()) +
+                                 " calls exceeds the limit of " + std::to_string(kMaxBatchCalls)),
+                   {});
     return rpc_batch(parsed.as_array(), request, std::move(reply));
   }
   rpc_call(parsed, request, std::move(reply));

@@ -37,6 +37,11 @@ std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& hea
     return reject("slot_not_after_parent", "slot " + std::to_string(block.slot) +
                                                " is not after the parent's slot " +
                                                std::to_string(head.slot));
+  // Compared as slots: slot * slot_ms of a huge slot would wrap around to "now".
+  if (block.slot > spec.slot_at(now_ms + spec.max_future_drift_ms))
+    return reject("slot_in_future", "slot " + std::to_string(block.slot) +
+                                        " starts after this node's clock plus the allowed drift (" +
+                                        std::to_string(spec.max_future_drift_ms) + " ms)");
   const std::uint64_t slot_start = spec.slot_start_ms(block.slot);
   if (slot_start > now_ms + spec.max_future_drift_ms)
     return reject("slot_in_future", "slot " + std::to_string(block.slot) + " starts " +
@@ -67,8 +72,9 @@ std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& hea
                                           std::to_string(block.timestamp_ms) + " ms");
   if (!block.pegins.empty() || !block.pegout_proposal.empty() || !block.finalized_pegouts.empty())
     return reject("unsupported_content", "peg-ins and peg-outs are not accepted by this node yet");
-  if (!block.auxpow.empty())
-    return reject("unsupported_content", "AuxPoW headers are not accepted by this node yet");
+  if (block.auxpow.size() > 1) return reject("bad_auxpow", "more than one AuxPoW header");
+  if (!block.auxpow.empty() && !spec.pow)
+    return reject("unsupported_content", "an AuxPoW header on a chain without [chain.auxpow]");
   return std::nullopt;
 }
 

@@ -91,6 +91,14 @@ TEST_CASE("each header rule rejects with its own code", "[block_rules]") {
     f.now_ms = 202'000 - 1001;
     CHECK(f.code() == "slot_in_future");
   }
+  SECTION("a slot so large that its start in milliseconds wraps around to now") {
+    // 2^64 / 2000 slots later the start wraps: (slot + k) * 2000 == slot * 2000 mod 2^64 needs
+    // k * 2000 == 0 mod 2^64, i.e. k = 2^60 (2000 = 2^4 * 125).
+    f.block.slot += std::uint64_t{1} << 60;
+    f.block.author_index = static_cast<std::uint32_t>(f.block.slot % 3);
+    REQUIRE(f.spec.slot_start_ms(f.block.slot) == f.block.timestamp_ms);
+    CHECK(f.code() == "slot_in_future");
+  }
   SECTION("timestamp not the slot start") {
     f.block.timestamp_ms = 202'001;
     CHECK(f.code() == "wrong_timestamp");

@@ -3,6 +3,7 @@
 // Everything the actor does with other roles is asynchronous (requests to `engine` and `storage`),
 // so work runs as jobs, one at a time: a job is an import, a production, or the start-up. Blocks
 // and slot ticks that arrive while a job runs wait in `queued_` and run in arrival order.
+#include <algorithm>
 #include <cinttypes>
 #include <deque>
 #include <filesystem>
@@ -45,6 +46,10 @@ struct ImportJob {
   Answer answer;
   bool produced_here = false;
 };
+constexpr std::size_t kMaxEarlyApprovalBlocks = 256;
+constexpr std::size_t kMaxPendingBlocks = 64;
+constexpr std::size_t kMaxQueuedJobs = 4096;
+
 struct ProduceJob {
   std::uint64_t slot = 0;
 };
@@ -52,22 +57,59 @@ using Job = std::variant<ImportJob, ProduceJob>;
 
 std::string short_hex(const Hash32& hash) { return to_hex(hash).substr(0, 12); }
 
+// The chain's own keys in storage (CommitBlock.chain_puts), written with every block.
+constexpr std::string_view kPowKey = "pow";
+constexpr std::string_view kApprovedKey = "approved";
+
+// The last height this member approved a block at, and which block: kept across restarts so that
+// a restarted member does not approve a second block at the same height.
+struct ApprovedAt {
+  std::uint64_t height = 0;
+  Hash32 hash{};
+  ALYS_FIELDS(height, hash)
+};
+
+Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
+
+// What a commit carries besides the block and the engine's state.
+struct CommitExtras {
+  bool set_finalized = false;
+  std::uint64_t finalized_height = 0;
+  Hash32 finalized_hash{};
+  std::vector<storage::KeyValue> chain_puts;
+};
+
 class ChainActor : public Actor {
  public:
   explicit ChainActor(Context context) : Actor(context) {
     on<ImportBlock>([this](const ImportBlock& message, const Envelope& envelope) {
       Hash32 hash = block_hash(message.block.block);
+      if (queued_.size() >= kMaxQueuedJobs) {
+        this->context().counter_add("chain_imports_refused_busy_total");
+        if (envelope.is_request())
+          (void)this->context().reply(
+              envelope.correlation_id,
+              ImportResult{false, false, "busy", "too many blocks waiting; send it again later",
+                           hash, message.block.block.height});
+        return;
+      }
       enqueue(ImportJob{message.block, hash,
                         Answer{envelope.is_request() ? envelope.correlation_id : 0}, false});
     });
     on<ApproveBlock>([this](const ApproveBlock& message, const Envelope&) { approve(message); });
-    on<SlotTick>([this](const SlotTick& tick, const Envelope&) { on_slot(tick.slot); });
+    on<SlotTick>([this](const SlotTick&, const Envelope& envelope) {
+      // A tick of a previous instance's timer (left in the mailbox across a restart) is ignored:
+      // this instance has its own.
+      if (envelope.kind == ALYS_KIND_TIMER && envelope.topic_id == slot_timer_) on_slot();
+    });
     on_timeout([this](std::uint64_t correlation_id) { timed_out(correlation_id); });
 
     rpc("chain_status", 0, [this](std::string_view) {
       if (!running_) throw RpcError(-32000, "the chain is starting: reading its head from storage");
       return render_status(status());
     });
+    rpc("createauxblock", 0, [this](std::string_view params) { return create_aux_block(params); });
+    rpc("submitauxblock", 0, [this](std::string_view params) { return submit_aux_block(params); });
     rpc_async("chain_getBlockByHeight", 0, [this](std::string_view params, RpcResponder responder) {
       storage::GetBlockByHeight query{parse_height_param(params)};
       ask<storage::BlockFound>(
@@ -104,6 +146,7 @@ class ChainActor : public Actor {
     }
     storage_ = context().resolve("storage");
     engine_ = context().resolve("engine");
+    if (config_.spec.pow) mining_.emplace(*config_.spec.pow);
     context().log(LogLevel::info,
                   "chain " + std::to_string(config_.spec.chain_id) + ": " +
                       std::to_string(config_.spec.members.size()) + " member(s), threshold " +
@@ -126,7 +169,8 @@ class ChainActor : public Actor {
   template <class Reply, class Request, class OnReply, class OnFailure>
   void ask(Address to, const Request& request, std::uint64_t timeout_ms, OnReply on_reply,
            OnFailure on_failure) {
-    std::uint64_t correlation = context().request(to, request, timeout_ms);
+    // Consensus traffic never waits behind user RPC in the other roles' mailboxes (DESIGN.md).
+    std::uint64_t correlation = context().request(to, request, timeout_ms, Priority::consensus);
     waiting_[correlation] = Waiting{[on_reply = std::move(on_reply)](ByteView bytes) mutable {
                                       on_reply(decode<Reply>(bytes));
                                     },
@@ -183,10 +227,10 @@ class ChainActor : public Actor {
         [](const std::string& error) { fatal("storage did not answer GetHead: " + error); });
   }
 
-  void check_engine(std::optional<std::pair<Hash32, Block>> stored_head) {
+  void check_engine(std::optional<std::pair<Hash32, Block>> stored_head, bool realigned = false) {
     ask<engine::Info>(
         engine_, engine::GetInfo{}, config_.node.engine_timeout_ms,
-        [this, stored_head](const engine::Info& info) {
+        [this, stored_head, realigned](const engine::Info& info) {
           if (!info.error.empty()) fatal("engine: " + info.error);
           if (info.chain_id != config_.spec.chain_id)
             fatal("chain.chain_id is " + std::to_string(config_.spec.chain_id) +
@@ -197,13 +241,31 @@ class ChainActor : public Actor {
             return build_genesis();
           }
           const Block& block = stored_head->second;
-          if (!info.has_head || info.head_payload_hash != block.payload.block_hash)
+          if (!info.has_head || info.head_payload_hash != block.payload.block_hash) {
+            // A chain restarted alone after its commit landed but before CommitPayload reached
+            // the engine: an unknown CommitPayload makes the engine reload from storage, and the
+            // engine answers GetInfo only once it has.
+            if (!realigned) {
+              context().log(LogLevel::warn, "the engine is not at the stored head " +
+                                                short_hex(block.payload.block_hash) +
+                                                ": asking it to reload from storage");
+              if (!context()
+                       .send(engine_, engine::CommitPayload{block.payload.block_hash},
+                             Priority::consensus)
+                       .ok())
+                fatal("the engine's mailbox refused CommitPayload");
+              return check_engine(stored_head, true);
+            }
             fatal("the engine's head payload (" + short_hex(info.head_payload_hash) +
                   ") is not the chain head's (" + short_hex(block.payload.block_hash) + ")");
+          }
           set_head(stored_head->first, block);
-          context().log(LogLevel::info, "resumed at height " + std::to_string(block.height) + " " +
-                                            short_hex(stored_head->first));
-          start_running();
+          load_chain_state([this, height = block.height, hash = stored_head->first] {
+            context().log(LogLevel::info, "resumed at height " + std::to_string(height) + " " +
+                                              short_hex(hash) + ", finalized " +
+                                              std::to_string(finalized_height()));
+            start_running();
+          });
         },
         [](const std::string& error) { fatal("engine did not answer GetInfo: " + error); });
   }
@@ -222,14 +284,92 @@ class ChainActor : public Actor {
           genesis.block.timestamp_ms = config_.spec.genesis_timestamp_ms;
           genesis.block.payload = built.payload;
           const Hash32 hash = block_hash(genesis.block);
-          engine::ExecutePayload execute{genesis.block.payload, config_.spec.genesis_alloc, true};
-          execute_and_commit(genesis, hash, execute, [this, hash](const Block& block) {
-            context().log(LogLevel::info, "genesis " + to_hex(hash));
-            set_head(hash, block);
-            start_running();
-          });
+          const engine::ExecutePayload execute_request{genesis.block.payload,
+                                                       config_.spec.genesis_alloc, true};
+          if (mining_)
+            mining_->set_state(
+                PowState{config_.spec.pow->initial_bits, 0, config_.spec.genesis_timestamp_ms});
+          execute(
+              execute_request,
+              [this, genesis, hash](const engine::PayloadExecuted& executed) {
+                commit(genesis, hash, executed, chain_state_puts(std::nullopt, 0),
+                       [this, hash](const Block& block) {
+                         context().log(LogLevel::info, "genesis " + to_hex(hash));
+                         anchor_hash_ = hash;
+                         set_head(hash, block);
+                         start_running();
+                       });
+              },
+              [](const std::string& error) {
+                fatal("the engine refused the genesis payload: " + error);
+              });
         },
         [](const std::string& error) { fatal("engine did not answer BuildGenesis: " + error); });
+  }
+
+  // The chain's own state (difficulty, last approval) and, with merged mining, the hashes of the
+  // blocks after the finalized one; then `then`.
+  void load_chain_state(std::function<void()> then) {
+    ask<storage::ChainState>(
+        storage_, storage::GetChainState{}, config_.node.storage_timeout_ms,
+        [this, then](const storage::ChainState& state) {
+          if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
+          for (const storage::KeyValue& entry : state.entries) {
+            const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
+                                       entry.key.size());
+            if (key == kApprovedKey) {
+              ApprovedAt approved = decode<ApprovedAt>(entry.value);
+              last_approved_height_ = approved.height;
+              last_approved_hash_ = approved.hash;
+            } else if (key == kPowKey && mining_) {
+              mining_->set_state(decode<PowState>(entry.value));
+            }
+          }
+          if (!mining_) return then();
+          if (mining_->state().bits == 0)  // a chain that ran without [chain.auxpow] before
+            mining_->set_state(
+                PowState{config_.spec.pow->initial_bits, 0, config_.spec.genesis_timestamp_ms});
+          if (finalized_)
+            (void)context().send(engine_, engine::SetFinalized{finalized_->first}, Priority::high);
+          load_unfinalized(finalized_height(), {}, then);
+        },
+        [](const std::string& error) { fatal("storage did not answer GetChainState: " + error); });
+  }
+
+  void load_unfinalized(std::uint64_t from, std::vector<Hash32> hashes,
+                        std::function<void()> then) {
+    // hashes[0] is the finalized block (or genesis): the anchor the next work builds on.
+    if (from > head_.height) {
+      anchor_hash_ = hashes.front();
+      hashes.erase(hashes.begin());
+      mining_->set_unfinalized(finalized_height() + 1, std::move(hashes));
+      return then();
+    }
+    ask<storage::BlockRange>(
+        storage_, storage::GetBlockRange{from, 512, 8 << 20}, config_.node.storage_timeout_ms,
+        [this, from, hashes, then](const storage::BlockRange& range) mutable {
+          if (!range.error.empty() || range.blocks.empty())
+            fatal("storage cannot read blocks from " + std::to_string(from) + ": " + range.error);
+          for (const storage::StoredBlock& block : range.blocks) hashes.push_back(block.hash);
+          load_unfinalized(from + range.blocks.size(), std::move(hashes), then);
+        },
+        [](const std::string& error) { fatal("storage did not answer GetBlockRange: " + error); });
+  }
+
+  std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
+
+  // The chain keys written with a block: the difficulty state after it, and the last approval.
+  CommitExtras chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
+                                std::uint64_t block_ms) const {
+    CommitExtras extras;
+    if (mining_) {
+      PowState state = mining_->state();
+      if (auxpow) state = advance(*config_.spec.pow, state, block_ms);
+      extras.chain_puts.push_back({key_bytes(kPowKey), encode(state)});
+    }
+    extras.chain_puts.push_back(
+        {key_bytes(kApprovedKey), encode(ApprovedAt{last_approved_height_, last_approved_hash_})});
+    return extras;
   }
 
   void start_running() {
@@ -240,14 +380,18 @@ class ChainActor : public Actor {
 
   // --- slots and production -------------------------------------------------------------------
 
+  // One periodic timer from the next slot start: a tick lost to a full mailbox costs one slot, not
+  // the clock (a self-re-arming one-shot would stop for good). Each tick reads the slot from the
+  // clock rather than trusting the message.
   void arm_slot_timer() {
     const std::uint64_t now = context().now_ms();
     const std::uint64_t next = config_.spec.slot_at(now) + 1;
-    context().start_timer(config_.spec.slot_start_ms(next) - now, 0, SlotTick{next});
+    slot_timer_ = context().start_timer(config_.spec.slot_start_ms(next) - now,
+                                        config_.spec.slot_ms, SlotTick{next});
   }
 
-  void on_slot(std::uint64_t slot) {
-    arm_slot_timer();
+  void on_slot() {
+    const std::uint64_t slot = config_.spec.slot_at(context().now_ms());
     context().gauge_set("chain_slot", static_cast<double>(slot));
     if (!my_index_ || config_.spec.author_of(slot) != *my_index_) return;
     enqueue(ProduceJob{slot});
@@ -260,6 +404,13 @@ class ChainActor : public Actor {
       context().counter_add("chain_slots_skipped_total");
       return finish_job();
     }
+    std::optional<AuxPowHeader> auxpow;
+    if (mining_) {
+      if (config_.node.dev_mine && !mining_->queued_header(head_.height + 1))
+        mining_->mine_locally(config_.node.dev_mine_max_attempts, config_.node.fee_recipient);
+      auxpow = mining_->queued_header(head_.height + 1);
+      if (!auxpow && production_paused()) return finish_job();
+    }
     engine::BuildPayload request{head_.payload_hash,
                                  config_.spec.slot_start_ms(slot),
                                  config_.node.fee_recipient,
@@ -267,7 +418,7 @@ class ChainActor : public Actor {
                                  config_.node.max_transactions_per_block};
     ask<engine::PayloadBuilt>(
         engine_, request, config_.node.engine_timeout_ms,
-        [this, slot](const engine::PayloadBuilt& built) {
+        [this, slot, auxpow](const engine::PayloadBuilt& built) {
           if (!built.error.empty()) {
             context().log(LogLevel::error, "slot " + std::to_string(slot) +
                                                ": the engine built no payload: " + built.error);
@@ -282,6 +433,7 @@ class ChainActor : public Actor {
           block.timestamp_ms = config_.spec.slot_start_ms(slot);
           block.author_index = *my_index_;
           block.payload = built.payload;
+          if (auxpow) block.auxpow = {*auxpow};
           const Hash32 hash = block_hash(block);
           run_import(ImportJob{std::move(proposal), hash, Answer{}, true});
         },
@@ -291,6 +443,25 @@ class ChainActor : public Actor {
           context().counter_add("chain_production_failures_total");
           finish_job();
         });
+  }
+
+  // Another block would leave more than max_blocks_without_pow blocks after the finalized one:
+  // the chain waits for an AuxPoW (docs/chain.md, "Merged mining").
+  bool production_paused() {
+    const std::uint64_t unfinalized_after = head_.height + 1 - finalized_height();
+    const std::uint64_t limit = config_.spec.pow->max_blocks_without_pow;
+    if (unfinalized_after <= limit) return false;
+    context().counter_add("chain_slots_paused_total");
+    if (!paused_) {
+      paused_ = true;
+      context().gauge_set("chain_production_paused", 1);
+      context().log(LogLevel::warn,
+                    "production paused: " + std::to_string(head_.height - finalized_height()) +
+                        " blocks after the finalized block " + std::to_string(finalized_height()) +
+                        " (max_blocks_without_pow " + std::to_string(limit) +
+                        "); waiting for an AuxPoW (createauxblock / submitauxblock)");
+    }
+    return true;
   }
 
   // --- import ---------------------------------------------------------------------------------
@@ -314,72 +485,139 @@ class ChainActor : public Actor {
     next_job();
   }
 
+  // Header, approvals and AuxPoW rules first (cheap), then the engine re-executes the payload;
+  // only a block that passed everything gets this member's approval, and with `threshold`
+  // approvals it is committed. A valid block short of approvals waits (hold).
   void run_import(ImportJob job) {
     const Block& block = job.block.block;
     if (auto rejection = check_header(config_.spec, head_, block, job.hash, context().now_ms()))
       return reject(job, *rejection);
+    if (auto early = early_approvals_.find(job.hash); early != early_approvals_.end()) {
+      for (const Approval& approval : early->second) add_unique(job.block.approvals, approval);
+      early_approvals_.erase(early);
+    }
     ApprovalTally tally = check_approvals(config_.spec, job.hash, job.block.approvals);
     if (tally.rejection) return reject(job, *tally.rejection);
-    if (tally.valid < config_.spec.threshold && add_own_approval(job)) ++tally.valid;
-    if (tally.valid < config_.spec.threshold) return hold(std::move(job), tally.valid);
-
-    engine::ExecutePayload execute{block.payload, {}, false};
-    auto answer = job.answer;
-    const Hash32 hash = job.hash;
-    const bool produced_here = job.produced_here;
-    auto rejected = std::make_shared<ImportJob>(job);
-    execute_and_commit(
-        job.block, hash, execute,
-        [this, answer, hash, produced_here](const Block& imported) {
-          set_head(hash, imported);
-          imported_block(imported, hash, produced_here);
-          reply(answer, ImportResult{true, false, "", "", hash, imported.height});
-          finish_job();
+    // Only the slot's author proposes: a block from anyone else is not worth a member's approval.
+    if (!job.produced_here &&
+        std::none_of(job.block.approvals.begin(), job.block.approvals.end(),
+                     [&](const Approval& a) { return a.member_index == block.author_index; }))
+      return reject(job, Rejection{"missing_author_approval",
+                                   "the block carries no approval of its author, member " +
+                                       std::to_string(block.author_index)});
+    std::optional<AuxPowHeader> auxpow;
+    if (!block.auxpow.empty()) {
+      auxpow = block.auxpow.front();
+      if (auto reason = mining_->check_header(*auxpow, block.height))
+        return reject(job, Rejection{"bad_auxpow", *reason});
+    }
+    auto shared = std::make_shared<ImportJob>(std::move(job));
+    execute(
+        engine::ExecutePayload{shared->block.block.payload, {}, false},
+        [this, shared, auxpow, valid = tally.valid](const engine::PayloadExecuted& executed) {
+          std::uint32_t approvals = valid;
+          if (approvals < config_.spec.threshold && add_own_approval(*shared)) ++approvals;
+          if (approvals < config_.spec.threshold) return hold(std::move(*shared), approvals);
+          CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
+          if (auxpow) {
+            extras.set_finalized = true;
+            extras.finalized_height = auxpow->range_end;
+            extras.finalized_hash = *mining_->hash_at(auxpow->range_end);
+          }
+          commit(shared->block, shared->hash, executed, std::move(extras),
+                 [this, shared, auxpow](const Block& imported) {
+                   set_head(shared->hash, imported);
+                   if (auxpow) finalize(*auxpow, imported);
+                   if (mining_) mining_->block_added(imported.height, shared->hash);
+                   imported_block(imported, shared->hash, shared->produced_here);
+                   reply(shared->answer,
+                         ImportResult{true, false, "", "", shared->hash, imported.height});
+                   finish_job();
+                 });
         },
-        [this, rejected](const std::string& error) {
-          reject(*rejected, Rejection{"payload_invalid", error});
+        [this, shared](const std::string& error) {
+          reject(*shared, Rejection{"payload_invalid", error});
         });
   }
 
-  // Runs the payload through the engine, then commits block, indexes, head and engine state in
-  // one storage batch, then tells the engine. `on_invalid` is for a payload the engine refuses.
-  void execute_and_commit(const SignedBlock& block, const Hash32& hash,
-                          const engine::ExecutePayload& execute,
-                          std::function<void(const Block&)> on_committed,
-                          std::function<void(const std::string&)> on_invalid = {}) {
+  // The engine re-executes `request`; `on_invalid` gets its refusal (or a missing answer).
+  void execute(const engine::ExecutePayload& request,
+               std::function<void(const engine::PayloadExecuted&)> on_executed,
+               std::function<void(const std::string&)> on_invalid) {
     ask<engine::PayloadExecuted>(
-        engine_, execute, config_.node.engine_timeout_ms,
-        [this, block, hash, on_committed, on_invalid](const engine::PayloadExecuted& executed) {
-          if (!executed.error.empty()) {
-            if (on_invalid) return on_invalid(executed.error);
-            fatal("the engine refused the payload of " + short_hex(hash) + ": " + executed.error);
-          }
-          storage::CommitBlock commit;
-          commit.hash = hash;
-          commit.height = block.block.height;
-          commit.block = encode(block);
-          commit.engine_puts = executed.state_puts;
-          commit.engine_deletes = executed.state_deletes;
-          ask<storage::Committed>(
-              storage_, commit, config_.node.storage_timeout_ms,
-              [this, block, on_committed](const storage::Committed& committed) {
-                if (!committed.error.empty())
-                  fatal("storage could not commit block " + std::to_string(block.block.height) +
-                        ": " + committed.error);
-                (void)context().send(engine_, engine::CommitPayload{block.block.payload.block_hash},
-                                     Priority::high);
-                on_committed(block.block);
-              },
-              [block](const std::string& error) {
-                // Whether the batch landed is unknown: restart and read the truth from storage.
-                fatal("storage did not confirm block " + std::to_string(block.block.height) + ": " +
-                      error);
-              });
+        engine_, request, config_.node.engine_timeout_ms,
+        [on_executed, on_invalid](const engine::PayloadExecuted& executed) {
+          if (!executed.error.empty()) return on_invalid(executed.error);
+          on_executed(executed);
         },
-        [this, hash, on_invalid](const std::string& error) {
-          if (on_invalid) return on_invalid("the engine did not execute the payload: " + error);
-          fatal("the engine did not execute " + short_hex(hash) + ": " + error);
+        [on_invalid](const std::string& error) {
+          on_invalid("the engine did not execute the payload: " + error);
         });
+  }
+
+  // Commits block, indexes, head, the engine's state and the chain's own state in one storage
+  // batch, then tells the engine to move its head.
+  void commit(const SignedBlock& block, const Hash32& hash, const engine::PayloadExecuted& executed,
+              CommitExtras extras, std::function<void(const Block&)> on_committed) {
+    storage::CommitBlock request;
+    request.hash = hash;
+    request.height = block.block.height;
+    request.block = encode(block);
+    request.engine_puts = executed.state_puts;
+    request.engine_deletes = executed.state_deletes;
+    request.set_finalized = extras.set_finalized;
+    request.finalized_height = extras.finalized_height;
+    request.finalized_hash = extras.finalized_hash;
+    request.chain_puts = std::move(extras.chain_puts);
+    const std::uint64_t height = block.block.height;
+    const Hash32 payload = block.block.payload.block_hash;
+    const Block committed_block = block.block;
+    ask<storage::Committed>(
+        storage_, request, config_.node.storage_timeout_ms,
+        [this, height, payload, committed_block,
+         on_committed](const storage::Committed& committed) {
+          if (!committed.error.empty())
+            fatal("storage could not commit block " + std::to_string(height) + ": " +
+                  committed.error);
+          // Lost, the engine's head would stay behind the chain's: fail, and let the restart
+          // re-align the engine with storage (check_engine).
+          if (!context().send(engine_, engine::CommitPayload{payload}, Priority::consensus).ok())
+            fatal("the engine's mailbox refused CommitPayload for block " + std::to_string(height));
+          on_committed(committed_block);
+        },
+        [height](const std::string& error) {
+          // Whether the batch landed is unknown: restart and read the truth from storage.
+          fatal("storage did not confirm block " + std::to_string(height) + ": " + error);
+        });
+  }
+
+  // A block carrying `auxpow` was committed: its range is final.
+  void finalize(const AuxPowHeader& auxpow, const Block& carrier) {
+    const Hash32 finalized_hash = *mining_->hash_at(auxpow.range_end);
+    finalized_ = std::make_pair(auxpow.range_end, finalized_hash);
+    anchor_hash_ = finalized_hash;
+    mining_->finalized(auxpow, carrier.timestamp_ms);
+    (void)context().send(engine_, engine::SetFinalized{auxpow.range_end}, Priority::high);
+    (void)context().publish(kFinalizedTopic,
+                            Finalized{auxpow.range_start, auxpow.range_end, finalized_hash,
+                                      carrier.height, auxpow.height, auxpow.bits});
+    context().counter_add("chain_finalizations_total");
+    context().gauge_set("chain_finalized_height", static_cast<double>(auxpow.range_end));
+    context().log(LogLevel::info, "finalized blocks " + std::to_string(auxpow.range_start) + ".." +
+                                      std::to_string(auxpow.range_end) + " by AuxPoW #" +
+                                      std::to_string(auxpow.height) + " in block " +
+                                      std::to_string(carrier.height) + "; next bits " +
+                                      to_hex(std::array<std::uint8_t, 4>{
+                                          static_cast<std::uint8_t>(mining_->state().bits >> 24),
+                                          static_cast<std::uint8_t>(mining_->state().bits >> 16),
+                                          static_cast<std::uint8_t>(mining_->state().bits >> 8),
+                                          static_cast<std::uint8_t>(mining_->state().bits)}));
+    if (paused_) {
+      paused_ = false;
+      context().gauge_set("chain_production_paused", 0);
+      context().log(LogLevel::info, "production resumes: blocks up to " +
+                                        std::to_string(auxpow.range_end) + " are finalized");
+    }
   }
 
   void imported_block(const Block& block, const Hash32& hash, bool produced_here) {
@@ -428,6 +666,7 @@ class ChainActor : public Actor {
       (void)context().publish("chain.block_proposed", ImportBlock{job.block});
     }
     job.answer = {};
+    if (pending_.size() >= kMaxPendingBlocks) pending_.erase(pending_.begin());
     pending_[job.hash] = std::move(job);
     finish_job();
   }
@@ -448,21 +687,82 @@ class ChainActor : public Actor {
     return true;
   }
 
+  // One approval is checked on its own: a bad, foreign or repeated one is dropped without harming
+  // the block it names. Approvals for a block not held yet (still queued, or not arrived) wait.
   void approve(const ApproveBlock& message) {
-    auto found = pending_.find(message.block_hash);
-    if (found == pending_.end()) {
-      context().counter_add("chain_approvals_unknown_block_total");
+    const Approval& approval = message.approval;
+    if (approval.member_index >= config_.spec.members.size() ||
+        !schnorr_verify(config_.spec.members[approval.member_index],
+                        approval_message(config_.spec.chain_id, message.block_hash),
+                        approval.signature)) {
+      context().counter_add("chain_approvals_invalid_total");
       return;
     }
+    auto found = pending_.find(message.block_hash);
+    if (found == pending_.end()) {
+      if (early_approvals_.size() >= kMaxEarlyApprovalBlocks &&
+          !early_approvals_.contains(message.block_hash)) {
+        context().counter_add("chain_approvals_dropped_total");
+        return;
+      }
+      add_unique(early_approvals_[message.block_hash], approval);
+      return;
+    }
+    if (!add_unique(found->second.block.approvals, approval)) return;
     ImportJob job = std::move(found->second);
     pending_.erase(found);
-    job.block.approvals.push_back(message.approval);
     enqueue(std::move(job));
+  }
+
+  static bool add_unique(std::vector<Approval>& approvals, const Approval& approval) {
+    for (const Approval& existing : approvals)
+      if (existing.member_index == approval.member_index) return false;
+    approvals.push_back(approval);
+    return true;
   }
 
   template <class M>
   void reply(const Answer& answer, const M& message) {
     if (answer.correlation_id != 0) (void)context().reply(answer.correlation_id, message);
+  }
+
+  // --- miner RPC (Namecoin's createauxblock / submitauxblock) ---------------------------------
+
+  std::string create_aux_block(std::string_view params_json) {
+    if (!mining_)
+      throw RpcError(-1, "merged mining is not configured on this chain ([chain.auxpow])");
+    if (!running_) throw RpcError(-10, "the chain is starting");
+    EthAddress recipient = config_.node.fee_recipient;
+    if (auto address = string_param(params_json, 0)) {
+      auto parsed = fixed_from_hex<20>(*address);
+      if (!parsed)
+        throw RpcError(-5, "address must be a 20-byte hex address (\"0x\" + 40 hex digits)");
+      recipient = *parsed;
+    }
+    auto created = mining_->create_work(recipient);
+    if (auto* error = std::get_if<MiningError>(&created))
+      throw RpcError(error->code, error->message);
+    const Work& work = std::get<Work>(created);
+    return render_aux_block(AuxBlockView{work.aux_hash, config_.spec.pow->chain_id, anchor_hash_,
+                                         work.bits, head_.height + 1});
+  }
+
+  std::string submit_aux_block(std::string_view params_json) {
+    if (!mining_)
+      throw RpcError(-1, "merged mining is not configured on this chain ([chain.auxpow])");
+    auto hash = string_param(params_json, 0);
+    auto auxpow = string_param(params_json, 1);
+    if (!hash || !auxpow) throw RpcError(-32602, "expected params [hash, auxpow hex]");
+    if (auto error = mining_->submit(*hash, *auxpow)) {
+      context().counter_add("chain_auxpow_rejected_total");
+      context().log(LogLevel::warn, "submitauxblock refused: " + error->message);
+      throw RpcError(error->code, error->message);
+    }
+    context().counter_add("chain_auxpow_accepted_total");
+    context().log(LogLevel::info, "AuxPoW accepted; it finalizes blocks from " +
+                                      std::to_string(mining_->first_unfinalized_height()) +
+                                      " in the next block this node produces");
+    return "true";
   }
 
   // --- state ----------------------------------------------------------------------------------
@@ -490,6 +790,10 @@ class ChainActor : public Actor {
     view.member_index = my_index_;
     view.producing = running_ && my_index_.has_value();
     view.pending_blocks = static_cast<std::uint32_t>(pending_.size());
+    if (mining_)
+      view.pow = StatusView::Pow{mining_->state().bits, mining_->state().auxpow_height,
+                                 head_.height - finalized_height(),
+                                 config_.spec.pow->max_blocks_without_pow, paused_};
     return view;
   }
 
@@ -511,8 +815,13 @@ class ChainActor : public Actor {
   std::deque<Job> queued_;
   std::unordered_map<std::uint64_t, Waiting> waiting_;
   std::map<Hash32, ImportJob> pending_;
+  std::map<Hash32, std::vector<Approval>> early_approvals_;  // valid approvals of unheld blocks
   std::uint64_t last_approved_height_ = 0;
   Hash32 last_approved_hash_{};
+  std::optional<MergedMining> mining_;  // with [chain.auxpow]
+  Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
+  bool paused_ = false;
+  std::uint64_t slot_timer_ = 0;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "alys/admin_rpc.hpp"
+#include "alys/domain/compact.hpp"
 #include "alys/domain/wei.hpp"
 
 namespace alys::chain {
@@ -14,6 +15,13 @@ namespace {
 constexpr std::int32_t kInvalidParams = -32602;
 
 json::string hex(ByteView bytes) { return json::string(to_0x_hex(bytes)); }
+
+json::string hex_bits(std::uint32_t bits) {
+  const std::array<std::uint8_t, 4> bytes{
+      static_cast<std::uint8_t>(bits >> 24), static_cast<std::uint8_t>(bits >> 16),
+      static_cast<std::uint8_t>(bits >> 8), static_cast<std::uint8_t>(bits)};
+  return json::string(to_hex(bytes));
+}
 
 json::value payload_json(const ExecutionPayload& payload) {
   json::array transactions;
@@ -48,20 +56,28 @@ json::value param(std::string_view params_json, const char* name) {
 }  // namespace
 
 std::string render_status(const StatusView& status) {
-  json::object out{{"head", json::object{{"height", status.head_height},
-                                         {"hash", hex(status.head_hash)},
-                                         {"slot", status.head_slot}}},
-                   {"finalized", status.has_finalized ? json::value(json::object{
-                                                            {"height", status.finalized_height},
-                                                            {"hash", hex(status.finalized_hash)}})
-                                                      : json::value(nullptr)},
-                   {"slot", status.current_slot},
-                   {"peers", 0},
-                   {"syncing", false},
-                   {"member_index",
-                    status.member_index ? json::value(*status.member_index) : json::value(nullptr)},
-                   {"producing", status.producing},
-                   {"pending_blocks", status.pending_blocks}};
+  json::object out{
+      {"head", json::object{{"height", status.head_height},
+                            {"hash", hex(status.head_hash)},
+                            {"slot", status.head_slot}}},
+      {"finalized", status.has_finalized
+                        ? json::value(json::object{{"height", status.finalized_height},
+                                                   {"hash", hex(status.finalized_hash)}})
+                        : json::value(nullptr)},
+      {"slot", status.current_slot},
+      {"peers", 0},
+      {"syncing", false},
+      {"member_index",
+       status.member_index ? json::value(*status.member_index) : json::value(nullptr)},
+      {"producing", status.producing},
+      {"pending_blocks", status.pending_blocks},
+      {"auxpow", status.pow ? json::value(json::object{
+                                  {"bits", hex_bits(status.pow->bits)},
+                                  {"auxpow_height", status.pow->auxpow_height},
+                                  {"unfinalized_blocks", status.pow->unfinalized},
+                                  {"max_blocks_without_pow", status.pow->max_blocks_without_pow},
+                                  {"production_paused", status.pow->paused}})
+                            : json::value(nullptr)}};
   return json::serialize(out);
 }
 
@@ -85,7 +101,7 @@ std::string render_block(const SignedBlock& signed_block, const Hash32& hash) {
     const AuxPowHeader& header = block.auxpow.front();
     auxpow = json::object{{"rangeStart", header.range_start},
                           {"rangeEnd", header.range_end},
-                          {"bits", header.bits},
+                          {"bits", hex_bits(header.bits)},
                           {"chainId", header.chain_id},
                           {"height", header.height},
                           {"auxpow", hex(header.auxpow)},
@@ -108,6 +124,35 @@ std::string render_block(const SignedBlock& signed_block, const Hash32& hash) {
                    {"auxpow", std::move(auxpow)},
                    {"approvals", std::move(approvals)}};
   return json::serialize(out);
+}
+
+std::string render_aux_block(const AuxBlockView& view) {
+  // Namecoin's forms: hashes as RPC shows them (byte-reversed, "display order"), bits as 8 hex
+  // digits, _target as the 256-bit target's little-endian bytes in hex.
+  json::object out{{"hash", to_hex(reversed(view.aux_hash))},
+                   {"chainid", view.chain_id},
+                   {"previousblockhash", to_hex(reversed(view.previous))},
+                   {"coinbasevalue", 0},
+                   {"bits", hex_bits(view.bits)},
+                   {"height", view.height},
+                   {"_target", to_hex(decode_compact(view.bits).target.to_le())}};
+  return json::serialize(out);
+}
+
+std::optional<std::string> string_param(std::string_view params_json, std::size_t index) {
+  json::value params;
+  try {
+    params = json::parse(params_json);
+  } catch (const std::exception&) {
+    throw RpcError(kInvalidParams, "params are not JSON");
+  }
+  if (params.is_object() && params.as_object().empty()) return std::nullopt;  // no params at all
+  if (!params.is_array()) throw RpcError(kInvalidParams, "params must be an array");
+  const json::array& list = params.as_array();
+  if (index >= list.size()) return std::nullopt;
+  if (!list[index].is_string())
+    throw RpcError(kInvalidParams, "param " + std::to_string(index) + " must be a string");
+  return std::string(list[index].as_string());
 }
 
 std::uint64_t parse_height_param(std::string_view params_json) {

@@ -23,12 +23,34 @@ struct StatusView {
   std::optional<std::uint32_t> member_index;  // nullopt: an observer
   bool producing = false;
   std::uint32_t pending_blocks = 0;
+  struct Pow {
+    std::uint32_t bits = 0;
+    std::uint64_t auxpow_height = 0;
+    std::uint64_t unfinalized = 0;
+    std::uint64_t max_blocks_without_pow = 0;
+    bool paused = false;
+  };
+  std::optional<Pow> pow;  // nullopt: no merged mining on this chain
 };
 
 std::string render_status(const StatusView& status);
 
 // The block with every field, plus its hash; "null" when absent.
 std::string render_block(const SignedBlock& block, const Hash32& hash);
+
+// createauxblock's answer, Namecoin's fields (docs/chain.md gives the byte order of each).
+struct AuxBlockView {
+  Hash32 aux_hash{};  // internal order
+  std::uint32_t chain_id = 0;
+  Hash32 previous{};  // the last finalized block (or genesis)
+  std::uint32_t bits = 0;
+  std::uint64_t height = 0;  // the block that will carry the AuxPoW
+};
+std::string render_aux_block(const AuxBlockView& view);
+
+// The positional string param at `index`: nullopt when the params hold fewer; RpcError(-32602)
+// when it is not a string or the params are not an array.
+std::optional<std::string> string_param(std::string_view params_json, std::size_t index);
 
 // chain_getBlockByHeight: params [height] or {"height": n}; height as a number or a 0x quantity.
 // Throws alys::RpcError(-32602, ...) on anything else.

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "alys/domain/compact.hpp"
 #include "alys/domain/wei.hpp"
 
 namespace alys::chain {
@@ -24,7 +25,8 @@ namespace {
 
 class Reader {
  public:
-  explicit Reader(const json::object& table) : table_(table) {}
+  explicit Reader(const json::object& table, std::string prefix = "")
+      : table_(table), prefix_(std::move(prefix)) {}
 
   const json::value* find(const char* key) const {
     auto it = table_.find(key);
@@ -54,14 +56,16 @@ class Reader {
 
   template <class T = std::uint64_t>
   std::optional<T> fail(const std::string& key, const std::string& message) {
-    errors_.push_back("chain." + key + ": " + message);
+    errors_.push_back("chain." + prefix_ + key + ": " + message);
     return std::nullopt;
   }
+  void add_error(std::string error) { errors_.push_back(std::move(error)); }
 
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
   const json::object& table_;
+  std::string prefix_;
   std::vector<std::string> errors_;
 };
 
@@ -145,6 +149,88 @@ void read_alloc(Reader& r, ChainSpec& spec) {
   }
 }
 
+// Bitcoin parents carry BIP9/BIP320 version bits in nVersion >> 16 = 0x2000..0x3FFF: a chain id
+// there could be confused with a parent's, and strict chain-id checks would refuse real parents.
+constexpr std::uint64_t kBitcoinVersionBitsFirst = 0x2000;
+constexpr std::uint64_t kBitcoinVersionBitsLast = 0x3fff;
+
+void read_pow(Reader& top, ChainSpec& spec) {
+  const json::value* table = top.find("auxpow");
+  if (table == nullptr) return;
+  if (!table->is_object()) {
+    top.fail("auxpow", "must be a table");
+    return;
+  }
+  Reader r(table->as_object(), "auxpow.");
+  static const std::set<std::string_view> kKnown = {
+      "chain_id",          "commitment",       "strict_chain_id", "max_blocks_without_pow",
+      "retarget_interval", "target_spacing_s", "max_adjustment",  "pow_limit",
+      "initial_bits"};
+  for (const auto& field : table->as_object())
+    if (!kKnown.contains(field.key())) r.fail(std::string(field.key()), "unknown key");
+  PowSpec pow;
+  if (auto v = r.u64("chain_id", 1)) {
+    if (*v > 0xffff)
+      r.fail("chain_id",
+             "must fit 16 bits (it is compared with nVersion >> 16), got " + std::to_string(*v));
+    else if (*v >= kBitcoinVersionBitsFirst && *v <= kBitcoinVersionBitsLast)
+      r.fail("chain_id", "must not be in 0x2000-0x3FFF: Bitcoin parents carry version bits there");
+    pow.chain_id = static_cast<std::uint32_t>(*v);
+  } else if (!r.find("chain_id")) {
+    r.fail("chain_id", "required (the merged-mining chain id)");
+  }
+  if (auto v = r.string("commitment")) {
+    if (*v == "coinbase-script")
+      pow.commitment = AuxPowCommitment::coinbase_script;
+    else if (*v == "coinbase-output")
+      pow.commitment = AuxPowCommitment::coinbase_output;
+    else
+      r.fail("commitment",
+             "must be \"coinbase-script\" or \"coinbase-output\", got \"" + *v + "\"");
+  }
+  if (const json::value* strict = r.find("strict_chain_id")) {
+    if (strict->is_bool())
+      pow.strict_chain_id = strict->as_bool();
+    else
+      r.fail("strict_chain_id", "must be true or false");
+  }
+  pow.max_blocks_without_pow = r.u64("max_blocks_without_pow", 1).value_or(100);
+  pow.retarget.interval_blocks = r.u64("retarget_interval", 1).value_or(10);
+  pow.retarget.target_spacing_s = r.u64("target_spacing_s", 1).value_or(60);
+  pow.retarget.max_adjustment = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(r.u64("max_adjustment", 1).value_or(4), 1000));
+  const std::string limit =
+      r.string("pow_limit")
+          .value_or("7fffff0000000000000000000000000000000000000000000000000000000000");
+  try {
+    pow.retarget.pow_limit = U256::from_be_hex(limit);
+  } catch (const std::exception&) {
+    r.fail("pow_limit", "must be 64 hex digits (a 256-bit target, most significant first)");
+  }
+  pow.initial_bits = encode_compact(pow.retarget.pow_limit);
+  if (auto v = r.string("initial_bits")) {
+    auto bytes = fixed_from_hex<4>(*v);
+    if (!bytes) {
+      r.fail("initial_bits", "must be 8 hex digits (compact nBits, e.g. \"207fffff\")");
+    } else {
+      pow.initial_bits = static_cast<std::uint32_t>((*bytes)[0]) << 24 |
+                         static_cast<std::uint32_t>((*bytes)[1]) << 16 |
+                         static_cast<std::uint32_t>((*bytes)[2]) << 8 | (*bytes)[3];
+      CompactTarget decoded = decode_compact(pow.initial_bits);
+      if (decoded.negative || decoded.overflow || decoded.target.is_zero())
+        r.fail("initial_bits", "does not decode to a usable target");
+      else if (pow.retarget.pow_limit < decoded.target)
+        r.fail("initial_bits", "is easier than pow_limit");
+    }
+  }
+  // A window shorter than the adjustment factor has no valid clamp (next_bits refuses it).
+  if (pow.retarget.interval_blocks * pow.retarget.target_spacing_s < pow.retarget.max_adjustment)
+    r.fail("retarget_interval",
+           "retarget_interval x target_spacing_s must be at least max_adjustment");
+  for (const std::string& error : r.errors()) top.add_error(error);
+  spec.pow = pow;
+}
+
 }  // namespace
 
 ChainConfig parse_chain_config(std::string_view table_json) {
@@ -163,7 +249,9 @@ ChainConfig parse_chain_config(std::string_view table_json) {
                                                     "max_transactions_per_block",
                                                     "engine_timeout_ms",
                                                     "storage_timeout_ms",
-                                                    "host"};
+                                                    "host",
+                                                    "auxpow",
+                                                    "dev_mine"};
 
   Reader r(table);
   for (const auto& field : table)
@@ -198,6 +286,7 @@ ChainConfig parse_chain_config(std::string_view table_json) {
     r.fail("genesis_timestamp_ms", "required (unix milliseconds of the genesis block)");
   if (auto v = r.u64("max_future_drift_ms")) spec.max_future_drift_ms = *v;
   read_alloc(r, spec);
+  read_pow(r, spec);
 
   NodeSettings& node = config.node;
   if (auto v = r.string("key_file")) {
@@ -215,6 +304,13 @@ ChainConfig parse_chain_config(std::string_view table_json) {
         static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 0xffffffff));
   if (auto v = r.u64("engine_timeout_ms", 1)) node.engine_timeout_ms = *v;
   if (auto v = r.u64("storage_timeout_ms", 1)) node.storage_timeout_ms = *v;
+  if (const json::value* dev_mine = r.find("dev_mine")) {
+    if (!dev_mine->is_bool())
+      r.fail("dev_mine", "must be true or false");
+    else
+      node.dev_mine = dev_mine->as_bool();
+    if (node.dev_mine && !spec.pow) r.fail("dev_mine", "needs a [chain.auxpow] table");
+  }
 
   if (!r.errors().empty()) {
     std::string message;

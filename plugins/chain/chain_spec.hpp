@@ -1,5 +1,5 @@
 // The chain spec: what every member of one chain must agree on, read from the `chain` role's
-// table. docs/chain.md describes each key; config/chain-reference.toml shows them all.
+// table. docs/chain.md describes each key; config/reference.toml shows them all.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
 #include "alys/domain/secp256k1.hpp"
+#include "merged_mining.hpp"
 
 namespace alys::chain {
 
@@ -22,6 +23,7 @@ struct ChainSpec {
   std::uint64_t genesis_timestamp_ms = 0;
   std::vector<Mint> genesis_alloc;
   std::uint64_t max_future_drift_ms = 1000;
+  std::optional<PowSpec> pow;  // [chain.auxpow]: merged-mining finality; without it, none
 
   std::uint64_t slot_at(std::uint64_t unix_ms) const { return unix_ms / slot_ms; }
   std::uint64_t slot_start_ms(std::uint64_t slot) const { return slot * slot_ms; }
@@ -38,6 +40,10 @@ struct NodeSettings {
   std::uint32_t max_transactions_per_block = 10'000;
   std::uint64_t engine_timeout_ms = 10'000;
   std::uint64_t storage_timeout_ms = 30'000;
+  bool dev_mine = false;  // mine AuxPoWs in-process (development only; needs [chain.auxpow])
+  // Mining runs on the chain's own thread: a bound keeps a target grown too hard for a CPU from
+  // stalling the actor (about a tenth of a second of hashing).
+  std::uint64_t dev_mine_max_attempts = 100'000;
 };
 
 struct ChainConfig {

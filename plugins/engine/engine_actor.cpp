@@ -68,7 +68,7 @@ class EngineActor : public alys::Actor {
   explicit EngineActor(alys::Context context)
       : Actor(context),
         mempool_(config_.mempool_limit),
-        eth_rpc_(config_.rules, ledger_, history_, mempool_,
+        eth_rpc_(config_.rules, ledger_, history_, mempool_, finalized_,
                  std::string("alysd-engine/") + kVersion + "/embedded") {
     on<GetInfo>([this](const GetInfo&, const Envelope& envelope) {
       require_request<GetInfo>(envelope);
@@ -85,6 +85,10 @@ class EngineActor : public alys::Actor {
     on<ExecutePayload>([this](const ExecutePayload& request, const Envelope& envelope) {
       require_request<ExecutePayload>(envelope);
       when_loaded(envelope, [this, request](std::uint64_t id) { execute_payload(request, id); });
+    });
+    on<SetFinalized>([this](const SetFinalized& finalized, const Envelope&) {
+      // Only ever forward: a late message about an older finalization changes nothing.
+      if (!finalized_ || finalized.number > *finalized_) finalized_ = finalized.number;
     });
     on<CommitPayload>([this](const CommitPayload& commit, const Envelope& envelope) {
       when_loaded(envelope, [this, commit](std::uint64_t) { commit_payload(commit.payload_hash); });
@@ -356,6 +360,7 @@ class EngineActor : public alys::Actor {
   Ledger ledger_;
   BlockHistory history_;
   Mempool mempool_;
+  std::optional<std::uint64_t> finalized_;  // declared before eth_rpc_, which refers to it
   EthRpc eth_rpc_;
 
   bool loaded_ = false;

@@ -78,6 +78,9 @@ std::filesystem::path dev_config(const TempDir& dir, std::uint64_t slot_ms) {
   std::string config = read_file(ALYS_SOURCE_DIR "/config/dev.toml");
   const std::string slot_line = "slot_ms = 2000";
   config.replace(config.find(slot_line), slot_line.size(), "slot_ms = " + std::to_string(slot_ms));
+  // Faster slots would retarget dev mining harder and harder: keep the dev target.
+  const std::string interval_line = "retarget_interval = 10";
+  config.replace(config.find(interval_line), interval_line.size(), "retarget_interval = 1000000");
   std::ofstream(dir.path() / "node.toml") << config;
   std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
                              dir.path() / "dev-member.key");
@@ -170,13 +173,20 @@ Produced produce(const Options& options, const TempDir& dir) {
 }
 
 std::string chain_table(std::uint64_t slot_ms) {
-  // The produced chain's spec, for an observer that replays it (no key_file).
+  // The produced chain's spec, for an observer that replays it (no key_file, no dev_mine): the
+  // [chain] table and its [chain.auxpow] sub-table, as the role's own TOML.
   std::string config = read_file(ALYS_SOURCE_DIR "/config/dev.toml");
-  const auto start = config.find("[chain]\n") + 8;
-  std::string table = config.substr(start, config.find("\n[", start) - start);
+  auto section = [&](const std::string& header) {
+    const auto start = config.find(header) + header.size();
+    return config.substr(start, config.find("\n[", start) - start);
+  };
+  std::string table = section("[chain]\n") + "\n[auxpow]\n" + section("[chain.auxpow]");
   table.replace(table.find("key_file"), 0, "# ");
+  table.replace(table.find("dev_mine"), 0, "# ");
   const std::string slot_line = "slot_ms = 2000";
   table.replace(table.find(slot_line), slot_line.size(), "slot_ms = " + std::to_string(slot_ms));
+  const std::string interval_line = "retarget_interval = 10";
+  table.replace(table.find(interval_line), interval_line.size(), "retarget_interval = 1000000");
   return table;
 }
 

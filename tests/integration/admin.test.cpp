@@ -125,7 +125,7 @@ TEST_CASE("admin: the server listens only on the configured address", "[integrat
 
 TEST_CASE("admin: malformed JSON-RPC requests get their error and the node stays healthy",
           "[integration][admin]") {
-  Node node("alysd-admin-malformed", "admin_max_body_bytes = 4096");
+  Node node("alysd-admin-malformed", "admin_max_body_bytes = 200000");
   struct Case {
     const char* name;
     std::string body;
@@ -136,6 +136,15 @@ TEST_CASE("admin: malformed JSON-RPC requests get their error and the node stays
       {"bad JSON", R"({"jsonrpc":"2.0","method":)", 200, "-32700"},
       {"batch of non-objects", R"([1,2,3])", 200, "-32600"},
       {"empty batch", R"([])", 200, "-32600"},
+      {"batch over 1000 calls",
+       "[" +
+           [] {
+             std::string calls = call("node_status");
+             for (int i = 0; i < 1000; ++i) calls += "," + call("node_status");
+             return calls;
+           }() +
+           "]",
+       200, "-32600"},
       {"wrong jsonrpc version", R"({"jsonrpc":"1.0","id":1,"method":"node_status"})", 200,
        "-32600"},
       {"missing method", R"({"jsonrpc":"2.0","id":1})", 200, "-32600"},
@@ -144,7 +153,7 @@ TEST_CASE("admin: malformed JSON-RPC requests get their error and the node stays
       {"unknown method", call("no_such_method"), 200, "-32601"},
       {"wrong param types", call("plugin_reload", R"({"role":5,"path":true})"), 200, "-32602"},
       {"missing params", call("actor_restart"), 200, "-32602"},
-      {"oversized body", call("node_status", "{\"pad\":\"" + std::string(8192, 'x') + "\"}"), 413,
+      {"oversized body", call("node_status", "{\"pad\":\"" + std::string(300000, 'x') + "\"}"), 413,
        "-32600"},
   };
   for (const auto& c : cases) {

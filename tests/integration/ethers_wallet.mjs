@@ -96,10 +96,13 @@ async function main() {
 
   const watched = [wallet.address, recipients[0].address];
 
-  // A bad signature: a valid transfer whose s (its last 32 bytes) is beyond the curve order.
+  // A bad signature: a valid type-2 transfer whose s is set beyond the curve order (re-encoded
+  // with ethers' own RLP, so that the bytes stay well-formed whatever the original s was).
   const good = await wallet.signTransaction(await wallet.populateTransaction(
-      { to: recipients[0].address, value: 1n }));
-  const forged = good.slice(0, -64) + "ff".repeat(32);
+      { to: recipients[0].address, value: 1n, type: 2 }));
+  const fields = ethers.decodeRlp("0x" + good.slice(4));
+  fields[fields.length - 1] = "0x" + "ff".repeat(32);
+  const forged = "0x02" + ethers.encodeRlp(fields).slice(2);
   await refused(provider, "bad signature", "signature",
                 () => provider.broadcastTransaction(forged), watched);
 

@@ -133,7 +133,8 @@ struct BlockSelector {
   Hash32 hash{};
 };
 
-BlockSelector block_of(const json::value& value, std::size_t index) {
+BlockSelector block_of(const json::value& value, std::size_t index,
+                       const std::optional<std::uint64_t>& finalized) {
   BlockSelector selector;
   if (value.is_object()) {  // EIP-1898
     const json::object& object = value.as_object();
@@ -146,7 +147,7 @@ BlockSelector block_of(const json::value& value, std::size_t index) {
       selector.hash = hash_of(*hash, index);
       return selector;
     }
-    return block_of(*number, index);
+    return block_of(*number, index, finalized);
   }
   std::string_view tag = string_of(value, index, "a block");
   if (tag == "latest") return selector;
@@ -158,7 +159,14 @@ BlockSelector block_of(const json::value& value, std::size_t index) {
     selector.kind = BlockSelector::Kind::earliest;
     return selector;
   }
-  if (tag == "safe" || tag == "finalized") fail("finalized block is not known to the engine yet");
+  if (tag == "safe" || tag == "finalized") {
+    // Merged mining finalizes; the chain tells the engine (SetFinalized). Both tags name that
+    // block: there is no separate "safe" head.
+    if (!finalized) fail("no block is finalized yet");
+    selector.kind = BlockSelector::Kind::number;
+    selector.number = *finalized;
+    return selector;
+  }
   selector.kind = BlockSelector::Kind::number;
   selector.number = u64_of(value, index, "a block number or tag (latest, pending, earliest)");
   return selector;
@@ -303,7 +311,7 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
       method == "eth_getCode") {
     params.at_most(2);
     EthAddress address = address_of(params.required(0), 0);
-    BlockSelector selector = block_of(params.required(1), 1);
+    BlockSelector selector = block_of(params.required(1), 1, finalized_);
     require_head_state(history_, selector);
     if (method == "eth_getCode") return quoted("0x");  // no contracts
     Account account = state_.account(address);
@@ -314,7 +322,8 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
 
   if (method == "eth_estimateGas") {
     params.at_most(2);
-    if (auto block = params.optional(1)) require_head_state(history_, block_of(*block, 1));
+    if (auto block = params.optional(1))
+      require_head_state(history_, block_of(*block, 1, finalized_));
     if (!history_.head()) fail("the chain has no genesis block yet");
     check_call_object(params.required(0), rules_, state_);
     return quoted(wei_to_quantity(kTransferGas));
@@ -352,7 +361,7 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
     if (method == "eth_getBlockByHash")
       block = history_.by_hash(hash_of(params.required(0), 0));
     else
-      block = find_block(history_, block_of(params.required(0), 0));
+      block = find_block(history_, block_of(params.required(0), 0, finalized_));
     bool full = bool_of(params.required(1), 1, "the full-transactions flag");
     return block ? text(block_object(*block, history_, full)) : "null";
   }

@@ -5,12 +5,15 @@
 // argument; a refused transaction and any other failure answer -32000 with the reason; an unknown
 // block or transaction is a null result. Block tags: "latest" and "pending" (the same: the engine
 // has no pending block), "earliest", a block number, or {"blockNumber": n} / {"blockHash": h}
-// (EIP-1898). "safe" and "finalized" are refused: the engine does not know finality. State
+// (EIP-1898). "safe" and "finalized" name the block merged mining finalized last (the chain tells
+// the engine), and are refused while there is none. State
 // (balance, nonce) exists for the head block only: a query at an older block is refused.
 //
 // Not thread-safe; the engine actor calls it from its handlers.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,11 +29,13 @@ class EthRpc {
  public:
   // All references must outlive the EthRpc; the state they hold may change between calls.
   EthRpc(const ChainRules& rules, const Ledger& head_state, const BlockHistory& history,
-         Mempool& mempool, std::string client_version)
+         Mempool& mempool, const std::optional<std::uint64_t>& finalized,
+         std::string client_version)
       : rules_(rules),
         state_(head_state),
         history_(history),
         mempool_(mempool),
+        finalized_(finalized),
         client_version_(std::move(client_version)) {}
 
   // The method names served.
@@ -45,6 +50,7 @@ class EthRpc {
   const Ledger& state_;
   const BlockHistory& history_;
   Mempool& mempool_;
+  const std::optional<std::uint64_t>& finalized_;
   std::string client_version_;
 };
 

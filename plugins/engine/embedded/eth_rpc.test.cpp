@@ -32,7 +32,8 @@ struct Fixture {
   Ledger state;
   BlockHistory history;
   Mempool pool{100};
-  EthRpc rpc{rules, state, history, pool, "alysd-engine/test"};
+  std::optional<std::uint64_t> finalized;
+  EthRpc rpc{rules, state, history, pool, finalized, "alysd-engine/test"};
   eth::SignedTransaction mined;
 
   Fixture() {
@@ -126,10 +127,18 @@ TEST_CASE("state queries refuse blocks the engine has no state for") {
   for (const char* tag : {"safe", "finalized"}) {
     RpcFailure failure = f.failure("eth_getBalance", "[" + a + ", \"" + tag + "\"]");
     CHECK(failure.code == -32000);
-    CHECK(failure.message == "finalized block is not known to the engine yet");
+    CHECK(failure.message == "no block is finalized yet");
     CHECK(f.failure("eth_getBlockByNumber", std::string("[\"") + tag + "\", false]").message ==
-          "finalized block is not known to the engine yet");
+          "no block is finalized yet");
   }
+  // Once the chain reports finality, both tags name that block.
+  f.finalized = 0;
+  for (const char* tag : {"safe", "finalized"})
+    CHECK(f.rpc.call("eth_getBlockByNumber", std::string("[\"") + tag + "\", false]") ==
+          f.rpc.call("eth_getBlockByNumber", "[\"0x0\", false]"));
+  f.finalized = 1;
+  CHECK(f.rpc.call("eth_getBalance", "[" + a + ", \"finalized\"]") ==
+        f.rpc.call("eth_getBalance", "[" + a + ", \"latest\"]"));
 }
 
 TEST_CASE("malformed params answer -32602 naming the argument") {
@@ -262,7 +271,8 @@ TEST_CASE("before genesis, head queries say so") {
   Ledger state;
   BlockHistory history;
   Mempool pool{10};
-  EthRpc rpc(rules, state, history, pool, "v");
+  std::optional<std::uint64_t> finalized;
+  EthRpc rpc(rules, state, history, pool, finalized, "v");
   CHECK_THROWS_WITH(rpc.call("eth_blockNumber", "[]"), "the chain has no genesis block yet");
   CHECK_THROWS_WITH(rpc.call("eth_getBalance", "[" + q(addr(1)) + ", \"latest\"]"),
                     "the chain has no genesis block yet");

@@ -88,4 +88,12 @@ struct CommitPayload {
   ALYS_FIELDS(payload_hash)
 };
 
+// Sent by the chain when merged mining finalized blocks up to `number` (and at start-up): the
+// engine answers the "finalized" and "safe" block tags with it.
+struct SetFinalized {
+  static constexpr std::string_view schema_name = "alys.engine.SetFinalized/1";
+  std::uint64_t number = 0;  // the payload number (= the block height)
+  ALYS_FIELDS(number)
+};
+
 }  // namespace alys::engine

@@ -1,0 +1,119 @@
+// Merged-mining finality (docs/chain.md, "Merged mining"): the work handed to miners, the AuxPoWs
+// they submit, the rules a block's AuxPoW header must meet, and the difficulty. Pure logic: the
+// chain actor persists PowState and feeds in the unfinalized blocks.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "alys/codec.hpp"
+#include "alys/domain/auxpow.hpp"
+#include "alys/domain/block.hpp"
+#include "alys/domain/hash.hpp"
+#include "alys/domain/retarget.hpp"
+
+namespace alys::chain {
+
+struct PowSpec {
+  std::uint32_t chain_id = 0;
+  AuxPowCommitment commitment = AuxPowCommitment::coinbase_script;
+  bool strict_chain_id = true;
+  std::uint64_t max_blocks_without_pow = 0;
+  RetargetParams retarget;  // interval counted in AuxPoWs (finalizations)
+  std::uint32_t initial_bits = 0;
+};
+
+// What the chain must remember across restarts; stored with every block (chain key "pow").
+struct PowState {
+  std::uint32_t bits = 0;             // the target the next AuxPoW must meet
+  std::uint64_t auxpow_height = 0;    // AuxPoWs imported so far
+  std::uint64_t window_start_ms = 0;  // timestamp of the block that opened this retarget window
+  ALYS_FIELDS(bits, auxpow_height, window_start_ms)
+};
+
+// SHA256d over the hashes (each as stored: SHA-256 output order), oldest first: what miners commit.
+Hash32 range_commitment(const std::vector<Hash32>& hashes);
+
+// The state after importing a block (timestamp `block_ms`) that carries AuxPoW number
+// state.auxpow_height + 1: the height moves on; at every `interval`-th AuxPoW the target is
+// retargeted over the window that ends with this block.
+PowState advance(const PowSpec& spec, const PowState& state, std::uint64_t block_ms);
+
+// A work unit handed out by createauxblock.
+struct Work {
+  Hash32 aux_hash{};  // internal byte order
+  std::uint64_t range_start = 0;
+  std::uint64_t range_end = 0;
+  std::uint32_t bits = 0;
+  EthAddress fee_recipient{};
+};
+
+// An error of the miner RPC: a JSON-RPC code and message.
+struct MiningError {
+  std::int32_t code = 0;
+  std::string message;
+};
+
+class MergedMining {
+ public:
+  explicit MergedMining(PowSpec spec) : spec_(std::move(spec)) {}
+
+  const PowSpec& spec() const { return spec_; }
+  const PowState& state() const { return state_; }
+  void set_state(const PowState& state) { state_ = state; }
+
+  // The canonical blocks after the finalized one, oldest first (the chain keeps this current).
+  void set_unfinalized(std::uint64_t first_height, std::vector<Hash32> hashes);
+  void block_added(std::uint64_t height, const Hash32& hash);
+  std::uint64_t unfinalized_count() const { return unfinalized_.size(); }
+  std::optional<Hash32> hash_at(std::uint64_t height) const {
+    if (height < first_height_ || height - first_height_ >= unfinalized_.size())
+      return std::nullopt;
+    return unfinalized_[height - first_height_];
+  }
+  std::uint64_t first_unfinalized_height() const { return first_height_; }
+
+  // createauxblock: work over every unfinalized block; an error when there is none.
+  std::variant<Work, MiningError> create_work(const EthAddress& fee_recipient);
+
+  // submitauxblock: `hash_display` as createauxblock gave it. On success the AuxPoW is queued for
+  // the next block this node produces.
+  std::optional<MiningError> submit(std::string_view hash_display, std::string_view auxpow_hex);
+
+  // The queued AuxPoW header for a block at `height`, if one is still usable (its range starts
+  // right after the finalized block and ends below `height`).
+  std::optional<AuxPowHeader> queued_header(std::uint64_t height) const;
+  bool has_queued() const { return queued_.has_value(); }
+
+  // dev_mine: mines work over every unfinalized block at the current target and queues it.
+  // False when there is nothing to finalize or no nonce was found in `max_attempts`.
+  bool mine_locally(std::uint64_t max_attempts, const EthAddress& fee_recipient);
+
+  // The rules a block's AuxPoW header must meet on top of the current state; the reason, or
+  // nullopt. `block_height` is the height of the block that carries it.
+  std::optional<std::string> check_header(const AuxPowHeader& header,
+                                          std::uint64_t block_height) const;
+
+  // After a block carrying `header` was imported (timestamp `block_ms`): the finalized range is
+  // dropped from the unfinalized list, the state advances, queued and handed-out work is dropped.
+  void finalized(const AuxPowHeader& header, std::uint64_t block_ms);
+
+ private:
+  std::optional<std::vector<Hash32>> range_hashes(std::uint64_t start, std::uint64_t end) const;
+
+  PowSpec spec_;
+  PowState state_;
+  std::uint64_t first_height_ = 1;  // height of unfinalized_.front()
+  std::deque<Hash32> unfinalized_;
+  std::map<Hash32, Work> handed_out_;  // by aux_hash; bounded
+  std::deque<Hash32> handed_out_order_;
+  std::optional<AuxPowHeader> queued_;
+};
+
+}  // namespace alys::chain
