@@ -118,8 +118,9 @@ TEST_CASE("submitauxblock: each bad submission has its own error and queues noth
   foreign.chain_branch = {block(0x77)};
   foreign.chain_index = expected_chain_index(nonce, kOther, 1);
   Bytes commitment = merged_mining_commitment(chain_merkle_root(foreign, work.aux_hash), 2, nonce);
-  Bytes script{static_cast<std::uint8_t>(commitment.size())};
-  script.insert(script.end(), commitment.begin(), commitment.end());
+  Bytes script(commitment.size() + 1);  // a push of the 44 bytes
+  script[0] = static_cast<std::uint8_t>(commitment.size());
+  std::copy(commitment.begin(), commitment.end(), script.begin() + 1);
   foreign.coinbase.inputs.at(0).script_sig = script;
   foreign.parent.merkle_root = foreign.coinbase.txid();
   REQUIRE(mine_auxpow(foreign, kEasyBits, 1'000'000));
