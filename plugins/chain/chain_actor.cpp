@@ -390,8 +390,15 @@ class ChainActor : public Actor {
                                         config_.spec.slot_ms, SlotTick{next});
   }
 
+  // The slot whose start is nearest to now: the timer runs on the monotonic clock and the slot on
+  // wall time, so a tick may arrive a few milliseconds before its boundary (slot_at(now) would
+  // name the previous slot and the tick would be lost).
+  std::uint64_t current_slot() const {
+    return config_.spec.slot_at(context().now_ms() + config_.spec.slot_ms / 2);
+  }
+
   void on_slot() {
-    const std::uint64_t slot = config_.spec.slot_at(context().now_ms());
+    const std::uint64_t slot = current_slot();
     context().gauge_set("chain_slot", static_cast<double>(slot));
     if (!my_index_ || config_.spec.author_of(slot) != *my_index_) return;
     enqueue(ProduceJob{slot});
@@ -399,7 +406,7 @@ class ChainActor : public Actor {
 
   void produce(std::uint64_t slot) {
     // The slot may have passed while earlier jobs ran, or a block for it may exist already.
-    const std::uint64_t now_slot = config_.spec.slot_at(context().now_ms());
+    const std::uint64_t now_slot = current_slot();
     if (slot != now_slot || slot <= head_.slot || last_approved_height_ > head_.height) {
       context().counter_add("chain_slots_skipped_total");
       return finish_job();
