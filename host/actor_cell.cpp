@@ -174,12 +174,17 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
     return Outcome::failed;
   }
   alys_message message = envelope.view();
-  std::uint64_t started = steady_ns();
-  code = functions.alys_plugin_on_handle(instance_, &message, &status);
+  // Only this batch writes `handled`: a plain increment, no read-modify-write.
+  std::uint64_t handled = counters_.handled.load(std::memory_order_relaxed);
+  counters_.handled.store(handled + 1, std::memory_order_relaxed);
+  if (handled % kHandlingSampleEvery == 0) {
+    std::uint64_t started = steady_ns();
+    code = functions.alys_plugin_on_handle(instance_, &message, &status);
+    counters_.handling_seconds.observe_ns(steady_ns() - started);
+  } else {
+    code = functions.alys_plugin_on_handle(instance_, &message, &status);
+  }
   tls_correlation_id = 0;
-  std::uint64_t elapsed = steady_ns() - started;
-  counters_.handled.fetch_add(1, std::memory_order_relaxed);
-  counters_.handling_seconds.observe_ns(elapsed);
   if (envelope.kind == ALYS_KIND_CONFIG) {
     if (code == ALYS_OK) return Outcome::ok;
     // Declined (or failed on) the new table: a fresh instance starts with it.
