@@ -125,7 +125,7 @@ void ActorCell::run_batch() {
     Envelope envelope;
     for (std::size_t taken = 0; taken < mailbox_.config().batch; ++taken) {
       if (paused_.load(std::memory_order_acquire)) break;  // a swap or stop wants the actor
-      if (!mailbox_.try_pop(envelope)) break;
+      if (!mailbox_.try_pop_deferred(envelope)) break;
       std::string error;
       Outcome outcome = handle(envelope, error);
       if (outcome == Outcome::failed) {
@@ -140,6 +140,7 @@ void ActorCell::run_batch() {
       if (journaling) handled_for_journal.push_back(std::move(envelope));
     }
   }
+  mailbox_.release_deferred();
   if (!handled_for_journal.empty() || exit) {
     std::lock_guard lock(mutex_);
     if (journaling_.load(std::memory_order_relaxed))

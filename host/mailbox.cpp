@@ -77,14 +77,29 @@ void Mailbox::push_front_unbounded(Envelope&& envelope) {
   lanes_[envelope.priority]->push_front(std::move(envelope));
 }
 
-bool Mailbox::try_pop_locked(Envelope& out) {
-  for (std::size_t lane = kLanes; lane-- > 0;) {
-    if (lanes_[lane]->try_pop(out)) {
-      queued_.fetch_sub(1, std::memory_order_acq_rel);
-      return true;
-    }
-  }
+bool Mailbox::try_pop_lanes(Envelope& out) {
+  for (std::size_t lane = kLanes; lane-- > 0;)
+    if (lanes_[lane]->try_pop(out)) return true;
   return false;
+}
+
+bool Mailbox::try_pop_locked(Envelope& out) {
+  if (!try_pop_lanes(out)) return false;
+  queued_.fetch_sub(1, std::memory_order_acq_rel);
+  return true;
+}
+
+bool Mailbox::try_pop_deferred(Envelope& out) {
+  auto lock = consumer_lock();
+  if (!try_pop_lanes(out)) return false;
+  ++deferred_;
+  return true;
+}
+
+void Mailbox::release_deferred() {
+  if (deferred_ == 0) return;
+  queued_.fetch_sub(deferred_, std::memory_order_acq_rel);
+  deferred_ = 0;
 }
 
 bool Mailbox::try_pop(Envelope& out) {

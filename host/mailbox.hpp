@@ -47,6 +47,11 @@ class Mailbox {
   // Consumer. The highest-priority ready message; false if none is ready (a message still being
   // written by its sender is not).
   bool try_pop(Envelope& out);
+  // Consumer. As try_pop, but the message keeps its unit of the bound until release_deferred():
+  // the reservation counter is shared with every sender, and writing it once per batch instead
+  // of once per message keeps its cache line from bouncing between sender and consumer.
+  bool try_pop_deferred(Envelope& out);
+  void release_deferred();
   // Consumer, single-threaded use: highest priority first. REQUIRES: !empty() and no push in
   // flight.
   Envelope pop();
@@ -67,14 +72,17 @@ class Mailbox {
  private:
   static constexpr std::size_t kLanes = ALYS_PRIORITY_CONSENSUS + 1;
   bool try_reserve();
+  bool try_pop_lanes(Envelope& out);
   bool try_pop_locked(Envelope& out);
   Push drop_for(Envelope&& envelope, std::optional<Envelope>& dropped);
   std::unique_lock<std::mutex> consumer_lock() const;
 
   MailboxConfig config_;
   std::array<std::unique_ptr<MailboxLane>, kLanes> lanes_;
+  std::size_t deferred_ = 0;  // consumer only: popped, reservation not yet released
+  // Written by every sender: a cache line of its own.
   alignas(64) std::atomic<std::size_t> queued_{0};
-  mutable std::mutex consumer_mutex_;  // drop-oldest only
+  alignas(64) mutable std::mutex consumer_mutex_;  // drop-oldest only
 };
 
 }  // namespace alys::host

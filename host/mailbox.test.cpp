@@ -511,3 +511,18 @@ TEST_CASE("concurrent senders to a `drop-oldest` mailbox: every message popped o
   CHECK(not_once == 0);
   CHECK(largest <= kCapacity);
 }
+
+TEST_CASE("a deferred pop keeps its unit of the bound until released", "[mailbox]") {
+  Mailbox mailbox = make_mailbox(2, OverflowPolicy::reject);
+  push(mailbox, message(1));
+  push(mailbox, message(2));
+  Envelope out;
+  REQUIRE(mailbox.try_pop_deferred(out));
+  CHECK(out.correlation_id == 1);
+  CHECK(mailbox.size() == 2);  // still counted: the batch is handling it
+  CHECK(push(mailbox, message(3)) == Push::rejected);
+  mailbox.release_deferred();
+  CHECK(mailbox.size() == 1);
+  CHECK(push(mailbox, message(3)) == Push::accepted);
+  CHECK(drain(mailbox) == std::vector<std::uint64_t>{2, 3});
+}

@@ -14,7 +14,7 @@ namespace alys::host {
 // thus a run of slots free for lap 0, so the ring needs no initialising pass over its memory.
 // Slot is an aggregate of plain bytes, so the zeroed pages hold valid slots without construction;
 // the turn is accessed through std::atomic_ref.
-struct MailboxLane::Slot {
+struct alignas(64) MailboxLane::Slot {
   alignas(std::atomic_ref<std::uint64_t>::required_alignment) std::uint64_t turn_word;
   alignas(Envelope) unsigned char storage[sizeof(Envelope)];
 
