@@ -4,7 +4,8 @@
 //   runtime_bench fanin N      four sources send N/4 each to one sink
 //   runtime_bench pingpong N   N request/response round trips between two plugins
 //   runtime_bench restart N    N crashes of an actor; time from the crash to dispatch resumed
-//   runtime_bench mailbox N    memory per queued message, N messages held in one mailbox
+//   runtime_bench mailbox N    memory per queued message, N messages held in one mailbox; then
+//                              how fast the sink alone drains them
 // Prints `BENCH <name> <value> <unit>` lines; each mode also prints its process's peak RSS.
 #include <sys/resource.h>
 
@@ -186,6 +187,12 @@ int mailbox(std::uint64_t n) {
   std::printf("BENCH mailbox_bytes_per_message %.1f B\n",
               (after - before) / static_cast<double>(n));
   std::printf("BENCH mailbox_peak_rss_mb %.1f MB\n", peak_rss_mb());
+  // The receiving side alone: the sink drains the full mailbox on this thread, no sender running.
+  // One-way cannot be faster than this.
+  auto start = clock_type::now();
+  runtime.run_until_idle();
+  double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  std::printf("BENCH drain_msgs_per_s %.0f msg/s\n", static_cast<double>(n) / seconds);
   return 0;
 }
 
