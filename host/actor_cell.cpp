@@ -80,8 +80,8 @@ std::int32_t ActorCell::deliver(Envelope&& envelope) {
     dead_letter(*dropped, "dropped: mailbox full (drop-oldest)");
   }
   // terminate() may have drained the mailbox before this push: whoever of the two comes second
-  // sees the other (the fence in notify_pushed pairs with the one in terminate) and drains.
-  if (!accepting_.load(std::memory_order_relaxed)) {
+  // sees the other (the push's barrier pairs with the fence in terminate) and drains.
+  if (!accepting_.load(std::memory_order_seq_cst)) {
     std::vector<Envelope> leftovers;
     {
       std::lock_guard lock(mutex_);
@@ -94,13 +94,14 @@ std::int32_t ActorCell::deliver(Envelope&& envelope) {
 }
 
 void ActorCell::notify_pushed(bool urgent) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // the push before the flags
-  if (scheduled_.load(std::memory_order_relaxed)) {
+  // The push ended with a seq_cst barrier (Mailbox::push): these seq_cst loads come after it,
+  // and pair with the fence in schedule_if_ready (and terminate's).
+  if (scheduled_.load(std::memory_order_seq_cst)) {
     // Queued behind other actors: a consensus message goes first.
     if (urgent && !running_.load(std::memory_order_relaxed)) executor_.promote(this);
     return;
   }
-  if (paused_.load(std::memory_order_relaxed)) return;  // resume() schedules
+  if (paused_.load(std::memory_order_seq_cst)) return;  // resume() schedules
   if (!scheduled_.exchange(true, std::memory_order_acq_rel)) executor_.schedule(this, urgent);
 }
 

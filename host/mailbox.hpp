@@ -31,6 +31,7 @@ class Mailbox {
 
   enum class Push { accepted, rejected, accepted_dropped_oldest, dropped_incoming };
 
+  // Any thread. An accepted push ends with a seq_cst barrier (see MailboxLane::push).
   // When full: `reject` refuses the message; `drop-oldest` drops the oldest message of the lowest
   // non-empty priority — the incoming one itself if its priority is lower than everything queued.
   // `dropped` receives the message that was dropped, if any.

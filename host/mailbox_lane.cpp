@@ -54,7 +54,9 @@ bool MailboxLane::try_push_ring(Envelope& envelope) {
     if (turn == free_turn) {
       if (tail_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_relaxed)) {
         new (slot.storage) Envelope(std::move(envelope));
-        slot.turn().store(free_turn + 1, std::memory_order_release);
+        // A seq_cst read-modify-write, not a release store: it is also the full barrier push()
+        // promises, at no extra cost on x86 (one locked instruction either way).
+        slot.turn().exchange(free_turn + 1, std::memory_order_seq_cst);
         return true;
       }
     } else if (turn < free_turn) {
@@ -67,13 +69,16 @@ bool MailboxLane::try_push_ring(Envelope& envelope) {
 
 void MailboxLane::push(Envelope&& envelope) {
   if (!overflowing_.load(std::memory_order_acquire) && try_push_ring(envelope)) return;
-  std::lock_guard lock(overflow_mutex_);
-  // Once one message spilled, the ones after it follow it into the list until the consumer has
-  // emptied the list: a producer's later message never overtakes its earlier one.
-  if (!overflowing_.load(std::memory_order_relaxed) && try_push_ring(envelope)) return;
-  overflow_.push_back(std::move(envelope));
-  overflow_size_.store(overflow_.size(), std::memory_order_release);
-  overflowing_.store(true, std::memory_order_release);
+  {
+    std::lock_guard lock(overflow_mutex_);
+    // Once one message spilled, the ones after it follow it into the list until the consumer
+    // has emptied the list: a producer's later message never overtakes its earlier one.
+    if (!overflowing_.load(std::memory_order_relaxed) && try_push_ring(envelope)) return;
+    overflow_.push_back(std::move(envelope));
+    overflow_size_.store(overflow_.size(), std::memory_order_release);
+    overflowing_.store(true, std::memory_order_release);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the barrier push() promises
 }
 
 bool MailboxLane::ring_head_ready() const {

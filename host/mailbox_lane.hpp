@@ -32,7 +32,9 @@ class MailboxLane {
   MailboxLane(const MailboxLane&) = delete;
   MailboxLane& operator=(const MailboxLane&) = delete;
 
-  // Any thread. Never fails: a full ring spills to the overflow list.
+  // Any thread. Never fails: a full ring spills to the overflow list. Ends with a seq_cst
+  // barrier after the message became visible, so the caller's next seq_cst load (a look at the
+  // consumer's flags) cannot be ordered before it.
   void push(Envelope&& envelope);
 
   // Consumer. Moves the oldest ready message into `out`; false if there is none. A message whose
