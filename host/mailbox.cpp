@@ -28,11 +28,14 @@ std::unique_lock<std::mutex> Mailbox::consumer_lock() const {
 }
 
 bool Mailbox::try_reserve() {
-  // A full mailbox is refused without writing the counter's cache line.
-  if (queued_.load(std::memory_order_relaxed) >= config_.capacity) return false;
-  if (queued_.fetch_add(1, std::memory_order_acq_rel) < config_.capacity) return true;
-  queued_.fetch_sub(1, std::memory_order_acq_rel);
-  return false;
+  // A compare-and-swap, not add-then-undo: the count never shows more than the capacity (the
+  // depth metric reads it), and a full mailbox is refused without writing its cache line.
+  std::size_t queued = queued_.load(std::memory_order_relaxed);
+  do {
+    if (queued >= config_.capacity) return false;
+  } while (!queued_.compare_exchange_weak(queued, queued + 1, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed));
+  return true;
 }
 
 Mailbox::Push Mailbox::push(Envelope&& envelope, std::optional<Envelope>& dropped) {
