@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <thread>
 
 #include "alys/status.hpp"
 #include "host/host_api.hpp"
@@ -112,21 +111,6 @@ void ActorCell::schedule_if_ready() {
   executor_.schedule(this, mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
 }
 
-void ActorCell::await_stream() {
-  // A sender streaming into this actor is usually a few hundred nanoseconds behind. Going idle
-  // now would cost it a wake-up (a futex call, microseconds) for its next message, and this
-  // worker a sleep; yielding a few times keeps the turn across the gap. Only while no other
-  // actor waits for this worker (ping-pong hands the answering actor to it: no wait there), and
-  // sched_yield, not a spin: on a 2-vCPU machine the sender may be waiting for this very CPU.
-  if (!executor_.threaded()) return;
-  for (int poll = 0; poll < kStreamPolls; ++poll) {
-    if (paused_.load(std::memory_order_relaxed) || mailbox_.has_ready() ||
-        executor_.has_waiting_work())
-      return;
-    std::this_thread::yield();
-  }
-}
-
 void ActorCell::release_turn() {
   scheduled_.store(false, std::memory_order_release);
   schedule_if_ready();  // more work: back of the queue, so other actors get their turn
@@ -138,16 +122,11 @@ void ActorCell::run_batch() {
   bool journaling = journaling_.load(std::memory_order_acquire);
   std::optional<ActorExit> exit;
   std::vector<Envelope> handled_for_journal;
-  std::size_t taken = 0;
-  bool drained = false;  // the batch ended because no message was ready
   if (!paused_.load(std::memory_order_acquire) && instance_ != nullptr) {
     Envelope envelope;
-    for (; taken < mailbox_.config().batch; ++taken) {
+    for (std::size_t taken = 0; taken < mailbox_.config().batch; ++taken) {
       if (paused_.load(std::memory_order_acquire)) break;  // a swap or stop wants the actor
-      if (!mailbox_.try_pop_deferred(envelope)) {
-        drained = true;
-        break;
-      }
+      if (!mailbox_.try_pop_deferred(envelope)) break;
       std::string error;
       Outcome outcome = handle(envelope, error);
       if (outcome == Outcome::failed) {
@@ -163,7 +142,6 @@ void ActorCell::run_batch() {
     }
   }
   mailbox_.release_deferred();
-  if (drained && taken >= kStreamingBatch) await_stream();
   if (!handled_for_journal.empty() || exit) {
     std::lock_guard lock(mutex_);
     if (journaling_.load(std::memory_order_relaxed))

@@ -153,11 +153,6 @@ class ActorCell final : public Runnable {
   void dead_letter(const Envelope& envelope, std::string reason);
   // After a push: schedules the cell unless it is already scheduled or paused.
   void notify_pushed(bool urgent);
-  // A batch of at least kStreamingBatch messages emptied the mailbox: a sender may be streaming.
-  // Waits up to kStreamPolls yields for its next message before the turn is given up.
-  static constexpr std::size_t kStreamingBatch = 2;
-  static constexpr int kStreamPolls = 8;
-  void await_stream();
   // Ends a turn (scheduled_ off) and takes a new one if messages are ready and dispatch is on.
   void release_turn();
   // Unpaused, with a message ready and no turn taken: queue the cell. Any thread.

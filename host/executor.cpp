@@ -19,8 +19,7 @@ constexpr int kMaxHandoffs = 64;
 
 }  // namespace
 
-Executor::Executor(std::string name, unsigned threads)
-    : name_(std::move(name)), threaded_(threads > 0) {
+Executor::Executor(std::string name, unsigned threads) : name_(std::move(name)) {
   for (unsigned i = 0; i < threads; ++i) {
     threads_.emplace_back([this] { work(); });
     std::string thread_name = (name_ + std::to_string(i)).substr(0, 15);
@@ -41,14 +40,8 @@ void Executor::schedule(Runnable* runnable, bool urgent) {
       queue_.push_front(runnable);
     else
       queue_.push_back(runnable);
-    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   ready_.notify_one();
-}
-
-bool Executor::has_waiting_work() const {
-  if (tls_worker.executor == this && tls_worker.next != nullptr) return true;
-  return queued_.load(std::memory_order_relaxed) > 0;
 }
 
 std::size_t Executor::run_pending() {
@@ -60,7 +53,6 @@ std::size_t Executor::run_pending() {
       if (queue_.empty()) return batches;
       next = queue_.front();
       queue_.pop_front();
-      queued_.store(queue_.size(), std::memory_order_relaxed);
     }
     next->run_batch();
     ++batches;
@@ -82,7 +74,6 @@ bool Executor::run_one() {
     if (queue_.empty()) return false;
     next = queue_.front();
     queue_.pop_front();
-    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
   next->run_batch();
   return true;
@@ -110,7 +101,6 @@ void Executor::work() {
       if (stopping_) return;
       next = queue_.front();
       queue_.pop_front();
-      queued_.store(queue_.size(), std::memory_order_relaxed);
     }
     next->run_batch();
     // Run what the batch handed this thread. Two actors answering each other would keep a worker

@@ -34,12 +34,6 @@ class Executor {
   // handed to that worker and runs right after the batch (no wake-up of another thread).
   void schedule(Runnable* runnable, bool urgent);
 
-  // Whether a runnable waits for a thread: one handed to the calling worker, or one queued.
-  // Lock-free; a hint (the queue may change right after).
-  bool has_waiting_work() const;
-  // False in manual mode (no threads): nothing runs concurrently with a batch.
-  bool threaded() const { return threaded_; }
-
   // Moves an already queued runnable to the front (a consensus message arrived for it); no-op if
   // it is not queued. Thread-safe.
   void promote(Runnable* runnable);
@@ -61,11 +55,9 @@ class Executor {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Runnable*> queue_;
-  std::atomic<std::size_t> queued_{0};  // queue_.size(), readable without the lock
   bool stopping_ = false;
   std::atomic<bool> stop_requested_{false};  // stopping_, readable without the lock
   std::vector<std::thread> threads_;
-  bool threaded_ = false;
 };
 
 }  // namespace alys::host
