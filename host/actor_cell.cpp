@@ -57,117 +57,107 @@ ActorCell::ActorCell(Runtime& runtime, alys_address address, ActorSpec spec, Exe
 ActorCell::~ActorCell() { stop_instance(); }
 
 std::int32_t ActorCell::deliver(Envelope&& envelope) {
-  std::optional<Envelope> dropped;
-  std::optional<Envelope> refused;
-  bool schedule_now = false;
-  bool promote = false;
-  bool urgent = envelope.priority >= ALYS_PRIORITY_CONSENSUS;
-  {
-    std::lock_guard lock(mutex_);
-    if (state_ == ActorState::exited || state_ == ActorState::stopped) {
-      refused.emplace(std::move(envelope));
-    } else if (envelope.kind == ALYS_KIND_REPLY || envelope.kind == ALYS_KIND_TIMEOUT ||
-               envelope.kind == ALYS_KIND_CONFIG || envelope.kind == kKindHealthProbe) {
-      if (envelope.kind == kKindHealthProbe) {
-        if (health_probe_queued_) return ALYS_OK;  // one pending probe is enough
-        health_probe_queued_ = true;
-      }
-      mailbox_.push_unbounded(std::move(envelope));
-      if (!scheduled_ && !paused_) {
-        scheduled_ = true;
-        schedule_now = true;
-      }
-    } else {
-      switch (mailbox_.push(std::move(envelope), dropped)) {
-        case Mailbox::Push::rejected:
-          counters_.rejected.fetch_add(1, std::memory_order_relaxed);
-          return ALYS_ERR_MAILBOX_FULL;
-        case Mailbox::Push::accepted:
-        case Mailbox::Push::accepted_dropped_oldest:
-        case Mailbox::Push::dropped_incoming:
-          break;
-      }
-      if (!scheduled_ && !paused_) {
-        scheduled_ = true;
-        schedule_now = true;
-      } else if (urgent && scheduled_ && !running_) {
-        promote = true;  // queued behind other actors: a consensus message goes first
-      }
-    }
-  }
-  if (promote) executor_.promote(this);
-  if (refused) {
-    dead_letter(*refused, std::string("actor ") + to_string(state()) + "; not delivered");
+  if (!accepting_.load(std::memory_order_acquire)) {
+    dead_letter(envelope, std::string("actor ") + to_string(state()) + "; not delivered");
     return ALYS_ERR_STOPPED;
   }
+  bool urgent = envelope.priority >= ALYS_PRIORITY_CONSENSUS;
+  std::optional<Envelope> dropped;
+  if (envelope.kind == ALYS_KIND_REPLY || envelope.kind == ALYS_KIND_TIMEOUT ||
+      envelope.kind == ALYS_KIND_CONFIG || envelope.kind == kKindHealthProbe) {
+    if (envelope.kind == kKindHealthProbe &&
+        health_probe_queued_.exchange(true, std::memory_order_acq_rel))
+      return ALYS_OK;  // one pending probe is enough
+    mailbox_.push_unbounded(std::move(envelope));
+  } else if (mailbox_.push(std::move(envelope), dropped) == Mailbox::Push::rejected) {
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    return ALYS_ERR_MAILBOX_FULL;
+  }
+  notify_pushed(urgent);
   if (dropped) {
     counters_.dropped.fetch_add(1, std::memory_order_relaxed);
     dead_letter(*dropped, "dropped: mailbox full (drop-oldest)");
   }
-  if (schedule_now) executor_.schedule(this, urgent);
+  // terminate() may have drained the mailbox before this push: whoever of the two comes second
+  // sees the other (the push's barrier pairs with the fence in terminate) and drains.
+  if (!accepting_.load(std::memory_order_seq_cst)) {
+    std::vector<Envelope> leftovers;
+    {
+      std::lock_guard lock(mutex_);
+      leftovers = drain_locked();
+    }
+    for (const Envelope& leftover : leftovers)
+      dead_letter(leftover, std::string("actor ") + to_string(state()) + "; not delivered");
+  }
   return ALYS_OK;
 }
 
-void ActorCell::schedule_locked(bool urgent) {
-  if (scheduled_ || paused_ || mailbox_.empty()) return;
-  scheduled_ = true;
-  executor_.schedule(this, urgent);
+void ActorCell::notify_pushed(bool urgent) {
+  // The push ended with a seq_cst barrier (Mailbox::push): these seq_cst loads come after it,
+  // and pair with the fence in schedule_if_ready (and terminate's).
+  if (scheduled_.load(std::memory_order_seq_cst)) {
+    // Queued behind other actors: a consensus message goes first.
+    if (urgent && !running_.load(std::memory_order_relaxed)) executor_.promote(this);
+    return;
+  }
+  if (paused_.load(std::memory_order_seq_cst)) return;  // resume() schedules
+  if (!scheduled_.exchange(true, std::memory_order_acq_rel)) executor_.schedule(this, urgent);
+}
+
+void ActorCell::schedule_if_ready() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the flag change before the mailbox
+  if (paused_.load(std::memory_order_relaxed) || !mailbox_.has_ready()) return;
+  if (scheduled_.exchange(true, std::memory_order_acq_rel)) return;
+  executor_.schedule(this, mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+}
+
+void ActorCell::release_turn() {
+  scheduled_.store(false, std::memory_order_release);
+  schedule_if_ready();  // more work: back of the queue, so other actors get their turn
 }
 
 void ActorCell::run_batch() {
-  std::unique_lock lock(mutex_);
-  if (paused_ || instance_ == nullptr) {
-    scheduled_ = false;
-    idle_.notify_all();
-    return;
-  }
-  running_ = true;
-  // Take the batch under one lock hold: senders contend for this lock on every message.
-  std::size_t take = std::min(mailbox_.config().batch, mailbox_.size());
-  batch_.clear();
-  for (std::size_t i = 0; i < take; ++i) batch_.push_back(mailbox_.pop());
-  bool journaling = journaling_;
-  lock.unlock();
-
+  running_.store(true, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with pause_and_wait
+  bool journaling = journaling_.load(std::memory_order_acquire);
   std::optional<ActorExit> exit;
-  std::size_t next = 0;
   std::vector<Envelope> handled_for_journal;
-  for (; next < batch_.size(); ++next) {
-    if (paused_.load(std::memory_order_acquire)) break;  // a swap or stop wants the actor
-    Envelope& envelope = batch_[next];
-    std::string error;
-    Outcome outcome = handle(envelope, error);
-    if (outcome == Outcome::failed) {
-      dead_letter(envelope, "handler failed: " + error);
-      exit = ActorExit{true, error, generation_.load()};
-    } else if (outcome == Outcome::done) {
-      exit = ActorExit{false, "finished", generation_.load()};
-    } else if (journaling) {
-      handled_for_journal.push_back(std::move(envelope));
+  if (!paused_.load(std::memory_order_acquire) && instance_ != nullptr) {
+    Envelope envelope;
+    for (std::size_t taken = 0; taken < mailbox_.config().batch; ++taken) {
+      if (paused_.load(std::memory_order_acquire)) break;  // a swap or stop wants the actor
+      if (!mailbox_.try_pop_deferred(envelope)) break;
+      std::string error;
+      Outcome outcome = handle(envelope, error);
+      if (outcome == Outcome::failed) {
+        dead_letter(envelope, "handler failed: " + error);
+        exit = ActorExit{true, error, generation_.load()};
+        break;
+      }
+      if (outcome == Outcome::done) {
+        exit = ActorExit{false, "finished", generation_.load()};
+        break;
+      }
+      if (journaling) handled_for_journal.push_back(std::move(envelope));
     }
+  }
+  mailbox_.release_deferred();
+  if (!handled_for_journal.empty() || exit) {
+    std::lock_guard lock(mutex_);
+    if (journaling_.load(std::memory_order_relaxed))
+      for (auto& kept : handled_for_journal) journal_.push_back(std::move(kept));
     if (exit) {
-      ++next;
-      break;
+      paused_.store(true);  // no further message reaches a failed or finished instance
+      if (exit->abnormal) last_error_ = exit->reason;
     }
   }
-
-  lock.lock();
-  // What this batch did not get to goes back to the front, in order.
-  for (std::size_t i = batch_.size(); i-- > next;)
-    mailbox_.push_front_unbounded(std::move(batch_[i]));
-  batch_.clear();
-  if (journaling_)
-    for (auto& envelope : handled_for_journal) journal_.push_back(std::move(envelope));
-  if (exit) {
-    paused_ = true;  // no further message reaches a failed or finished instance
-    if (exit->abnormal) last_error_ = exit->reason;
+  running_.store(false, std::memory_order_release);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with pause_and_wait
+  if (paused_.load(std::memory_order_relaxed)) {
+    std::lock_guard lock(mutex_);  // a pauser may be waiting for this batch to end
+    idle_.notify_all();
   }
-  running_ = false;
-  scheduled_ = false;
-  bool urgent = mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0;
-  schedule_locked(urgent);  // more work: back of the queue, so other actors get their turn
-  idle_.notify_all();
-  lock.unlock();
+  release_turn();
   if (exit) runtime_.on_actor_exit(*this, std::move(*exit));
 }
 
@@ -175,13 +165,9 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
   const alys_plugin_function_table& functions = *functions_;
   alys_status status{};
   std::int32_t code;
-  std::uint64_t started = steady_ns();
   tls_correlation_id = envelope.correlation_id;
   if (envelope.kind == kKindHealthProbe) {
-    {
-      std::lock_guard lock(mutex_);
-      health_probe_queued_ = false;
-    }
+    health_probe_queued_.store(false, std::memory_order_release);
     code = functions.alys_plugin_on_health(instance_, &status);
     tls_correlation_id = 0;
     if (code == ALYS_OK) return Outcome::ok;
@@ -190,11 +176,17 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
     return Outcome::failed;
   }
   alys_message message = envelope.view();
-  code = functions.alys_plugin_on_handle(instance_, &message, &status);
+  // Only this batch writes `handled`: a plain increment, no read-modify-write.
+  std::uint64_t handled = counters_.handled.load(std::memory_order_relaxed);
+  counters_.handled.store(handled + 1, std::memory_order_relaxed);
+  if (handled % kHandlingSampleEvery == 0) {
+    std::uint64_t started = steady_ns();
+    code = functions.alys_plugin_on_handle(instance_, &message, &status);
+    counters_.handling_seconds.observe_ns(steady_ns() - started);
+  } else {
+    code = functions.alys_plugin_on_handle(instance_, &message, &status);
+  }
   tls_correlation_id = 0;
-  std::uint64_t elapsed = steady_ns() - started;
-  counters_.handled.fetch_add(1, std::memory_order_relaxed);
-  counters_.handling_seconds.observe_ns(elapsed);
   if (envelope.kind == ALYS_KIND_CONFIG) {
     if (code == ALYS_OK) return Outcome::ok;
     // Declined (or failed on) the new table: a fresh instance starts with it.
@@ -281,10 +273,12 @@ std::optional<InstanceError> ActorCell::start_instance(const StateBlob* state) {
                                               deliver(std::move(probe));
                                             });
   }
-  std::lock_guard lock(mutex_);
-  state_ = ActorState::running;
-  paused_ = false;
-  schedule_locked(mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+  {
+    std::lock_guard lock(mutex_);
+    state_ = ActorState::running;
+    paused_.store(false);
+  }
+  schedule_if_ready();
   return std::nullopt;
 }
 
@@ -332,35 +326,41 @@ void ActorCell::set_role_table(std::shared_ptr<const RoleTable> table) {
 void ActorCell::pause() { pause_and_wait(); }
 
 void ActorCell::resume() {
-  std::lock_guard lock(mutex_);
-  if (instance_ == nullptr) return;
-  paused_ = false;
-  schedule_locked(mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+  {
+    std::lock_guard lock(mutex_);
+    if (instance_ == nullptr) return;
+    paused_.store(false);
+  }
+  schedule_if_ready();
 }
 
 void ActorCell::start_journal() {
   std::lock_guard lock(mutex_);
   journal_.clear();
-  journaling_ = true;
+  journaling_.store(true);
 }
 
 std::vector<Envelope> ActorCell::take_journal() {
   std::lock_guard lock(mutex_);
-  journaling_ = false;
+  journaling_.store(false);
   return std::move(journal_);
 }
 
 void ActorCell::requeue_front(std::vector<Envelope> messages) {
-  std::lock_guard lock(mutex_);
-  for (auto it = messages.rbegin(); it != messages.rend(); ++it)
-    mailbox_.push_front_unbounded(std::move(*it));
-  schedule_locked(mailbox_.size(ALYS_PRIORITY_CONSENSUS) > 0);
+  {
+    // With dispatch paused and no batch running, this thread is the mailbox's one consumer.
+    std::lock_guard lock(mutex_);
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it)
+      mailbox_.push_front_unbounded(std::move(*it));
+  }
+  schedule_if_ready();
 }
 
 void ActorCell::pause_and_wait() {
   std::unique_lock lock(mutex_);
-  paused_ = true;
-  idle_.wait(lock, [&] { return !running_; });
+  paused_.store(true, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with run_batch's fences
+  idle_.wait(lock, [&] { return !running_.load(std::memory_order_acquire); });
 }
 
 void ActorCell::stop_instance() {
@@ -385,7 +385,7 @@ void ActorCell::stop_instance() {
     std::lock_guard lock(mutex_);
     generation_.fetch_add(1);
     timers.swap(timers_);
-    health_probe_queued_ = false;
+    health_probe_queued_.store(false);
   }
   for (std::uint64_t timer : timers) runtime_.timers().cancel(timer);
   if (health_timer_ != 0) runtime_.timers().cancel(health_timer_);
@@ -395,19 +395,30 @@ void ActorCell::stop_instance() {
 
 void ActorCell::terminate(ActorState final_state) {
   stop_instance();
-  std::size_t discarded = 0;
-  std::vector<Envelope> leftovers;
   {
     std::lock_guard lock(mutex_);
     state_ = final_state;
-    while (!mailbox_.empty()) leftovers.push_back(mailbox_.pop());
-    discarded = leftovers.size();
+    accepting_.store(false, std::memory_order_relaxed);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the one after each push
+  std::vector<Envelope> leftovers;
+  {
+    std::lock_guard lock(mutex_);
+    leftovers = drain_locked();
   }
   for (const Envelope& envelope : leftovers)
     dead_letter(envelope, std::string("actor ") + to_string(final_state) + " with message queued");
-  if (discarded > 0)
+  if (!leftovers.empty())
     runtime_.logger().warn("[{}] {} with {} queued message(s), dead-lettered", spec_.role,
-                           to_string(final_state), discarded);
+                           to_string(final_state), leftovers.size());
+}
+
+std::vector<Envelope> ActorCell::drain_locked() {
+  // No batch runs once terminated (dispatch paused, instance gone): mutex_ makes this thread the
+  // mailbox's one consumer.
+  std::vector<Envelope> leftovers;
+  for (Envelope envelope; mailbox_.try_pop(envelope);) leftovers.push_back(std::move(envelope));
+  return leftovers;
 }
 
 void ActorCell::set_state(ActorState state) {
@@ -430,10 +441,7 @@ std::string ActorCell::last_error() const {
   return last_error_;
 }
 
-std::size_t ActorCell::mailbox_depth() const {
-  std::lock_guard lock(mutex_);
-  return mailbox_.size();
-}
+std::size_t ActorCell::mailbox_depth() const { return mailbox_.size(); }
 
 std::int32_t ActorCell::start_timer(std::uint64_t delay_ms, std::uint64_t period_ms,
                                     Envelope message, std::uint64_t* timer_out) {

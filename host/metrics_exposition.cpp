@@ -235,7 +235,9 @@ void render_actors(Exposition& out, const std::vector<ActorMetricsSample>& actor
   }
 
   const std::string handling = "alys_actor_handling_seconds";
-  out.begin_family(handling, "Time the actor's handler took per message.", Type::histogram);
+  out.begin_family(handling,
+                   "Time the actor's handler took per message; one message in 16 is timed.",
+                   Type::histogram);
   for (const auto* actor : sorted) {
     const auto& histogram = actor->handling_seconds;
     out.histogram(handling, {{"role", actor->role}}, histogram.bounds, histogram.counts,

@@ -119,7 +119,7 @@ alys_actor_mailbox_depth{role="echo"} 7
 # HELP alys_actor_up 1 if the actor is running, else 0; the state is a label.
 # TYPE alys_actor_up gauge
 alys_actor_up{role="echo",state="running"} 1
-# HELP alys_actor_handling_seconds Time the actor's handler took per message.
+# HELP alys_actor_handling_seconds Time the actor's handler took per message; one message in 16 is timed.
 # TYPE alys_actor_handling_seconds histogram
 alys_actor_handling_seconds_bucket{role="echo",le="0.001"} 2
 alys_actor_handling_seconds_bucket{role="echo",le="0.01"} 3

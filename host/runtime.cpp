@@ -272,11 +272,9 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
                               std::uint64_t timeout_ms, std::uint64_t* correlation_out) {
   if (priority > ALYS_PRIORITY_CONSENSUS) return ALYS_ERR_INVALID;
   if (cell(to) == nullptr) return ALYS_ERR_NO_SUCH_ROLE;
-  std::uint64_t correlation = next_correlation_.fetch_add(1);
-  {
-    std::lock_guard lock(requests_mutex_);
-    pending_[correlation] = PendingRequest{from, to, priority, 0};
-  }
+  std::uint64_t correlation = next_correlation_.fetch_add(1, std::memory_order_relaxed);
+  // Recorded before delivery: the reply may come back before deliver() returns.
+  add_pending(correlation, PendingRequest{from, to, priority}, timeout_ms);
   Envelope envelope;
   envelope.type_id = type_id;
   envelope.correlation_id = correlation;
@@ -286,26 +284,50 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
   envelope.payload = Payload(payload, size);
   std::int32_t code = deliver(to, std::move(envelope));
   if (code != ALYS_OK) {
+    // No longer pending, so its deadline passes silently: a refused request never times out.
     std::lock_guard lock(requests_mutex_);
     pending_.erase(correlation);
     return code;
   }
-  // Armed after delivery, so a refused request never also times out. The reply may already be
-  // back: then the timer is cancelled here (or, firing first, finds nothing pending).
-  std::uint64_t timer = timers_.start(
-      timeout_ms, 0, [this, correlation](std::uint64_t) { on_request_timeout(correlation); });
-  bool answered = false;
-  {
-    std::lock_guard lock(requests_mutex_);
-    if (auto found = pending_.find(correlation); found != pending_.end())
-      found->second.timer_id = timer;
-    else
-      answered = true;
-  }
-  if (answered) timers_.cancel(timer);
   request_counters_.requests.fetch_add(1, std::memory_order_relaxed);
   if (correlation_out) *correlation_out = correlation;
   return ALYS_OK;
+}
+
+void Runtime::add_pending(std::uint64_t correlation, PendingRequest request,
+                          std::uint64_t timeout_ms) {
+  std::uint64_t now = timers_.monotonic_ms();
+  std::uint64_t due = now + timeout_ms;
+  std::lock_guard lock(requests_mutex_);
+  pending_.emplace(correlation, request);
+  auto is_live = [this](std::uint64_t id) { return pending_.count(id) > 0; };
+  deadlines_.compact_if_stale(pending_.size(), is_live);
+  deadlines_.push(due, correlation);
+  arm_deadline_timer_locked(due, now);
+}
+
+void Runtime::arm_deadline_timer_locked(std::uint64_t due_ms, std::uint64_t now_ms) {
+  // Lock order: requests_mutex_, then the timer service's (whose callbacks run with no lock held).
+  if (deadline_timer_ != 0 && deadline_timer_due_ms_ <= due_ms) return;  // fires early enough
+  if (deadline_timer_ != 0) timers_.cancel(deadline_timer_);
+  deadline_timer_due_ms_ = due_ms;
+  deadline_timer_ = timers_.start(due_ms > now_ms ? due_ms - now_ms : 0, 0,
+                                  [this](std::uint64_t fired) { on_deadline_timer(fired); });
+}
+
+void Runtime::on_deadline_timer(std::uint64_t fired) {
+  std::vector<std::uint64_t> expired;
+  {
+    std::lock_guard lock(requests_mutex_);
+    std::uint64_t now = timers_.monotonic_ms();
+    // A timer replaced while it was already firing may still fire once: harmless, it finds what
+    // is due like the armed one would.
+    if (fired == deadline_timer_) deadline_timer_ = 0;
+    deadlines_.pop_due(
+        now, [this](std::uint64_t id) { return pending_.count(id) > 0; }, expired);
+    if (auto next = deadlines_.earliest()) arm_deadline_timer_locked(*next, now);
+  }
+  for (std::uint64_t correlation : expired) on_request_timeout(correlation);
 }
 
 void Runtime::on_request_timeout(std::uint64_t correlation_id) {
@@ -353,9 +375,8 @@ std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std
     }
     if (found->second.target != from) return ALYS_ERR_INVALID;  // only the addressee answers
     request = found->second;
-    pending_.erase(found);
+    pending_.erase(found);  // its deadline entry goes stale: skipped, or compacted away
   }
-  if (request.timer_id != 0) timers_.cancel(request.timer_id);
   request_counters_.replies.fetch_add(1, std::memory_order_relaxed);
   if (request.requester == 0) {
     std::function<void(std::int32_t, std::vector<std::uint8_t>)> waiter;
@@ -459,12 +480,12 @@ std::optional<RpcMethod> Runtime::find_rpc(const std::string& method) const {
 void Runtime::external_request(alys_address to, std::uint64_t type_id,
                                std::vector<std::uint8_t> payload, std::uint64_t timeout_ms,
                                std::function<void(std::int32_t, std::vector<std::uint8_t>)> done) {
-  std::uint64_t correlation = next_correlation_.fetch_add(1);
+  std::uint64_t correlation = next_correlation_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(requests_mutex_);
-    pending_[correlation] = PendingRequest{0, to, ALYS_PRIORITY_HIGH, 0};
     external_waiters_[correlation] = done;
   }
+  add_pending(correlation, PendingRequest{0, to, ALYS_PRIORITY_HIGH}, timeout_ms);
   Envelope envelope;
   envelope.type_id = type_id;
   envelope.correlation_id = correlation;
@@ -479,15 +500,7 @@ void Runtime::external_request(alys_address to, std::uint64_t type_id,
       external_waiters_.erase(correlation);
     }
     done(code, {});
-    return;
   }
-  std::uint64_t timer = timers_.start(
-      timeout_ms, 0, [this, correlation](std::uint64_t) { on_request_timeout(correlation); });
-  std::lock_guard lock(requests_mutex_);
-  if (auto found = pending_.find(correlation); found != pending_.end())
-    found->second.timer_id = timer;
-  else
-    timers_.cancel(timer);
 }
 
 void Runtime::report_fatal(ActorCell& failed, std::string reason) {

@@ -23,6 +23,7 @@
 #include "host/config.hpp"
 #include "host/control_loop.hpp"
 #include "host/dead_letters.hpp"
+#include "host/deadline_heap.hpp"
 #include "host/executor.hpp"
 #include "host/histogram.hpp"
 #include "host/metrics_exposition.hpp"
@@ -222,10 +223,19 @@ class Runtime {
     alys_address requester;
     alys_address target;
     std::uint32_t priority;
-    std::uint64_t timer_id;
   };
+  // Records a request and its deadline; arms the deadline timer if this deadline is the earliest.
+  void add_pending(std::uint64_t correlation, PendingRequest request, std::uint64_t timeout_ms);
+  // A deadline timer fired: times out what is due and arms the timer for the next deadline.
+  void on_deadline_timer(std::uint64_t fired);
+  void arm_deadline_timer_locked(std::uint64_t due_ms, std::uint64_t now_ms);
   std::mutex requests_mutex_;
   std::unordered_map<std::uint64_t, PendingRequest> pending_;
+  // Deadlines of pending_ (and of answered requests, until they come due or are compacted away),
+  // served by one timer armed for the earliest: a request costs no timer, a reply no cancel.
+  DeadlineHeap deadlines_;
+  std::uint64_t deadline_timer_ = 0;  // 0: none armed
+  std::uint64_t deadline_timer_due_ms_ = 0;
   std::atomic<std::uint64_t> next_correlation_{1};
 
   mutable std::mutex topics_mutex_;

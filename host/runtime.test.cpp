@@ -193,6 +193,38 @@ TEST_CASE("a request gets its reply under its correlation id", "[runtime]") {
   CHECK(probe.inbox->items().size() == 2);
 }
 
+TEST_CASE("unanswered requests time out at their deadlines, in deadline order", "[runtime]") {
+  Runtime runtime(testing::deterministic_options());
+  Probe probe;
+  runtime.add_actor(actor("probe", probe.library));
+  // counter handles Count without answering: every request to it times out.
+  runtime.add_actor(
+      actor("counter", load_test_plugin("counter"), MailboxConfig{3, OverflowPolicy::reject, 64}));
+  REQUIRE_FALSE(runtime.start());
+  Address counter = probe.context().resolve("counter");
+
+  std::uint64_t late = probe.context().request(counter, test::Count{0, 1}, 300);
+  std::uint64_t early = probe.context().request(counter, test::Count{0, 2}, 100);
+  std::uint64_t middle = probe.context().request(counter, test::Count{0, 3}, 200);
+  // The mailbox is full: refused, so it never times out.
+  CHECK_THROWS(probe.context().request(counter, test::Count{0, 4}, 50));
+  auto timeouts = [&] {
+    std::vector<std::uint64_t> ids;
+    for (const auto& item : probe.inbox->items())
+      if (item.kind == ALYS_KIND_TIMEOUT) ids.push_back(item.correlation_id);
+    return ids;
+  };
+  runtime.advance(99);
+  CHECK(timeouts().empty());
+  runtime.advance(1);
+  CHECK(timeouts() == std::vector<std::uint64_t>{early});
+  runtime.advance(150);
+  CHECK(timeouts() == std::vector<std::uint64_t>{early, middle});
+  runtime.advance(1000);
+  CHECK(timeouts() == std::vector<std::uint64_t>{early, middle, late});
+  CHECK(runtime.request_counters().timeouts.load() == 3);
+}
+
 TEST_CASE("a request to slow times out; the late reply is discarded and counted",
           "[runtime][concurrency]") {
   Runtime runtime(testing::threaded_options(2));

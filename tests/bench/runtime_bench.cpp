@@ -4,7 +4,8 @@
 //   runtime_bench fanin N      four sources send N/4 each to one sink
 //   runtime_bench pingpong N   N request/response round trips between two plugins
 //   runtime_bench restart N    N crashes of an actor; time from the crash to dispatch resumed
-//   runtime_bench mailbox N    memory per queued message, N messages held in one mailbox
+//   runtime_bench mailbox N    memory per queued message, N messages held in one mailbox; then
+//                              how fast a sink alone drains a full 8,192-message mailbox
 // Prints `BENCH <name> <value> <unit>` lines; each mode also prints its process's peak RSS.
 #include <sys/resource.h>
 
@@ -178,6 +179,7 @@ int mailbox(std::uint64_t n) {
   testing::Probe probe;
   runtime.add_actor(testing::actor("probe", probe.library));
   runtime.add_actor(role("sink", bench_plugin("bench_sink"), static_cast<std::size_t>(n)));
+  runtime.add_actor(role("drained", bench_plugin("bench_sink")));
   if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
   Address sink = probe.context().resolve("sink");
   double before = current_rss_bytes();
@@ -186,6 +188,22 @@ int mailbox(std::uint64_t n) {
   std::printf("BENCH mailbox_bytes_per_message %.1f B\n",
               (after - before) / static_cast<double>(n));
   std::printf("BENCH mailbox_peak_rss_mb %.1f MB\n", peak_rss_mb());
+  runtime.run_until_idle();
+
+  // The receiving side alone: a sink with one-way's mailbox (8,192) filled, then drained on this
+  // thread with no sender running, 100 times. One-way cannot be faster than this.
+  Address drained = probe.context().resolve("drained");
+  double seconds = 0;
+  constexpr int kRounds = 100;
+  constexpr std::uint64_t kPerRound = 8192;
+  for (int round = 0; round < kRounds; ++round) {
+    for (std::uint64_t i = 0; i < kPerRound; ++i)
+      (void)probe.context().send(drained, bench::Value{i});
+    auto start = clock_type::now();
+    runtime.run_until_idle();
+    seconds += std::chrono::duration<double>(clock_type::now() - start).count();
+  }
+  std::printf("BENCH drain_msgs_per_s %.0f msg/s\n", kRounds * kPerRound / seconds);
   return 0;
 }
 
