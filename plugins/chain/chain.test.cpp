@@ -38,6 +38,13 @@ SecretKey key(std::uint8_t seed) {
   return *SecretKey::from_bytes(bytes);
 }
 
+// Member `member`'s approval of `hash` (member i holds key(i + 1), as members_toml lists them).
+Approval approval_by(std::uint32_t member, const Hash32& hash) {
+  return Approval{
+      member,
+      key(static_cast<std::uint8_t>(member + 1)).schnorr_sign(approval_message(kChainId, hash))};
+}
+
 const SecretKey& funded_key() {
   static const SecretKey funded = key(0xf0);
   return funded;
@@ -154,18 +161,14 @@ SignedBlock make_block(TestNode& node, std::uint64_t slot, std::vector<std::uint
   block.block.author_index = static_cast<std::uint32_t>(slot % members);
   block.block.payload = built.payload;
   for (std::uint32_t member : signers)
-    block.approvals.push_back(
-        Approval{member, key(static_cast<std::uint8_t>(member + 1))
-                             .schnorr_sign(approval_message(kChainId, block_hash(block.block)))});
+    block.approvals.push_back(approval_by(member, block_hash(block.block)));
   return block;
 }
 
 void resign(SignedBlock& block, std::vector<std::uint32_t> signers) {
   block.approvals.clear();
   for (std::uint32_t member : signers)
-    block.approvals.push_back(
-        Approval{member, key(static_cast<std::uint8_t>(member + 1))
-                             .schnorr_sign(approval_message(kChainId, block_hash(block.block)))});
+    block.approvals.push_back(approval_by(member, block_hash(block.block)));
 }
 
 }  // namespace
@@ -242,8 +245,7 @@ TEST_CASE("approvals: 2-of-3 imports, 1-of-3 waits until a second member approve
 
   // The second member's approval arrives on its own.
   const std::uint32_t second = static_cast<std::uint32_t>((slot + 1) % 3);
-  Approval approval{second, key(static_cast<std::uint8_t>(second + 1))
-                                .schnorr_sign(approval_message(kChainId, block_hash(block.block)))};
+  const Approval approval = approval_by(second, block_hash(block.block));
   REQUIRE(
       node.harness().send("chain", chain::ApproveBlock{block_hash(block.block), approval}).ok());
   node.harness().run();
@@ -663,13 +665,8 @@ TEST_CASE("approvals: forged and repeated ones are dropped alone; early ones wai
   const std::uint32_t other = (author + 1) % 3;
   SignedBlock block = make_block(node, slot, {author}, 3);
   const Hash32 hash = block_hash(block.block);
-  auto approval_of = [&](std::uint32_t member) {
-    return Approval{
-        member,
-        key(static_cast<std::uint8_t>(member + 1)).schnorr_sign(approval_message(kChainId, hash))};
-  };
   // An approval that arrives before its block waits for it.
-  REQUIRE(node.harness().send("chain", chain::ApproveBlock{hash, approval_of(other)}).ok());
+  REQUIRE(node.harness().send("chain", chain::ApproveBlock{hash, approval_by(other, hash)}).ok());
   node.harness().run();
   CHECK(node.import(block).imported);
   CHECK(node.head().height == 1);
@@ -683,16 +680,14 @@ TEST_CASE("approvals: forged and repeated ones are dropped alone; early ones wai
   // A forged approval and a repeat of the author's are dropped; the block stays pending.
   Approval forged{(next_author + 1) % 3,
                   key(9).schnorr_sign(approval_message(kChainId, next_hash))};
-  Approval repeat{next_author, key(static_cast<std::uint8_t>(next_author + 1))
-                                   .schnorr_sign(approval_message(kChainId, next_hash))};
+  const Approval repeat = approval_by(next_author, next_hash);
   REQUIRE(node.harness().send("chain", chain::ApproveBlock{next_hash, forged}).ok());
   REQUIRE(node.harness().send("chain", chain::ApproveBlock{next_hash, repeat}).ok());
   node.harness().run();
   CHECK(node.head().height == 1);
   CHECK(node.harness().metric("chain", "chain_approvals_invalid_total").value_or(0) == 1);
   const std::uint32_t second = (next_author + 2) % 3;
-  Approval valid{second, key(static_cast<std::uint8_t>(second + 1))
-                             .schnorr_sign(approval_message(kChainId, next_hash))};
+  const Approval valid = approval_by(second, next_hash);
   REQUIRE(node.harness().send("chain", chain::ApproveBlock{next_hash, valid}).ok());
   node.harness().run();
   CHECK(node.head().height == 2);

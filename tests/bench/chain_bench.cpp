@@ -27,11 +27,14 @@
 #include "alys/schemas/storage.hpp"
 #include "alys/testing.hpp"
 #include "child_process.hpp"
+#include "dev_files.hpp"
 #include "loopback_http.hpp"
 #include "temp_dir.hpp"
 
 using namespace alys;
 using alys::testing::ChildProcess;
+using alys::testing::copy_dev_member_key;
+using alys::testing::read_file;
 using alys::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
@@ -47,13 +50,6 @@ struct Options {
   std::uint64_t slot_ms = 250;
   std::uint64_t idle_s = 30;
 };
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::uint64_t unix_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -82,9 +78,7 @@ std::filesystem::path dev_config(const TempDir& dir, std::uint64_t slot_ms) {
   const std::string interval_line = "retarget_interval = 10";
   config.replace(config.find(interval_line), interval_line.size(), "retarget_interval = 1000000");
   std::ofstream(dir.path() / "node.toml") << config;
-  std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
-                             dir.path() / "dev-member.key");
-  ::chmod((dir.path() / "dev-member.key").c_str(), 0600);
+  copy_dev_member_key(dir.path());
   return dir.path() / "node.toml";
 }
 
@@ -238,9 +232,7 @@ void replay(const Produced& produced, std::uint64_t slot_ms) {
 double idle_rss_mb(const Options& options) {
   TempDir dir("alys-bench-idle");
   std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev.toml", dir.path() / "dev.toml");
-  std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
-                             dir.path() / "dev-member.key");
-  ::chmod((dir.path() / "dev-member.key").c_str(), 0600);
+  copy_dev_member_key(dir.path());
   ChildProcess node = start_node(dir.path() / "dev.toml", dir, alys::testing::free_loopback_port());
   if (!node.wait_for_output("produced block 1 ", std::chrono::seconds(30)))
     throw std::runtime_error("the idle node did not produce:\n" + node.output());

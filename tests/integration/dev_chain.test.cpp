@@ -18,12 +18,15 @@
 #include "alys/domain/eth_transaction.hpp"
 #include "alys/domain/wei.hpp"
 #include "child_process.hpp"
+#include "dev_files.hpp"
 #include "loopback_http.hpp"
 
 using namespace alys;
 using alys::testing::ChildProcess;
+using alys::testing::copy_dev_member_key;
 using alys::testing::free_loopback_port;
 using alys::testing::http_request;
+using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -35,13 +38,6 @@ const std::string kPluginDir = ALYS_BINARY_DIR "/plugins";
 // The funded dev account of config/dev.toml (Hardhat/Anvil's first development key).
 const std::string kDevKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 constexpr std::uint64_t kDevChainId = 263634;
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class Rpc {
  public:
@@ -117,9 +113,7 @@ TEST_CASE("a real Ethereum wallet (ethers) sends funds through the README's dev 
   TempDir dir("alysd-ethers");
   // The README's config and dev key, unchanged; only where it listens and keeps data differ.
   std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev.toml", dir.path() / "dev.toml");
-  std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
-                             dir.path() / "dev-member.key");
-  ::chmod((dir.path() / "dev-member.key").c_str(), 0600);
+  copy_dev_member_key(dir.path());
   const std::uint16_t port = free_loopback_port();
   ChildProcess node =
       start_node(dir.path() / "dev.toml", dir.path() / "data", port, dir.path() / "alysd.log");
@@ -158,9 +152,7 @@ TEST_CASE("crash consistency: SIGKILL at 100 random moments while producing bloc
   config.replace(interval, std::string("retarget_interval = 10").size(),
                  "retarget_interval = 1000000");
   std::ofstream(dir.path() / "node.toml") << config;
-  std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
-                             dir.path() / "dev-member.key");
-  ::chmod((dir.path() / "dev-member.key").c_str(), 0600);
+  copy_dev_member_key(dir.path());
 
   std::mt19937_64 random(20261121);
   std::uint64_t durable_height = 0;

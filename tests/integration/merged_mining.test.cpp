@@ -24,11 +24,14 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "dev_files.hpp"
 #include "loopback_http.hpp"
 
 using alys::testing::ChildProcess;
+using alys::testing::copy_dev_member_key;
 using alys::testing::free_loopback_port;
 using alys::testing::http_request;
+using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -41,13 +44,6 @@ const std::string kPluginDir = ALYS_BINARY_DIR "/plugins";
 // config/dev.toml's fee recipient (Hardhat/Anvil's first development account).
 const std::string kFeeRecipient = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 constexpr std::uint64_t kMaxBlocksWithoutPow = 8;
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t found = 0;
@@ -98,9 +94,7 @@ struct NodeFiles {
 
   explicit NodeFiles(const std::string& commitment) {
     config = dir.write("node.toml", mining_config(commitment));
-    std::filesystem::copy_file(ALYS_SOURCE_DIR "/config/dev-member.key",
-                               dir.path() / "dev-member.key");
-    ::chmod((dir.path() / "dev-member.key").c_str(), 0600);
+    copy_dev_member_key(dir.path());
     data = dir.path() / "data";
   }
 };
