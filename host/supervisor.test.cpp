@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-
 #include "host/runtime.hpp"
 #include "probe.hpp"
 #include "test_messages.hpp"
