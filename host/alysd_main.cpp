@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "alys/abi.h"
-#include "host/admin_server.hpp"
-#include "host/config.hpp"
-#include "host/node_assembly.hpp"
-#include "host/runtime.hpp"
+#include "host/admin/admin_server.hpp"
+#include "host/config/config.hpp"
+#include "host/loading/node_assembly.hpp"
+#include "host/runtime/runtime.hpp"
 
 namespace {
 

@@ -48,7 +48,7 @@ case "${1:-}" in
     # Git does not keep file modes beyond the executable bit; the chain refuses a key file that
     # others can read.
     chmod 600 config/dev-member.key
-    exec build/dev/host/alysd --config config/dev.toml
+    exec build/dev/bin/alysd --config config/dev.toml
     ;;
   test)
     install_missing "${packages[@]}" "${test_packages[@]}"

@@ -34,5 +34,25 @@ function(alys_add_plugin)
   endif()
 endfunction()
 
+# alys_add_plugin_library(NAME name SOURCES ... [PUBLIC_LIBRARIES ...] [PRIVATE_LIBRARIES ...])
+#
+# A static library of code that ends up inside a plugin (a plugin's core logic, kept apart so that
+# unit tests link it without loading the plugin): position-independent, hidden visibility and no
+# GNU-unique symbols, like the plugin itself, so that it never pins a plugin in memory.
+function(alys_add_plugin_library)
+  cmake_parse_arguments(ARG "" "NAME" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
+  if(NOT ARG_NAME)
+    message(FATAL_ERROR "alys_add_plugin_library: NAME is required")
+  endif()
+  add_library(${ARG_NAME} STATIC ${ARG_SOURCES})
+  set_target_properties(${ARG_NAME} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    C_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_compile_options(${ARG_NAME} PRIVATE -fno-gnu-unique)
+  target_link_libraries(${ARG_NAME} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
+endfunction()
+
 set(ALYS_PLUGIN_CHECK_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/AlysPluginCheck.cmake" CACHE INTERNAL "")
 set(ALYS_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/alys_plugin.map" CACHE INTERNAL "")

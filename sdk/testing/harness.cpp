@@ -11,9 +11,9 @@
 
 #include "alys/admin_rpc.hpp"
 #include "alys/plugin.hpp"
-#include "host/config.hpp"
-#include "host/plugin_library.hpp"
-#include "host/runtime.hpp"
+#include "host/config/config.hpp"
+#include "host/loading/plugin_library.hpp"
+#include "host/runtime/runtime.hpp"
 
 namespace alys::testing {
 namespace {

@@ -85,7 +85,7 @@ std::filesystem::path dev_config(const TempDir& dir, std::uint64_t slot_ms) {
 ChildProcess start_node(const std::filesystem::path& config, const TempDir& dir,
                         std::uint16_t port) {
   return ChildProcess(
-      {ALYS_BINARY_DIR "/host/alysd", "--config", config.string(), "--data-dir",
+      {ALYS_BINARY_DIR "/bin/alysd", "--config", config.string(), "--data-dir",
        (dir.path() / "data").string(), "--plugin-dir", ALYS_BINARY_DIR "/plugins", "--admin-listen",
        "127.0.0.1:" + std::to_string(port), "--log-level", "info"},
       dir.path() / "alysd.log");

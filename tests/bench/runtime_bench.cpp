@@ -17,7 +17,7 @@
 #include <string>
 
 #include "bench_messages.hpp"
-#include "host/runtime.hpp"
+#include "host/runtime/runtime.hpp"
 #include "probe.hpp"
 
 using namespace alys;

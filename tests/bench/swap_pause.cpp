@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/runtime.hpp"
+#include "host/runtime/runtime.hpp"
 #include "probe.hpp"
 #include "temp_dir.hpp"
 #include "test_messages.hpp"

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
 const std::string kPlugins = ALYS_TEST_PLUGIN_DIR;
 const std::string kToken = "integration-test-token";
 

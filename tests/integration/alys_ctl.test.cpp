@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
-const std::string kCtl = ALYS_BINARY_DIR "/host/alys-ctl";
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
+const std::string kCtl = ALYS_BINARY_DIR "/bin/alys-ctl";
 const std::string kPlugins = ALYS_TEST_PLUGIN_DIR;
 
 // Changes the working directory of this process for its lifetime (children inherit it).

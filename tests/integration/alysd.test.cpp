@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
 
 std::string host_section(const TempDir& dir) {
   return "[host]\nworkers = 2\ndata_dir = \"" + (dir.path() / "data").string() +

@@ -33,7 +33,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
 const std::string kPluginDir = ALYS_BINARY_DIR "/plugins";
 // The funded dev account of config/dev.toml (Hardhat/Anvil's first development key).
 const std::string kDevKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

@@ -38,8 +38,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kAlysd = ALYS_BINARY_DIR "/host/alysd";
-const std::string kMiner = ALYS_BINARY_DIR "/host/alys-miner";
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
+const std::string kMiner = ALYS_BINARY_DIR "/bin/alys-miner";
 const std::string kPluginDir = ALYS_BINARY_DIR "/plugins";
 // config/dev.toml's fee recipient (Hardhat/Anvil's first development account).
 const std::string kFeeRecipient = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

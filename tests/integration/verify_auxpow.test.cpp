@@ -26,7 +26,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kCtl = ALYS_BINARY_DIR "/host/alys-ctl";
+const std::string kCtl = ALYS_BINARY_DIR "/bin/alys-ctl";
 // The largest usable target: 0xffff << 240. Every SHA256d but one in 65536 meets it.
 const std::string kEasiestBits = "0x2100ffff";
 

@@ -5,8 +5,8 @@
 
 #include "alys/testing.hpp"
 #include "greeter_messages.hpp"
-#include "host/host_api.hpp"
-#include "host/runtime.hpp"
+#include "host/runtime/host_api.hpp"
+#include "host/runtime/runtime.hpp"
 #include "probe.hpp"
 #include "test_messages.hpp"
 

@@ -18,8 +18,8 @@
 
 #include "alys/plugin.hpp"
 #include "alys/testing.hpp"
-#include "host/plugin_library.hpp"
-#include "host/runtime.hpp"
+#include "host/loading/plugin_library.hpp"
+#include "host/runtime/runtime.hpp"
 
 namespace alys::testing {
 

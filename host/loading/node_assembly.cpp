@@ -1,0 +1,193 @@
+#include "host/loading/node_assembly.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <set>
+
+#include "host/config/dependency_order.hpp"
+#include "host/loading/elf_manifest.hpp"
+#include "host/loading/plugin_library.hpp"
+
+namespace alys::host {
+namespace {
+
+ConfigError error_at(const NodeConfig& config, const PluginConfig& plugin, std::string message) {
+  return ConfigError{config.file, plugin.file_pos, "plugins." + plugin.role + ".file",
+                     std::move(message)};
+}
+
+std::vector<std::string> manifest_requires(const alys_manifest& manifest) {
+  std::vector<std::string> roles;
+  for (std::uint32_t i = 0; i < manifest.requires_count && i < ALYS_REQUIRES_MAX; ++i)
+    roles.emplace_back(manifest.requires_roles[i]);
+  return roles;
+}
+
+std::vector<std::string> combined_requires(const PluginConfig& plugin,
+                                           const alys_manifest& manifest) {
+  std::vector<std::string> roles = plugin.requires_roles;
+  for (auto& role : manifest_requires(manifest))
+    if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
+  return roles;
+}
+
+std::optional<std::string> role_mismatch(const PluginConfig& plugin,
+                                         const alys_manifest& manifest) {
+  std::string served = manifest.role;
+  if (served == ALYS_ROLE_ANY || served == plugin.role) return std::nullopt;
+  return plugin.file.string() + " serves role '" + served + "', configured as role '" +
+         plugin.role + "'";
+}
+
+}  // namespace
+
+std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error) {
+  std::vector<ConfigError> errors;
+  std::vector<std::string> roles;
+  std::map<std::string, std::vector<std::string>> requires_of;
+  std::set<std::string> configured;
+  for (const auto& plugin : config.plugins) configured.insert(plugin.role);
+
+  for (const auto& plugin : config.plugins) {
+    roles.push_back(plugin.role);
+    auto read = read_manifest(plugin.file);
+    if (auto* failure = std::get_if<ManifestReadError>(&read)) {
+      errors.push_back(error_at(config, plugin, failure->message));
+      continue;
+    }
+    const alys_manifest& manifest = std::get<alys_manifest>(read);
+    if (auto refused = check_abi(manifest, plugin.file.string())) {
+      if (refused_is_error) errors.push_back(error_at(config, plugin, refused->message));
+      continue;
+    }
+    if (auto mismatch = role_mismatch(plugin, manifest))
+      errors.push_back(error_at(config, plugin, *mismatch));
+    for (const auto& required : manifest_requires(manifest))
+      if (!configured.count(required))
+        errors.push_back(error_at(
+            config, plugin, "plugin requires role '" + required + "', which is not configured"));
+    for (const auto& required : combined_requires(plugin, manifest))
+      if (configured.count(required)) requires_of[plugin.role].push_back(required);
+  }
+  DependencyOrder order = order_by_requires(roles, requires_of);
+  if (!order.cycle.empty()) {
+    std::string path;
+    for (const auto& role : order.cycle) path += (path.empty() ? "" : " -> ") + role;
+    const PluginConfig* first = config.find_plugin(order.cycle.front());
+    errors.push_back(error_at(config, *first, "requires cycle (config and manifests): " + path));
+  }
+  return errors;
+}
+
+AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
+                        const std::filesystem::path& scratch_dir) {
+  AssemblyResult result;
+  struct Loaded {
+    const PluginConfig* plugin;
+    std::shared_ptr<PluginLibrary> library;
+  };
+  std::vector<Loaded> loaded;
+  std::set<std::string> refused_roles;
+  for (const auto& plugin : config.plugins) {
+    auto outcome = PluginLibrary::load(plugin.file, scratch_dir);
+    if (auto* refused = std::get_if<GateError>(&outcome)) {
+      runtime.logger().error("[host] plugin for role '{}' refused: {}", plugin.role,
+                             refused->message);
+      result.refused.push_back(refused->message);
+      refused_roles.insert(plugin.role);
+      continue;
+    }
+    auto library = std::get<std::shared_ptr<PluginLibrary>>(outcome);
+    if (auto mismatch = role_mismatch(plugin, library->manifest())) {
+      result.error = *mismatch;
+      return result;
+    }
+    loaded.push_back({&plugin, std::move(library)});
+  }
+  for (const auto& [plugin, library] : loaded) {
+    ActorSpec spec;
+    spec.role = plugin->role;
+    spec.library = library;
+    spec.mailbox = plugin->mailbox;
+    spec.restart = plugin->restart;
+    spec.requires_roles = combined_requires(*plugin, library->manifest());
+    for (const auto& required : spec.requires_roles) {
+      if (refused_roles.count(required)) {
+        result.error =
+            "role '" + plugin->role + "' requires '" + required + "', whose plugin was refused";
+        return result;
+      }
+    }
+    auto table = config.role_tables.find(plugin->role);
+    if (table != config.role_tables.end()) spec.role_table = table->second;
+    spec.dedicated_thread = plugin->dedicated_thread;
+    spec.health_interval_ms = plugin->health_interval_ms;
+    runtime.add_actor(std::move(spec));
+  }
+  if (loaded.empty()) result.error = "no plugin could be loaded";
+  runtime.set_supervisors(config.supervisors);
+  return result;
+}
+
+std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime) {
+  auto& log = runtime.logger();
+  std::size_t applied = 0;
+  for (const auto& plugin : next.plugins) {
+    const PluginConfig* before = running.find_plugin(plugin.role);
+    ActorCell* cell = runtime.cell(plugin.role);
+    if (before == nullptr || cell == nullptr) {
+      log.warn("[reload] role '{}' is new: adding roles needs a restart of the node", plugin.role);
+      continue;
+    }
+    auto library = cell->library();
+    bool replaced =
+        plugin.file != library->file() || file_identity(plugin.file) != library->loaded_identity();
+    if (replaced) {
+      log.info("[reload] role '{}': plugin file changed, swapping to {}", plugin.role,
+               plugin.file.string());
+      runtime.swap(plugin.role, plugin.file, [&log](const SwapOutcome& outcome) {
+        if (outcome.ok)
+          log.info("[reload] role '{}' now runs {} ({})", outcome.role, outcome.to_version,
+                   outcome.mode);
+      });
+      ++applied;
+    }
+    auto old_table = running.role_tables.find(plugin.role);
+    auto new_table = next.role_tables.find(plugin.role);
+    std::string old_json = old_table != running.role_tables.end() && old_table->second
+                               ? old_table->second->to_json()
+                               : "{}";
+    std::string new_json = new_table != next.role_tables.end() && new_table->second
+                               ? new_table->second->to_json()
+                               : "{}";
+    if (old_json != new_json && new_table != next.role_tables.end()) {
+      log.info("[reload] role '{}': config table changed, delivering it", plugin.role);
+      runtime.update_role_table(plugin.role, new_table->second);
+      ++applied;
+    }
+    if (plugin.requires_roles != before->requires_roles || plugin.restart != before->restart ||
+        plugin.mailbox.capacity != before->mailbox.capacity ||
+        plugin.mailbox.overflow != before->mailbox.overflow ||
+        plugin.mailbox.batch != before->mailbox.batch ||
+        plugin.dedicated_thread != before->dedicated_thread ||
+        plugin.health_interval_ms != before->health_interval_ms)
+      log.warn(
+          "[reload] role '{}': requires/restart/mailbox/thread settings changed; they take "
+          "effect after a restart of the node",
+          plugin.role);
+  }
+  for (const auto& plugin : running.plugins)
+    if (next.find_plugin(plugin.role) == nullptr)
+      log.warn("[reload] role '{}' was removed from the config: removing roles needs a restart",
+               plugin.role);
+  if (running.host.workers != next.host.workers || running.host.data_dir != next.host.data_dir ||
+      running.host.admin_listen != next.host.admin_listen ||
+      running.host.log_level != next.host.log_level ||
+      running.host.admin_token_file != next.host.admin_token_file ||
+      running.supervisors.size() != next.supervisors.size())
+    log.warn("[reload] [host] or [supervision] changed; those take effect after a restart");
+  return applied;
+}
+
+}  // namespace alys::host

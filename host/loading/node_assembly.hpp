@@ -1,0 +1,40 @@
+// Turns a validated NodeConfig into a runtime: reads every plugin's manifest, gates it, checks
+// roles and `requires` against the manifests, loads the libraries and registers the actors.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host/config/config.hpp"
+#include "host/runtime/runtime.hpp"
+
+namespace alys::host {
+
+// What --check-config adds to config validation, without running plugin code: each manifest is
+// read from its file and gated; its role must match the configured one (or be "*"); its required
+// roles must be configured; the combined `requires` graph must be acyclic. Errors point at the
+// plugin's `file` key.
+// With `refused_is_error` false (a running node), a plugin the ABI gate refuses is not an error:
+// assemble() leaves its role out and the node runs the others.
+std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error = true);
+
+struct AssemblyResult {
+  std::vector<std::string> refused;  // plugins the ABI gate refused; their roles are left out
+  std::optional<std::string> error;  // fatal: the node cannot start
+};
+
+// Loads the plugins into `runtime` (private copies under `scratch_dir`). A plugin refused by the
+// gate is logged and left out while the others run, unless another role requires it (fatal).
+AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
+                        const std::filesystem::path& scratch_dir);
+
+// SIGHUP: applies what can change in a running node. A role whose plugin file changed (another
+// path, or the same path replaced by a new build) is hot-swapped; a role whose own table changed
+// gets it as a config message (declining restarts the actor). Anything else that changed (roles
+// added or removed, [host], [mailbox], supervision, requires) is logged as needing a restart.
+// Returns the number of changes applied.
+std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime);
+
+}  // namespace alys::host

@@ -1,0 +1,266 @@
+// Runtime — the host's actor system: registry (role -> stable address), cells and their mailboxes,
+// executors, timers, request/response, pub/sub, supervision and lifecycle.
+//
+// Services are injected through RuntimeOptions (logger, clock mode, worker count); there is no
+// global state, so a test can run several runtimes in one process.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "host/runtime/actor_cell.hpp"
+#include "host/config/config.hpp"
+#include "host/runtime/control_loop.hpp"
+#include "host/runtime/dead_letters.hpp"
+#include "host/runtime/deadline_heap.hpp"
+#include "host/runtime/executor.hpp"
+#include "host/runtime/histogram.hpp"
+#include "host/admin/metrics_exposition.hpp"
+#include "host/runtime/metrics_registry.hpp"
+#include "host/runtime/timer_service.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace alys::host {
+
+class SupervisorTree;
+
+// Exit codes of the node (documented in README.md and `alysd --help`).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitStartFailed = 1;
+inline constexpr int kExitConfigError = 2;
+inline constexpr int kExitSupervisorGaveUp = 3;
+
+struct RuntimeOptions {
+  unsigned workers = 0;        // 0 with virtual_clock: deterministic mode (run_until_idle)
+  bool deterministic = false;  // no threads at all: the test drives run_until_idle()/advance()
+  bool virtual_clock = false;
+  std::uint64_t virtual_start_ms = 1'700'000'000'000;
+  std::shared_ptr<spdlog::logger> logger;  // default: a stderr logger named "alysd"
+  std::size_t dead_letters_kept = 1000;
+  std::filesystem::path scratch_dir;  // private copies of swapped-in plugins (default: temp dir)
+  std::uint64_t swap_trial_ms = 0;    // a swapped-in plugin failing this soon is rolled back
+  // The host API table handed to plugins and the ABI minor the gate accepts up to. Defaults: this
+  // build's. Compatibility tests set both to play a host of a newer 1.x minor.
+  const alys_host_api* host_api = nullptr;
+  std::uint32_t abi_minor = ALYS_ABI_MINOR;
+};
+
+// What a hot swap did, for the admin API and the log.
+struct SwapOutcome {
+  bool ok = false;
+  std::string role;
+  std::string mode;   // "state" (handed over) or "restart" (fresh state)
+  std::string stage;  // on failure: gate, role, busy, snapshot, create, restore, start, trial
+  bool rolled_back = false;  // on failure: the old version was stopped and is serving again
+  std::string message;
+  std::string from_version;
+  std::string to_version;
+  std::uint32_t state_schema_from = 0;
+  std::uint32_t state_schema_to = 0;
+  std::uint64_t pause_us = 0;  // dispatch to the role paused, in microseconds
+};
+
+struct RpcMethod {
+  alys_address address = 0;
+  std::uint32_t flags = 0;  // alys_rpc_flag
+};
+
+struct RequestCounters {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> replies{0};
+  std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> late_replies{0};  // discarded: arrived after the deadline
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // --- assembly (before start) ---
+  // Registers a role; returns its stable address. Roles cannot be added after start.
+  alys_address add_actor(ActorSpec spec);
+  // Root first; when never called, a one_for_one root supervises every role in start order.
+  void set_supervisors(std::vector<SupervisorConfig> supervisors);
+
+  // Creates and starts every actor in `requires` order. On failure, the actors already started are
+  // stopped in reverse order, and the error names the role. Blocks until done.
+  std::optional<std::string> start();
+  // Stops every actor in reverse start order, then the node. Any thread; idempotent (the first
+  // exit code wins). Returns at once; wait() blocks until the node is down.
+  void shutdown(int exit_code = kExitOk, std::string reason = "requested");
+  int wait();
+  bool stopped() const;
+
+  // --- deterministic fixture ---
+  // Runs ready actors and control work on the calling thread until nothing is left to do.
+  void run_until_idle();
+  // Runs at most one batch of ready actors (pool executor). Returns false if none was ready.
+  bool run_one_batch();
+  // Virtual clock: advance time, firing timers in order; in deterministic mode each firing's work
+  // is drained before the next.
+  void advance(std::uint64_t ms);
+
+  // --- messaging (any thread; used by the host API) ---
+  std::optional<alys_address> resolve(const std::string& role) const;
+  std::int32_t send(alys_address from, alys_address to, std::uint64_t type_id,
+                    std::uint32_t priority, const std::uint8_t* payload, std::size_t size);
+  std::int32_t request(alys_address from, alys_address to, std::uint64_t type_id,
+                       std::uint32_t priority, const std::uint8_t* payload, std::size_t size,
+                       std::uint64_t timeout_ms, std::uint64_t* correlation_out);
+  std::int32_t reply(alys_address from, std::uint64_t correlation_id, std::uint64_t type_id,
+                     const std::uint8_t* payload, std::size_t size);
+  std::int32_t publish(alys_address from, const std::string& topic, std::uint64_t type_id,
+                       const std::uint8_t* payload, std::size_t size);
+  std::int32_t subscribe(alys_address subscriber, const std::string& topic);
+  // A plugin's own thread reports a fatal error: the actor fails and its supervisor acts.
+  void report_fatal(ActorCell& cell, std::string reason);
+
+  // --- operating a running node (any thread; the work runs on the control thread) ---
+  // Hot swap of `role` to the plugin `file` (see docs/operations.md). `done` runs on the control
+  // thread once the swap and its trial period are over.
+  void swap(const std::string& role, const std::filesystem::path& file,
+            std::function<void(const SwapOutcome&)> done);
+  SwapOutcome swap_and_wait(const std::string& role, const std::filesystem::path& file);
+  // Fresh instance for `role`, mailbox kept. `done` gets the error, if any.
+  void restart_actor(const std::string& role, std::function<void(std::optional<std::string>)> done);
+  // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it.
+  bool update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
+
+  // Admin RPC methods offered by plugins (alys_host_rpc_register).
+  std::int32_t register_rpc(alys_address address, const std::string& method, std::uint32_t flags);
+  std::optional<RpcMethod> find_rpc(const std::string& method) const;
+  // A request from outside the actor system (the admin server): `done` gets ALYS_OK and the reply
+  // bytes, ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
+  void external_request(alys_address to, std::uint64_t type_id, std::vector<std::uint8_t> payload,
+                        std::uint64_t timeout_ms,
+                        std::function<void(std::int32_t, std::vector<std::uint8_t>)> done);
+
+  std::map<std::string, SwapCounts> swap_counts() const;
+  HistogramSnapshot swap_pause() const { return swap_pause_.snapshot(); }
+  std::uint64_t unload_failures() const { return unload_failures_.load(); }
+  double uptime_seconds() const;
+
+  // --- services ---
+  TimerService& timers() { return timers_; }
+  const alys_host_api* host_api() const;
+  std::uint32_t abi_minor() const { return options_.abi_minor; }
+  DeadLetters& dead_letters() { return dead_letters_; }
+  const DeadLetters& dead_letters() const { return dead_letters_; }
+  MetricsRegistry& metrics() { return metrics_; }
+  const MetricsRegistry& metrics() const { return metrics_; }
+  RequestCounters& request_counters() { return request_counters_; }
+  const RequestCounters& request_counters() const { return request_counters_; }
+  spdlog::logger& logger() { return *logger_; }
+  // Queue lifecycle work on the control thread (or the deterministic fixture).
+  void post_control(std::function<void()> task);
+  // Called by a cell when its instance ended (failure or normal exit). Any thread.
+  void on_actor_exit(ActorCell& cell, ActorExit exit);
+
+  // --- introspection ---
+  ActorCell* cell(alys_address address) const;
+  ActorCell* cell(const std::string& role) const;
+  const std::vector<std::string>& start_order() const { return start_order_; }
+  std::vector<ActorCell*> cells() const;
+  int exit_code() const { return exit_code_.load(); }
+  std::uint64_t supervisor_restarts(const std::string& group) const;
+
+ private:
+  // A swap whose new version is on trial.
+  struct Trial {
+    std::uint64_t id = 0;
+    std::shared_ptr<PluginLibrary> old_library;
+    StateBlob state;  // the pre-swap snapshot, in a schema the old version reads
+    bool state_mode = false;
+    SwapOutcome outcome;
+    std::function<void(const SwapOutcome&)> done;
+  };
+  void run_swap(const std::string& role, const std::filesystem::path& file,
+                std::function<void(const SwapOutcome&)> done);
+  void finish_trial(ActorCell* cell, std::uint64_t trial_id);
+  void rollback_trial(ActorCell* cell, const std::string& reason);
+  void settle_swap(SwapOutcome outcome, const std::function<void(const SwapOutcome&)>& done);
+  void release_library(std::shared_ptr<PluginLibrary> library);
+  std::vector<ActorCell*> dependents_of(const std::string& role) const;
+  void stop_all(const std::string& reason);
+  std::int32_t deliver(alys_address to, Envelope&& envelope);
+  void on_request_timeout(std::uint64_t correlation_id);
+  Executor& executor_for(const ActorSpec& spec);
+
+  RuntimeOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+  TimerService timers_;
+  DeadLetters dead_letters_;
+  MetricsRegistry metrics_;
+  RequestCounters request_counters_;
+  Executor pool_;
+  std::vector<std::unique_ptr<Executor>> dedicated_;
+  ControlLoop control_;
+
+  std::vector<std::unique_ptr<ActorCell>> cells_;  // address - 1
+  std::unordered_map<std::string, alys_address> roles_;
+  std::vector<std::string> start_order_;
+  std::vector<SupervisorConfig> supervisor_config_;
+  std::unique_ptr<SupervisorTree> supervisors_;
+
+  struct PendingRequest {
+    alys_address requester;
+    alys_address target;
+    std::uint32_t priority;
+  };
+  // Records a request and its deadline; arms the deadline timer if this deadline is the earliest.
+  void add_pending(std::uint64_t correlation, PendingRequest request, std::uint64_t timeout_ms);
+  // A deadline timer fired: times out what is due and arms the timer for the next deadline.
+  void on_deadline_timer(std::uint64_t fired);
+  void arm_deadline_timer_locked(std::uint64_t due_ms, std::uint64_t now_ms);
+  std::mutex requests_mutex_;
+  std::unordered_map<std::uint64_t, PendingRequest> pending_;
+  // Deadlines of pending_ (and of answered requests, until they come due or are compacted away),
+  // served by one timer armed for the earliest: a request costs no timer, a reply no cancel.
+  DeadlineHeap deadlines_;
+  std::uint64_t deadline_timer_ = 0;  // 0: none armed
+  std::uint64_t deadline_timer_due_ms_ = 0;
+  std::atomic<std::uint64_t> next_correlation_{1};
+
+  mutable std::mutex topics_mutex_;
+  std::unordered_map<std::uint64_t, std::vector<alys_address>> subscribers_;
+
+  // Hot swap: trials in progress (control thread only) and the figures they leave.
+  std::unordered_map<ActorCell*, std::unique_ptr<Trial>> trials_;
+  std::uint64_t next_trial_id_ = 1;
+  mutable std::mutex swap_metrics_mutex_;
+  std::map<std::string, SwapCounts> swap_counts_;
+  LatencyHistogram swap_pause_;
+  std::atomic<std::uint64_t> unload_failures_{0};
+
+  mutable std::mutex rpc_mutex_;
+  std::unordered_map<std::string, RpcMethod> rpc_methods_;
+  std::unordered_map<std::uint64_t, std::function<void(std::int32_t, std::vector<std::uint8_t>)>>
+      external_waiters_;  // guarded by requests_mutex_
+
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+  mutable std::mutex state_mutex_;
+  std::condition_variable state_changed_;
+  bool started_ = false;
+  bool shutdown_requested_ = false;
+  bool stopped_ = false;
+  std::atomic<int> exit_code_{kExitOk};
+};
+
+}  // namespace alys::host
