@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "alys/abi.h"
+#include "alys_version.hpp"
 #include "host/admin/admin_server.hpp"
 #include "host/config/config.hpp"
 #include "host/loading/node_assembly.hpp"
@@ -63,7 +64,8 @@ std::optional<CommandLine> parse(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(kExitOk);
     } else if (arg == "--version") {
-      std::cout << "alysd 0.1.0 (plugin ABI " << ALYS_ABI_MAJOR << "." << ALYS_ABI_MINOR << ")\n";
+      std::cout << "alysd " ALYS_NODE_VERSION " (plugin ABI " << ALYS_ABI_MAJOR << "."
+                << ALYS_ABI_MINOR << ")\n";
       std::exit(kExitOk);
     } else if (arg == "--config" || arg == "--check-config") {
       if (!(v = value())) return std::nullopt;
@@ -183,7 +185,8 @@ int main(int argc, char** argv) {
                   ec.message());
     return kExitStartFailed;
   }
-  logger->info("[host] alysd 0.1.0, ABI {}.{}, config {}, data_dir {}, {} plugin(s)",
+  logger->info("[host] alysd " ALYS_NODE_VERSION
+               ", ABI {}.{}, config {}, data_dir {}, {} plugin(s)",
                ALYS_ABI_MAJOR, ALYS_ABI_MINOR, config.file.string(), config.host.data_dir.string(),
                config.plugins.size());
   RuntimeOptions options;

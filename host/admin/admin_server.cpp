@@ -1,4 +1,5 @@
 #include "host/admin/admin_server.hpp"
+#include "alys_version.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -328,7 +329,7 @@ void AdminServer::Impl::rpc_call(const json::value& parsed,
   if (method == "node_status") {
     json::object status{
         {"state", runtime.stopped() ? "stopped" : "running"},
-        {"version", "0.1.0"},
+        {"version", ALYS_NODE_VERSION},
         {"abi", std::to_string(ALYS_ABI_MAJOR) + "." + std::to_string(ALYS_ABI_MINOR)},
         {"uptime_seconds", runtime.uptime_seconds()},
         {"actors", actor_rows(runtime, true)}};

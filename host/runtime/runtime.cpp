@@ -1,5 +1,7 @@
 #include "host/runtime/runtime.hpp"
 
+#include "host/admin/admin_methods.hpp"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -455,13 +457,11 @@ double Runtime::uptime_seconds() const {
 
 std::int32_t Runtime::register_rpc(alys_address address, const std::string& method,
                                    std::uint32_t flags) {
-  static constexpr const char* kReserved[] = {"node_status", "plugin_list", "plugin_reload",
-                                              "actor_restart", "node_shutdown"};
   bool valid = !method.empty() && method.size() <= 64 && method[0] >= 'a' && method[0] <= 'z';
   for (char c : method)
     valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '_');
-  for (const char* reserved : kReserved) valid = valid && method != reserved;
+  for (std::string_view reserved : admin_methods::kReserved) valid = valid && method != reserved;
   if (!valid) return ALYS_ERR_INVALID;
   std::lock_guard lock(rpc_mutex_);
   auto [it, inserted] = rpc_methods_.try_emplace(method, RpcMethod{address, flags});

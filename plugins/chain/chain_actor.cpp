@@ -20,6 +20,7 @@
 #include "alys/schemas/chain_events.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
+#include "alys_version.hpp"
 #include "block_rules.hpp"
 #include "chain_rpc.hpp"
 #include "chain_spec.hpp"
@@ -836,5 +837,5 @@ class ChainActor : public Actor {
 
 ALYS_PLUGIN(alys::chain::ChainActor, (alys::PluginInfo{.role = "chain",
                                                        .name = "alys-chain",
-                                                       .version = "0.1.0",
+                                                       .version = ALYS_NODE_VERSION,
                                                        .requires_roles = {"storage", "engine"}}));

@@ -22,6 +22,7 @@
 #include "alys/plugin.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
+#include "alys_version.hpp"
 #include "engine/embedded/block_history.hpp"
 #include "engine/embedded/eth_rpc.hpp"
 #include "engine/embedded/ledger.hpp"
@@ -37,7 +38,7 @@ using namespace alys::engine::embedded;
 using alys::Envelope;
 using alys::LogLevel;
 
-constexpr const char* kVersion = "0.1.0";
+constexpr const char* kVersion = ALYS_NODE_VERSION;
 constexpr std::uint32_t kScanPageEntries = 4096;
 constexpr std::uint64_t kScanTimeoutMs = 10'000;
 constexpr std::uint64_t kReloadRetryMs = 1'000;

@@ -16,6 +16,7 @@
 
 #include "alys/plugin.hpp"
 #include "alys/schemas/storage.hpp"
+#include "alys_version.hpp"
 #include "storage/backend.hpp"
 #include "storage/storage_config.hpp"
 
@@ -168,5 +169,5 @@ class StorageActor : public Actor {
 ALYS_PLUGIN(alys::storage::StorageActor,
             alys::PluginInfo{.role = "storage",
                              .name = "alys-storage",
-                             .version = "0.1.0",
+                             .version = ALYS_NODE_VERSION,
                              .capabilities = ALYS_CAP_DEDICATED_THREAD});
