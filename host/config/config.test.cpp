@@ -1,5 +1,5 @@
 #include "host/config/config.hpp"
-#include "temp_dir.hpp"
+#include "host/config/config_test_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,40 +10,9 @@
 namespace fs = std::filesystem;
 using namespace alys::host;
 
-using alys::testing::TempDir;
+using namespace alys::host::testing;
 
 namespace {
-
-std::string describe(const ConfigLoadResult& result) {
-  std::string out;
-  for (const ConfigError& e : result.errors) out += e.to_string() + "\n";
-  return out.empty() ? "(no errors)" : out;
-}
-
-const ConfigError* find_error(const ConfigLoadResult& result, const std::string& text) {
-  const auto it = std::find_if(
-      result.errors.begin(), result.errors.end(),
-      [&](const ConfigError& e) { return e.to_string().find(text) != std::string::npos; });
-  return it == result.errors.end() ? nullptr : &*it;
-}
-
-// Loads `text` as if it were <dir>/node.toml, with a.so, b.so and c.so present next to it.
-struct Fixture {
-  TempDir dir;
-  Fixture() {
-    for (const char* name : {"a.so", "b.so", "c.so"}) dir.write(name);
-  }
-  ConfigLoadResult load(const std::string& text, const HostOverrides& overrides = {}) const {
-    return load_config_text(text, dir.path() / "node.toml", overrides);
-  }
-  NodeConfig load_ok(const std::string& text, const HostOverrides& overrides = {}) const {
-    ConfigLoadResult result = load(text, overrides);
-    INFO(describe(result));
-    REQUIRE(result.errors.empty());
-    REQUIRE(result.config.has_value());
-    return std::move(*result.config);
-  }
-};
 
 struct BadCase {
   const char* what;
@@ -515,153 +484,6 @@ file = "c.so"
   CHECK(c.capacity == 500);
   CHECK(c.overflow == OverflowPolicy::drop_oldest);
   CHECK(c.batch == 64);
-}
-
-TEST_CASE("role tables expose the role's own settings", "[config]") {
-  const Fixture f;
-  const NodeConfig config = f.load_ok(R"([plugins.a]
-file = "a.so"
-backend = "leveldb"
-[plugins.b]
-file = "b.so"
-backend = "rocksdb"
-
-[a]
-limit = 5
-ratio = 0.5
-enabled = true
-name = "alpha"
-nested.deep.value = 7
-
-[b]
-backend = "own"
-)");
-  using Lookup = RoleTable::Lookup;
-  const RoleTable& a = *config.role_tables.at("a");
-  std::int64_t i = 0;
-  double d = 0;
-  bool flag = false;
-  std::string s;
-
-  CHECK(a.get_int("limit", i) == Lookup::found);
-  CHECK(i == 5);
-  CHECK(a.get_double("limit", d) == Lookup::found);
-  CHECK(d == 5.0);
-  CHECK(a.get_double("ratio", d) == Lookup::found);
-  CHECK(d == 0.5);
-  CHECK(a.get_bool("enabled", flag) == Lookup::found);
-  CHECK(flag);
-  CHECK(a.get_string("name", s) == Lookup::found);
-  CHECK(s == "alpha");
-  CHECK(a.get_int("nested.deep.value", i) == Lookup::found);
-  CHECK(i == 7);
-
-  CHECK(a.get_int("name", i) == Lookup::wrong_type);
-  CHECK(a.get_int("ratio", i) == Lookup::wrong_type);
-  CHECK(a.get_bool("limit", flag) == Lookup::wrong_type);
-  CHECK(a.get_string("nested.deep", s) == Lookup::wrong_type);
-  CHECK(a.get_int("absent", i) == Lookup::not_found);
-  CHECK(a.get_int("nested.absent.value", i) == Lookup::not_found);
-
-  // The plugin sees its [plugins.<role>] backend unless its own table sets one.
-  CHECK(a.get_string("backend", s) == Lookup::found);
-  CHECK(s == "leveldb");
-  CHECK(config.role_tables.at("b")->get_string("backend", s) == Lookup::found);
-  CHECK(s == "own");
-
-  const std::string json = a.to_json();
-  CHECK(json.find("\"limit\" : 5") != std::string::npos);
-  CHECK(json.find("\"name\" : \"alpha\"") != std::string::npos);
-  CHECK(json.find("\"backend\" : \"leveldb\"") != std::string::npos);
-  CHECK(json.find("\"value\" : 7") != std::string::npos);
-}
-
-TEST_CASE("a role's own table may not be a plain value", "[config]") {
-  const Fixture f;
-  const ConfigLoadResult result = f.load("a = 5\n[plugins.a]\nfile = \"a.so\"\n");
-  INFO(describe(result));
-  const ConfigError* error = find_error(result, "a: expected table, got integer");
-  REQUIRE(error != nullptr);
-  CHECK(error->pos.line == 1);
-}
-
-TEST_CASE("without [supervision] one root supervises every role in file order", "[config]") {
-  const Fixture f;
-  // Declared out of alphabetical order: file order must win over TOML's sorted tables.
-  const NodeConfig config = f.load_ok(R"([plugins.c]
-file = "c.so"
-[plugins.a]
-file = "a.so"
-[plugins.b]
-file = "b.so"
-)");
-  std::vector<std::string> roles;
-  for (const PluginConfig& p : config.plugins) roles.push_back(p.role);
-  CHECK(roles == std::vector<std::string>{"c", "a", "b"});
-
-  REQUIRE(config.supervisors.size() == 1);
-  const SupervisorConfig& root = config.supervisors[0];
-  CHECK(root.name == "root");
-  CHECK(root.strategy == Strategy::one_for_one);
-  CHECK(root.max_restarts == 5);
-  CHECK(root.period_ms == 10000);
-  CHECK(root.backoff_initial_ms == 10);
-  CHECK(root.backoff_max_ms == 2000);
-  CHECK(root.children == std::vector<std::string>{"c", "a", "b"});
-  CHECK(config.role_tables.size() == 3);
-}
-
-TEST_CASE("nested supervision groups", "[config]") {
-  const Fixture f;
-  f.dir.write("d.so");
-  const NodeConfig config = f.load_ok(R"([plugins.a]
-file = "a.so"
-[plugins.b]
-file = "b.so"
-[plugins.c]
-file = "c.so"
-[plugins.d]
-file = "d.so"
-
-[supervision]
-strategy = "one_for_all"
-max_restarts = 0
-period_ms = 1
-backoff_initial_ms = 0
-backoff_max_ms = 0
-children = ["a", "core"]
-
-[supervision.groups.core]
-strategy = "rest_for_one"
-max_restarts = 3
-children = ["b", "inner"]
-
-[supervision.groups.inner]
-children = ["d", "c"]
-)");
-  REQUIRE(config.supervisors.size() == 3);
-  const SupervisorConfig& root = config.supervisors[0];
-  CHECK(root.name == "root");
-  CHECK(root.pos.line == 10);
-  CHECK(root.strategy == Strategy::one_for_all);
-  CHECK(root.max_restarts == 0);
-  CHECK(root.period_ms == 1);
-  CHECK(root.backoff_initial_ms == 0);
-  CHECK(root.backoff_max_ms == 0);
-  CHECK(root.children == std::vector<std::string>{"a", "core"});
-
-  const SupervisorConfig& core = config.supervisors[1];
-  CHECK(core.name == "core");
-  CHECK(core.pos.line == 18);
-  CHECK(core.strategy == Strategy::rest_for_one);
-  CHECK(core.max_restarts == 3);
-  CHECK(core.period_ms == 10000);
-  CHECK(core.children == std::vector<std::string>{"b", "inner"});
-
-  const SupervisorConfig& inner = config.supervisors[2];
-  CHECK(inner.name == "inner");
-  CHECK(inner.strategy == Strategy::one_for_one);
-  CHECK(inner.children == std::vector<std::string>{"d", "c"});
 }
 
 TEST_CASE("ConfigError::to_string leaves out unknown parts", "[config]") {
