@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "host/config/dependency_order.hpp"
+#include "host/config/secret_files.hpp"
 #include "host/config/supervision_config.hpp"
 #include "host/config/toml_reader.hpp"
 
@@ -337,7 +338,35 @@ void check_requires(const std::vector<PluginDraft>& drafts, ErrorSink& errors) {
 
 // --- top-level role tables ---------------------------------------------------------------------
 
+// The settings under `node` that name secret files by the convention of secret_files.hpp. The
+// convention promises a path, so any other value under such a name is an error here.
+void collect_secret_files(const toml::node& node, const std::string& key,
+                          const fs::path& config_dir, std::vector<SecretFileSetting>& out,
+                          ErrorSink& errors) {
+  if (const toml::array* array = node.as_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i)
+      collect_secret_files(*array->get(i), key + "[" + std::to_string(i) + "]", config_dir, out,
+                           errors);
+    return;
+  }
+  const toml::table* table = node.as_table();
+  if (table == nullptr) return;
+  for (auto&& [k, child] : *table) {
+    const std::string child_key = join_key(key, k.str());
+    if (!names_secret_file(k.str())) {
+      collect_secret_files(child, child_key, config_dir, out, errors);
+    } else if (const auto* text = child.as_string(); text != nullptr && !text->get().empty()) {
+      out.push_back({child_key, to_pos(child.source()), resolve(config_dir, text->get())});
+    } else {
+      errors.add(to_pos(child.source()), child_key,
+                 "expected the path of a secret file (a non-empty string), got " +
+                     std::string(text ? "an empty string" : type_name(child.type())));
+    }
+  }
+}
+
 void read_role_tables(const toml::table& root, NodeConfig& config, ErrorSink& errors) {
+  std::vector<SecretFileSetting> secret_files;
   for (const PluginConfig& plugin : config.plugins) {
     toml::table own;
     if (const toml::node* node = root.get(plugin.role)) {
@@ -363,7 +392,10 @@ void read_role_tables(const toml::table& root, NodeConfig& config, ErrorSink& er
     host_paths.insert("config_dir", config.file.parent_path().string());
     own.insert_or_assign("host", std::move(host_paths));
     config.role_tables[plugin.role] = toml_config::make_role_table(std::move(own));
+    if (written != nullptr)
+      collect_secret_files(*written, plugin.role, config.file.parent_path(), secret_files, errors);
   }
+  for (const ConfigError& e : check_secret_files(secret_files)) errors.add(e.pos, e.key, e.message);
 
   for (const auto& [k, node] : in_file_order(root)) {
     const std::string name(k->str());

@@ -119,8 +119,9 @@ struct ConfigLoadResult {
 
 // Parses and validates a config file. Checks syntax, unknown keys, types, value ranges, that plugin
 // files exist, that `requires` and supervision children name configured roles/groups, that every
-// role is supervised exactly once, and that the `requires` graph has no cycle. Runs no plugin code
-// and reads no manifests (check_manifests in node_assembly.hpp does that).
+// role is supervised exactly once, that the `requires` graph has no cycle, and that the secret
+// files role tables name are private (secret_files.hpp). Runs no plugin code and reads no manifests
+// (check_manifests in node_assembly.hpp does that).
 ConfigLoadResult load_config(const std::filesystem::path& file,
                              const HostOverrides& overrides = {});
 

@@ -54,5 +54,45 @@ function(alys_add_plugin_library)
   target_link_libraries(${ARG_NAME} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
 endfunction()
 
+# alys_add_plugin_test(NAME name SOURCES ... [PLUGINS targets...] [LIBRARIES ...] [TIMEOUT seconds])
+#
+# A test of plugins in the in-process harness (alys/testing.hpp): an executable `name` built from
+# SOURCES, linked to AlysSDK::testing and to LIBRARIES, registered with CTest as the test `name`.
+# It stays as framework-neutral as the harness: list your test framework (Catch2::Catch2,
+# GTest::gtest_main, ...) in LIBRARIES, or none for a main() of your own. Each target in PLUGINS
+# is built before the test, and its file's path reaches the test as the compile definition
+# `<TARGET>_PLUGIN_FILE`, a string literal: the target name in upper case, each character other
+# than a letter or a digit turned into '_' (block_indexer: BLOCK_INDEXER_PLUGIN_FILE), e.g.
+#   harness.add("indexer", BLOCK_INDEXER_PLUGIN_FILE);
+# Further settings go on the target as usual (target_include_directories(name ...)).
+function(alys_add_plugin_test)
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;PLUGINS;LIBRARIES" ${ARGN})
+  if(NOT ARG_NAME)
+    message(FATAL_ERROR "alys_add_plugin_test: NAME is required")
+  endif()
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "alys_add_plugin_test(${ARG_NAME}): SOURCES is required")
+  endif()
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "alys_add_plugin_test(${ARG_NAME}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  add_executable(${ARG_NAME} ${ARG_SOURCES})
+  target_link_libraries(${ARG_NAME} PRIVATE AlysSDK::testing ${ARG_LIBRARIES})
+  foreach(plugin IN LISTS ARG_PLUGINS)
+    if(NOT TARGET ${plugin})
+      message(FATAL_ERROR "alys_add_plugin_test(${ARG_NAME}): PLUGINS names '${plugin}', which is "
+                          "not a target (define it with alys_add_plugin first)")
+    endif()
+    string(TOUPPER "${plugin}" macro)
+    string(MAKE_C_IDENTIFIER "${macro}_PLUGIN_FILE" macro)
+    target_compile_definitions(${ARG_NAME} PRIVATE "${macro}=\"$<TARGET_FILE:${plugin}>\"")
+    add_dependencies(${ARG_NAME} ${plugin})
+  endforeach()
+  add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+  if(ARG_TIMEOUT)
+    set_tests_properties(${ARG_NAME} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+  endif()
+endfunction()
+
 set(ALYS_PLUGIN_CHECK_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/AlysPluginCheck.cmake" CACHE INTERNAL "")
 set(ALYS_PLUGIN_VERSION_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/alys_plugin.map" CACHE INTERNAL "")

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "alys/admin_rpc.hpp"
 #include "alys/plugin.hpp"
@@ -72,7 +74,7 @@ struct Harness::Impl {
   }
 
   void add(const std::string& role, std::shared_ptr<host::PluginLibrary> library,
-           const std::string& config_toml, std::vector<std::string> requires_roles) {
+           std::string_view config_toml, std::vector<std::string> requires_roles) {
     if (started) throw std::logic_error("Harness::add after start()");
     // The same rules as a node: the plugin serves this role, and its own requires count too.
     const alys_manifest& manifest = library->manifest();
@@ -89,15 +91,15 @@ struct Harness::Impl {
     spec.library = std::move(library);
     spec.requires_roles = std::move(requires_roles);
     std::string error;
-    spec.role_table = host::parse_role_table(config_toml, error);
+    spec.role_table = host::parse_role_table(std::string(config_toml), error);
     if (!spec.role_table)
       throw std::runtime_error("config of role '" + role + "' is not valid TOML: " + error);
     runtime.add_actor(std::move(spec));
   }
 
-  Address address(const std::string& role) const {
-    auto found = runtime.resolve(role);
-    if (!found) throw std::runtime_error("no role '" + role + "' in this harness");
+  Address address(std::string_view role) const {
+    auto found = runtime.resolve(std::string(role));
+    if (!found) throw std::runtime_error("no role '" + std::string(role) + "' in this harness");
     return *found;
   }
 
@@ -128,22 +130,23 @@ Harness::Harness(HarnessOptions options) : impl_(std::make_unique<Impl>(options)
 
 Harness::~Harness() = default;
 
-Harness& Harness::add(const std::string& role, const std::filesystem::path& plugin_file,
-                      const std::string& config_toml, std::vector<std::string> requires_roles) {
+Harness& Harness::add(std::string_view role, const std::filesystem::path& plugin_file,
+                      std::string_view config_toml, std::vector<std::string> requires_roles) {
   auto loaded = host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
   if (auto* refused = std::get_if<host::GateError>(&loaded))
     throw std::runtime_error(refused->message);
-  impl_->add(role, std::get<std::shared_ptr<host::PluginLibrary>>(loaded), config_toml,
+  impl_->add(std::string(role), std::get<std::shared_ptr<host::PluginLibrary>>(loaded), config_toml,
              std::move(requires_roles));
   return *this;
 }
 
-Harness& Harness::add(const std::string& role, const LinkedPlugin& plugin,
-                      const std::string& config_toml, std::vector<std::string> requires_roles) {
-  if (auto refused = host::check_abi(plugin.manifest, "linked plugin for role '" + role + "'"))
+Harness& Harness::add(std::string_view role, const LinkedPlugin& plugin,
+                      std::string_view config_toml, std::vector<std::string> requires_roles) {
+  if (auto refused =
+          host::check_abi(plugin.manifest, "linked plugin for role '" + std::string(role) + "'"))
     throw std::runtime_error(refused->message);
-  impl_->add(role, host::PluginLibrary::linked(plugin.manifest, *plugin.functions), config_toml,
-             std::move(requires_roles));
+  impl_->add(std::string(role), host::PluginLibrary::linked(plugin.manifest, *plugin.functions),
+             config_toml, std::move(requires_roles));
   return *this;
 }
 
@@ -161,12 +164,12 @@ void Harness::advance(std::chrono::milliseconds duration) {
 
 std::uint64_t Harness::now_ms() const { return impl_->runtime.timers().now_ms(); }
 
-Status Harness::send_raw(const std::string& role, std::uint64_t type_id, const Bytes& payload,
+Status Harness::send_raw(std::string_view role, std::uint64_t type_id, const Bytes& payload,
                          Priority priority) {
   return impl_->context().send_raw(impl_->address(role), type_id, payload, priority);
 }
 
-std::uint64_t Harness::request_raw(const std::string& role, std::uint64_t type_id,
+std::uint64_t Harness::request_raw(std::string_view role, std::uint64_t type_id,
                                    const Bytes& payload, std::uint64_t timeout_ms,
                                    Priority priority) {
   std::uint64_t correlation = 0;
@@ -175,16 +178,17 @@ std::uint64_t Harness::request_raw(const std::string& role, std::uint64_t type_i
                              static_cast<std::uint32_t>(priority), payload.data(), payload.size(),
                              timeout_ms, &correlation);
   if (code != ALYS_OK)
-    throw std::runtime_error("request to '" + role + "' refused: " + code_name(code));
+    throw std::runtime_error("request to '" + std::string(role) + "' refused: " + code_name(code));
   return correlation;
 }
 
-void Harness::publish_raw(const std::string& topic, std::uint64_t type_id, const Bytes& payload) {
-  impl_->runtime.publish(impl_->address(kTestRole), topic, type_id, payload.data(), payload.size());
+void Harness::publish_raw(std::string_view topic, std::uint64_t type_id, const Bytes& payload) {
+  impl_->runtime.publish(impl_->address(kTestRole), std::string(topic), type_id, payload.data(),
+                         payload.size());
 }
 
-void Harness::subscribe(const std::string& topic) {
-  impl_->runtime.subscribe(impl_->address(kTestRole), topic);
+void Harness::subscribe(std::string_view topic) {
+  impl_->runtime.subscribe(impl_->address(kTestRole), std::string(topic));
 }
 
 std::vector<Received> Harness::received() const { return impl_->inbox; }
@@ -197,7 +201,7 @@ std::optional<Received> Harness::reply(std::uint64_t correlation_id) const {
   return std::nullopt;
 }
 
-std::vector<Received> Harness::events(const std::string& topic) const {
+std::vector<Received> Harness::events(std::string_view topic) const {
   std::vector<Received> out;
   std::uint64_t id = topic_id(topic);
   for (const auto& item : impl_->inbox)
@@ -214,8 +218,8 @@ std::vector<DeadLetterInfo> Harness::dead_letters() const {
   return out;
 }
 
-std::optional<double> Harness::metric(const std::string& role, const std::string& name) const {
-  auto sample = impl_->runtime.metrics().find(role, name);
+std::optional<double> Harness::metric(std::string_view role, std::string_view name) const {
+  auto sample = impl_->runtime.metrics().find(std::string(role), std::string(name));
   if (!sample) return std::nullopt;
   switch (sample->kind) {
     case host::MetricSample::Kind::counter:
@@ -228,26 +232,29 @@ std::optional<double> Harness::metric(const std::string& role, const std::string
   return std::nullopt;
 }
 
-std::string Harness::state(const std::string& role) const {
-  host::ActorCell* cell = impl_->runtime.cell(role);
-  if (cell == nullptr) throw std::runtime_error("no role '" + role + "' in this harness");
+std::string Harness::state(std::string_view role) const {
+  host::ActorCell* cell = impl_->runtime.cell(std::string(role));
+  if (cell == nullptr)
+    throw std::runtime_error("no role '" + std::string(role) + "' in this harness");
   return host::to_string(cell->state());
 }
 
-std::uint64_t Harness::restarts(const std::string& role) const {
-  host::ActorCell* cell = impl_->runtime.cell(role);
-  if (cell == nullptr) throw std::runtime_error("no role '" + role + "' in this harness");
+std::uint64_t Harness::restarts(std::string_view role) const {
+  host::ActorCell* cell = impl_->runtime.cell(std::string(role));
+  if (cell == nullptr)
+    throw std::runtime_error("no role '" + std::string(role) + "' in this harness");
   return cell->counters().restarts.load();
 }
 
-std::string Harness::call_rpc(const std::string& method, const std::string& params_json,
+std::string Harness::call_rpc(std::string_view method_name, std::string_view params_json,
                               std::uint64_t timeout_ms) {
+  const std::string method(method_name);
   auto served = impl_->runtime.find_rpc(method);
   if (!served) throw std::runtime_error("no plugin serves the admin method '" + method + "'");
   std::optional<std::int32_t> code;
   Bytes answer;
   impl_->runtime.external_request(served->address, ALYS_TYPE_RPC_CALL,
-                                  encode(RpcCall{method, params_json}), timeout_ms,
+                                  encode(RpcCall{method, std::string(params_json)}), timeout_ms,
                                   [&](std::int32_t result, std::vector<std::uint8_t> bytes) {
                                     code = result;
                                     answer = std::move(bytes);
@@ -261,8 +268,8 @@ std::string Harness::call_rpc(const std::string& method, const std::string& para
   return result.json;
 }
 
-SwapResult Harness::swap(const std::string& role, const std::filesystem::path& plugin_file) {
-  host::SwapOutcome outcome = impl_->runtime.swap_and_wait(role, plugin_file);
+SwapResult Harness::swap(std::string_view role, const std::filesystem::path& plugin_file) {
+  host::SwapOutcome outcome = impl_->runtime.swap_and_wait(std::string(role), plugin_file);
   return SwapResult{outcome.ok, outcome.mode, outcome.stage, outcome.message};
 }
 

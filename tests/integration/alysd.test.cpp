@@ -2,9 +2,13 @@
 // supervision giving up, and --check-config.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <string>
 
 #include "child_process.hpp"
+#include "dev_files.hpp"
 
 using alys::testing::ChildProcess;
 using alys::testing::TempDir;
@@ -198,14 +202,46 @@ TEST_CASE("alysd rejects bad usage with exit code 2", "[integration]") {
 
 TEST_CASE("config/dev.toml and config/reference.toml pass --check-config", "[integration]") {
   TempDir dir("alysd-devconfig");
+  // Beside the member key dev.toml names, with the mode the quick start gives it (git keeps none).
+  for (const char* file : {"dev.toml", "reference.toml"})
+    std::filesystem::copy_file(std::string(ALYS_SOURCE_DIR "/config/") + file, dir.path() / file);
+  alys::testing::copy_dev_member_key(dir.path());
   for (const char* file : {"dev.toml", "reference.toml"}) {
     INFO(file);
-    ChildProcess check({kAlysd, "--check-config", std::string(ALYS_SOURCE_DIR "/config/") + file,
-                        "--plugin-dir", ALYS_BINARY_DIR "/plugins"},
+    ChildProcess check({kAlysd, "--check-config", (dir.path() / file).string(), "--plugin-dir",
+                        ALYS_BINARY_DIR "/plugins"},
                        dir.path() / "out.log");
     auto code = check.wait_exit(20s);
     REQUIRE(code);
     INFO(check.output());
     CHECK(*code == 0);
   }
+}
+
+TEST_CASE("alysd --check-config refuses a key file that group or others can read",
+          "[integration]") {
+  TempDir dir("alysd-secret");
+  std::filesystem::path key = dir.write("member.key", std::string(64, '1') + "\n");
+  ::chmod(key.c_str(), 0644);
+  auto config = dir.write("node.toml", host_section(dir) + R"(
+[plugins.counter]
+file = "alys_test_counter.so"
+
+[counter]
+key_file = "member.key"
+)");
+  ChildProcess check({kAlysd, "--check-config", config.string()}, dir.path() / "out.log");
+  auto code = check.wait_exit(20s);
+  REQUIRE(code);
+  CHECK(*code == 2);
+  std::string out = check.output();
+  INFO(out);
+  CHECK(out.find(config.string() + ":12:12: counter.key_file: secret file " + key.string() +
+                 " is accessible by group or others (mode 0644)") != std::string::npos);
+
+  ::chmod(key.c_str(), 0600);
+  ChildProcess fixed({kAlysd, "--check-config", config.string()}, dir.path() / "fixed.log");
+  auto fixed_code = fixed.wait_exit(20s);
+  REQUIRE(fixed_code);
+  CHECK(*fixed_code == 0);
 }

@@ -24,6 +24,43 @@ step "installing the SDK to $work/prefix"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 [ -f "$work/prefix/lib/cmake/AlysSDK/AlysSDKConfigVersion.cmake" ] || fail "no AlysSDK package installed"
 
+step "find_package(AlysSDK): the domain component only on request, the SDK's build type said"
+mkdir -p "$work/consumer"
+cat >"$work/consumer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(consumer LANGUAGES CXX)
+set(CMAKE_CXX_STANDARD 20)
+find_package(AlysSDK 1 REQUIRED ${CONSUMER_COMPONENTS})
+if(DEFINED PKG_CONFIG_EXECUTABLE)
+  message(STATUS "consumer: pkg-config was looked for")
+endif()
+if(TARGET AlysSDK::domain)
+  message(STATUS "consumer: AlysSDK::domain is defined")
+  file(WRITE ${CMAKE_BINARY_DIR}/main.cpp
+       "#include \"alys/domain/keccak.hpp\"\nint main() { return alys::keccak256({})[0] == 0xc5 ? 0 : 1; }\n")
+  add_executable(consumer ${CMAKE_BINARY_DIR}/main.cpp)
+  target_link_libraries(consumer PRIVATE AlysSDK::domain)
+endif()
+CMAKE
+plain=$(cmake -S "$work/consumer" -B "$work/consumer-plain" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" 2>&1) ||
+  fail "find_package(AlysSDK) without components: $plain"
+if echo "$plain" | grep -q "consumer: "; then
+  fail "without COMPONENTS domain, pkg-config or AlysSDK::domain was loaded anyway: $plain"
+fi
+domain=$(cmake -S "$work/consumer" -B "$work/consumer-domain" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  "-DCONSUMER_COMPONENTS=COMPONENTS;domain" 2>&1) || fail "COMPONENTS domain: $domain"
+echo "$domain" | grep -q "consumer: AlysSDK::domain is defined" || fail "no AlysSDK::domain: $domain"
+cmake --build "$work/consumer-domain" >/dev/null && "$work/consumer-domain/consumer" ||
+  fail "a program linking AlysSDK::domain did not build or run"
+unknown=$(cmake -S "$work/consumer" -B "$work/consumer-unknown" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  "-DCONSUMER_COMPONENTS=COMPONENTS;nonesuch" 2>&1) && fail "an unknown component was accepted"
+echo "$unknown" | grep -q "AlysSDK has no component 'nonesuch'" || fail "unknown component: $unknown"
+# No preset builds MinSizeRel, so the installed SDK is of another type: the config file says so.
+typed=$(cmake -S "$work/consumer" -B "$work/consumer-typed" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \
+  -DCMAKE_BUILD_TYPE=MinSizeRel 2>&1) || fail "CMAKE_BUILD_TYPE=MinSizeRel: $typed"
+echo "$typed" | grep -q "this project builds 'MinSizeRel', so it uses the SDK's" ||
+  fail "no word about the SDK's build type: $typed"
+
 step "building the example out of tree against the prefix only"
 cp -r "$source/sdk/examples/block_indexer" "$work/example"
 cmake -S "$work/example" -B "$work/build" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" \

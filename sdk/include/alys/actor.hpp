@@ -22,6 +22,14 @@
 
 namespace alys {
 
+namespace detail {
+// The adapter behind Actor::rpc_json, defined in alys/json.hpp: include that header to use it.
+// (actor.hpp does not include it, so that plugins that do not use it see no alys::json namespace
+// next to a `json` of their own.)
+template <class F>
+struct JsonRpcHandler;
+}  // namespace detail
+
 // What a handler learns about the message besides its decoded body.
 struct Envelope {
   std::uint64_t type_id = 0;
@@ -157,6 +165,17 @@ class Actor {
     if (code != ALYS_OK)
       throw Error(code, "cannot register admin method '" + method + "': " + code_name(code));
     async_rpc_handlers_[method] = std::forward<F>(handler);
+  }
+
+  // Like rpc(), with the JSON done for you; include alys/json.hpp. `handler` gets the params
+  // parsed, as a json::Field whose path is "params" ({} when the caller sent none), and returns a
+  // json::Value, or a Result<json::Value> to fail without throwing: a failed Result answers with
+  // its message, as JSON-RPC error -32602 (invalid params) when its code is ALYS_ERR_INVALID, which
+  // is what every json::Field accessor fails with, and -32000 otherwise. Throwing answers as in
+  // rpc().
+  template <class F>
+  void rpc_json(const std::string& method, std::uint32_t flags, F&& handler) {
+    rpc(method, flags, detail::JsonRpcHandler<std::decay_t<F>>{std::forward<F>(handler)});
   }
 
   // Override to handle types without a registered handler; the default dead-letters them.

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alys/abi.h"
@@ -95,10 +96,10 @@ class ALYS_TESTING_API Harness {
   // --- before start() ---
   // `config_toml` is the role's own table as TOML text (what would follow `[<role>]` in a node's
   // config). `requires_roles` start before this one. A plugin the ABI gate refuses throws here.
-  Harness& add(const std::string& role, const std::filesystem::path& plugin_file,
-               const std::string& config_toml = "", std::vector<std::string> requires_roles = {});
-  Harness& add(const std::string& role, const LinkedPlugin& plugin,
-               const std::string& config_toml = "", std::vector<std::string> requires_roles = {});
+  Harness& add(std::string_view role, const std::filesystem::path& plugin_file,
+               std::string_view config_toml = "", std::vector<std::string> requires_roles = {});
+  Harness& add(std::string_view role, const LinkedPlugin& plugin, std::string_view config_toml = "",
+               std::vector<std::string> requires_roles = {});
   // Creates and starts every plugin in `requires` order. Throws naming the role that failed.
   void start();
 
@@ -110,21 +111,23 @@ class ALYS_TESTING_API Harness {
   std::uint64_t now_ms() const;
 
   // --- talking as the role "test" (the message is queued; run() delivers it) ---
+  // Roles, topics, method and metric names are std::string_view, as in alys::Context, so that the
+  // SDK's constants (alys::chain::kBlockImportedTopic, ...) pass as they are.
   template <class M>
-  Status send(const std::string& role, const M& message, Priority priority = Priority::normal) {
+  Status send(std::string_view role, const M& message, Priority priority = Priority::normal) {
     return send_raw(role, type_id_of<M>(), encode(message), priority);
   }
   // Returns the correlation id; after run(), reply(id) holds the answer (or a timeout).
   template <class M>
-  std::uint64_t request(const std::string& role, const M& message, std::uint64_t timeout_ms = 1000,
+  std::uint64_t request(std::string_view role, const M& message, std::uint64_t timeout_ms = 1000,
                         Priority priority = Priority::normal) {
     return request_raw(role, type_id_of<M>(), encode(message), timeout_ms, priority);
   }
   template <class M>
-  void publish(const std::string& topic, const M& message) {
+  void publish(std::string_view topic, const M& message) {
     publish_raw(topic, type_id_of<M>(), encode(message));
   }
-  void subscribe(const std::string& topic);
+  void subscribe(std::string_view topic);
 
   // --- what reached "test" ---
   std::vector<Received> received() const;
@@ -135,31 +138,31 @@ class ALYS_TESTING_API Harness {
     if (!answer || answer->kind != ALYS_KIND_REPLY) return std::nullopt;
     return answer->as<M>();
   }
-  std::vector<Received> events(const std::string& topic) const;
+  std::vector<Received> events(std::string_view topic) const;
   void clear_received();
 
   // --- inspecting the host ---
   std::vector<DeadLetterInfo> dead_letters() const;
   // A plugin metric of `role`: a counter's or gauge's value, a histogram's count. nullopt: none.
-  std::optional<double> metric(const std::string& role, const std::string& name) const;
+  std::optional<double> metric(std::string_view role, std::string_view name) const;
   // The actor's state: "running", "failed", "exited", ...
-  std::string state(const std::string& role) const;
-  std::uint64_t restarts(const std::string& role) const;
+  std::string state(std::string_view role) const;
+  std::uint64_t restarts(std::string_view role) const;
 
   // --- operating ---
   // Calls an admin JSON-RPC method a plugin registered; returns the result as JSON text. Throws
   // std::runtime_error with the plugin's error message, or on timeout.
-  std::string call_rpc(const std::string& method, const std::string& params_json = "{}",
+  std::string call_rpc(std::string_view method, std::string_view params_json = "{}",
                        std::uint64_t timeout_ms = 5000);
   // Hot-swaps `role` to another plugin file, as `alys-ctl reload` does in a node.
-  SwapResult swap(const std::string& role, const std::filesystem::path& plugin_file);
+  SwapResult swap(std::string_view role, const std::filesystem::path& plugin_file);
 
  private:
-  Status send_raw(const std::string& role, std::uint64_t type_id, const Bytes& payload,
+  Status send_raw(std::string_view role, std::uint64_t type_id, const Bytes& payload,
                   Priority priority);
-  std::uint64_t request_raw(const std::string& role, std::uint64_t type_id, const Bytes& payload,
+  std::uint64_t request_raw(std::string_view role, std::uint64_t type_id, const Bytes& payload,
                             std::uint64_t timeout_ms, Priority priority);
-  void publish_raw(const std::string& topic, std::uint64_t type_id, const Bytes& payload);
+  void publish_raw(std::string_view topic, std::uint64_t type_id, const Bytes& payload);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

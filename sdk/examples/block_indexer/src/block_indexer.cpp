@@ -11,16 +11,15 @@
 // Swappable: the retained blocks and the transaction total go to the next version on a hot swap
 // (state schema 2; reads 1 and 2, and writes 1 for a build that reads only that).
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
+#include "alys/json.hpp"
 #include "alys/plugin.hpp"
 #include "alys/schemas/chain_events.hpp"
 #include "indexer_schemas.hpp"
@@ -56,52 +55,9 @@ std::string to_hex(const Hash& hash) {
   return out;
 }
 
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Reads N from the params of indexer_get_block, {"height": N}. A hand-written scan rather than a
-// JSON library keeps the plugin free of dependencies (every library a plugin links is its own
-// private copy). It finds the key "height" followed by a colon, so the same word as a value does
-// not fool it, and it refuses anything but a plain non-negative integer there ("7", 7.5, -1, 1e3),
-// saying what it expected: the operator sees this message as the JSON-RPC error.
-std::uint64_t parse_height(std::string_view params) {
-  constexpr std::string_view kKey = "\"height\"";
-  const std::string usage =
-      R"(indexer_get_block: params must be {"height": N} with N a non-negative integer)";
-  auto quoted = [&params] {
-    constexpr std::size_t kMaxShown = 80;
-    std::string shown(params.substr(0, kMaxShown));
-    return params.size() > kMaxShown ? shown + "..." : shown;
-  };
-
-  std::size_t first = 0;
-  while (first < params.size() && is_json_space(params[first])) ++first;
-  if (first == params.size() || params[first] != '{')
-    throw std::runtime_error(usage + "; got " + quoted());
-
-  for (std::size_t at = params.find(kKey); at != std::string_view::npos;
-       at = params.find(kKey, at + 1)) {
-    std::size_t i = at + kKey.size();
-    while (i < params.size() && is_json_space(params[i])) ++i;
-    if (i == params.size() || params[i] != ':') continue;  // "height" as a value, not a key
-    ++i;
-    while (i < params.size() && is_json_space(params[i])) ++i;
-
-    std::uint64_t height = 0;
-    const char* begin = params.data() + i;
-    const char* end = params.data() + params.size();
-    auto [stop, error] = std::from_chars(begin, end, height);
-    if (error == std::errc::result_out_of_range)
-      throw std::runtime_error(usage + "; height is too large");
-    // from_chars stops at the first character that is not a digit: what follows must end the
-    // value, or it was 7.5, 1e3 or 12abc.
-    std::size_t next = static_cast<std::size_t>(stop - params.data());
-    while (next < params.size() && is_json_space(params[next])) ++next;
-    bool value_ends = next < params.size() && (params[next] == ',' || params[next] == '}');
-    if (error != std::errc{} || !value_ends) throw std::runtime_error(usage + "; got " + quoted());
-    return height;
-  }
-  throw std::runtime_error(usage + "; no \"height\" in " + quoted());
-}
+// The usage of indexer_get_block, added to its params errors: the operator sees the message.
+constexpr const char* kGetBlockUsage =
+    R"( (indexer_get_block takes {"height": N}, N a non-negative integer))";
 
 class BlockIndexer : public alys::Actor {
  public:
@@ -126,9 +82,14 @@ class BlockIndexer : public alys::Actor {
     // Subscriptions and admin methods belong to the role and survive restarts and swaps; doing
     // both on every start costs nothing and covers a fresh node and a swapped-in version alike.
     context().subscribe(alys::chain::kBlockImportedTopic);
-    register_rpc("indexer_status", [this](std::string_view) { return status_json(); });
+    register_rpc("indexer_status", [this](const alys::json::Field&) { return status(); });
     register_rpc("indexer_get_block",
-                 [this](std::string_view params) { return block_json(parse_height(params)); });
+                 [this](const alys::json::Field& params) -> alys::Result<alys::json::Value> {
+                   alys::Result<std::uint64_t> height = params.get_uint64("height");
+                   if (!height.ok())
+                     return alys::Status::Invalid(height.status().message() + kGetBlockUsage);
+                   return block(*height);
+                 });
   }
 
   // SIGHUP with a changed [indexer] table: a new keep_blocks applies without a restart, which
@@ -189,10 +150,12 @@ class BlockIndexer : public alys::Actor {
     return static_cast<std::size_t>(keep);
   }
 
+  // Parsing the params and writing the result is rpc_json's (alys/json.hpp): hand-written JSON is
+  // where escaping and strictness go wrong.
   template <class F>
   void register_rpc(const std::string& method, F&& handler) {
     try {
-      rpc(method, 0, std::forward<F>(handler));
+      rpc_json(method, 0, std::forward<F>(handler));
     } catch (const alys::Error& error) {
       // The likely cause, which the host's code ("invalid") does not say: method names are
       // unique in a node, so a second role running this plugin cannot offer them again.
@@ -258,31 +221,32 @@ class BlockIndexer : public alys::Actor {
                  .transaction_count = block.transaction_count};
   }
 
-  // The version is a C string literal that CMake restricts to [0-9A-Za-z.+-]: no JSON escaping.
   // `highest` is null while nothing is indexed (0 would claim a genesis block).
-  std::string status_json() const {
-    std::string highest = blocks_.empty() ? "null" : std::to_string(highest_height());
-    return "{\"version\":\"" BLOCK_INDEXER_VERSION "\",\"indexed\":" +
-           std::to_string(blocks_.size()) + ",\"highest\":" + highest +
-           ",\"transactions\":" + std::to_string(transactions_) + "}";
+  alys::json::Value status() const {
+    return alys::json::Object{
+        {"version", BLOCK_INDEXER_VERSION},
+        {"indexed", blocks_.size()},
+        {"highest", blocks_.empty() ? alys::json::Value() : alys::json::Value(highest_height())},
+        {"transactions", transactions_}};
   }
 
-  std::string block_json(std::uint64_t height) const {
+  alys::Result<alys::json::Value> block(std::uint64_t height) const {
     auto found = blocks_.find(height);
     if (found == blocks_.end()) {
       std::string held = blocks_.empty()
                              ? "the index is empty"
                              : "the index holds heights " + std::to_string(blocks_.begin()->first) +
                                    ".." + std::to_string(highest_height());
-      throw std::runtime_error("block " + std::to_string(height) + " is not indexed (" + held +
-                               ")");
+      return alys::Status::NotFound("block " + std::to_string(height) + " is not indexed (" + held +
+                                    ")");
     }
-    const StoredBlock& block = found->second;
-    return "{\"height\":" + std::to_string(block.height) + ",\"hash\":\"" + to_hex(block.hash) +
-           "\",\"parent_hash\":\"" + to_hex(block.parent_hash) +
-           "\",\"slot\":" + std::to_string(block.slot) +
-           ",\"timestamp_ms\":" + std::to_string(block.timestamp_ms) +
-           ",\"transaction_count\":" + std::to_string(block.transaction_count) + "}";
+    const StoredBlock& stored = found->second;
+    return alys::json::Value(alys::json::Object{{"height", stored.height},
+                                                {"hash", to_hex(stored.hash)},
+                                                {"parent_hash", to_hex(stored.parent_hash)},
+                                                {"slot", stored.slot},
+                                                {"timestamp_ms", stored.timestamp_ms},
+                                                {"transaction_count", stored.transaction_count}});
   }
 
   std::map<std::uint64_t, StoredBlock> blocks_;  // by height; the lowest is evicted first

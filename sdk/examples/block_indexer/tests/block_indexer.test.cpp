@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "alys/schemas/chain_events.hpp"
@@ -26,9 +28,9 @@ using example::indexer::GetBlock;
 using example::indexer::Hash;
 using namespace std::chrono_literals;
 
-// Paths of the plugins under test: set by CMakeLists.txt from $<TARGET_FILE:...>.
-constexpr const char* kIndexerPlugin = BLOCK_INDEXER_PLUGIN;
-constexpr const char* kDemoChainPlugin = DEMO_CHAIN_PLUGIN;
+// Paths of the plugins under test: set by alys_add_plugin_test (CMakeLists.txt, PLUGINS).
+constexpr const char* kIndexerPlugin = BLOCK_INDEXER_PLUGIN_FILE;
+constexpr const char* kDemoChainPlugin = DEMO_CHAIN_PLUGIN_FILE;
 constexpr std::uint64_t kIntervalMs = 2000;
 
 // The demo chain and the indexer, as in the README's node config, started. `indexer_config` is the
@@ -140,13 +142,27 @@ TEST_CASE("the admin methods indexer_status and indexer_get_block") {
 
   CHECK_THROWS_WITH(harness.call_rpc("indexer_get_block", R"({"height": 11})"),
                     Contains("block 11 is not indexed") && Contains("heights 1..10"));
-  for (const char* bad : {"{}", "[7]", R"({"height": "7"})", R"({"height": -1})",
-                          R"({"height": 7.5})", R"({"height": 1e3})", R"({"height": })",
-                          R"({"height": 99999999999999999999999})", "not json"}) {
+  // Params errors name what was wrong, where, and how to call the method.
+  const std::pair<const char*, const char*> bad_params[] = {
+      {"{}", R"(params: missing key "height")"},
+      {"[7]", "params: expected an object, got an array"},
+      {R"({"height": "7"})", "params.height: expected a non-negative integer, got a string"},
+      {R"({"height": -1})", "params.height: expected a non-negative integer, got -1"},
+      {R"({"height": 7.5})", "params.height: expected a non-negative integer, got a number"},
+      {R"({"height": 1e3})", "params.height: expected a non-negative integer, got a number"},
+      {R"({"height": 99999999999999999999999})",
+       "params.height: expected a non-negative integer, got a number"},
+  };
+  for (const auto& [bad, why] : bad_params) {
     INFO("params: " << bad);
     CHECK_THROWS_WITH(harness.call_rpc("indexer_get_block", bad),
-                      Contains(R"(params must be {"height": N})"));
+                      Contains(why) && Contains(R"(indexer_get_block takes {"height": N})"));
   }
+  // Params that are not JSON at all (the admin API never passes those on; the harness does).
+  CHECK_THROWS_WITH(harness.call_rpc("indexer_get_block", R"({"height": })"),
+                    Contains("invalid JSON at line 1, column 12"));
+  CHECK_THROWS_WITH(harness.call_rpc("indexer_get_block", "not json"),
+                    Contains("invalid JSON at line 1, column 1"));
   // A caller's mistake is answered as an error; it does not fail the actor.
   CHECK(harness.state("indexer") == "running");
   CHECK(harness.restarts("indexer") == 0);
@@ -218,7 +234,7 @@ TEST_CASE("a hot swap of the demo chain keeps its height") {
 TEST_CASE("the demo chain's events decode as alys.chain.BlockImported") {
   Harness harness;
   start_node(harness);
-  const std::string topic(alys::chain::kBlockImportedTopic);
+  const std::string_view topic = alys::chain::kBlockImportedTopic;
   harness.subscribe(topic);
   const std::uint64_t start_ms = harness.now_ms();
   harness.advance(10s);
