@@ -20,12 +20,15 @@
 #include "host/config/config.hpp"
 #include "host/loading/node_assembly.hpp"
 #include "host/runtime/runtime.hpp"
+#include "host/tools/common/command_line.hpp"
 
 namespace {
 
 using namespace alys::host;
 
-constexpr const char* kUsage = R"(usage:
+namespace po = alys::tools::program_options;
+
+constexpr const char* kUsageHead = R"(usage:
   alysd --config FILE [--data-dir DIR] [--plugin-dir DIR] [--admin-listen HOST:PORT] [--log-level L]
   alysd --check-config FILE [same overrides]
   alysd --help | --version
@@ -33,6 +36,9 @@ constexpr const char* kUsage = R"(usage:
 Runs the node described by FILE until SIGTERM or SIGINT. --check-config validates FILE and the
 manifests of its plugins without running plugin code.
 
+)";
+
+constexpr const char* kUsageTail = R"(
 exit codes:
   0  stopped on request (or --check-config found no error)
   1  the node could not start (a plugin failed to load or start)
@@ -41,58 +47,56 @@ exit codes:
   1  also: a second SIGTERM/SIGINT while the ordered stop is still running
 )";
 
+po::options_description options() {
+  po::options_description described("options", alys::tools::kHelpWidth);
+  described.add_options()                                                                   //
+      ("config", po::value<std::string>()->value_name("FILE"), "the node's config (TOML)")  //
+      ("check-config", po::value<std::string>()->value_name("FILE"),
+       "validate FILE and its plugins' manifests, then exit")                                 //
+      ("data-dir", po::value<std::string>()->value_name("DIR"), "overrides [host] data_dir")  //
+      ("plugin-dir", po::value<std::string>()->value_name("DIR"),
+       "overrides [host] plugin_dir")  //
+      ("admin-listen", po::value<std::string>()->value_name("HOST:PORT"),
+       "overrides [host] admin_listen (port 0: the system picks one)")  //
+      ("log-level", po::value<std::string>()->value_name("L"),
+       "overrides [host] log_level: trace, debug, info, warn, error, critical or off")  //
+      ("version", po::bool_switch(), "the node's version and plugin ABI")               //
+      ("help,h", po::bool_switch(), "this text");
+  return described;
+}
+
+std::string usage() { return kUsageHead + alys::tools::describe_options(options()) + kUsageTail; }
+
 struct CommandLine {
+  bool help = false;
+  bool version = false;
   std::filesystem::path config;
   bool check_only = false;
   HostOverrides overrides;
 };
 
-std::optional<CommandLine> parse(int argc, char** argv) {
+alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
+  auto parsed = alys::tools::parse_command_line(args, options(), {}, "argument");
+  if (!parsed.ok()) return parsed.status();
+  const po::variables_map& values = *parsed;
   CommandLine line;
-  bool have_config = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= argc) {
-        std::cerr << "alysd: " << arg << " needs a value\n";
-        return std::nullopt;
-      }
-      return std::string(argv[++i]);
-    };
-    std::optional<std::string> v;
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      std::exit(kExitOk);
-    } else if (arg == "--version") {
-      std::cout << "alysd " ALYS_NODE_VERSION " (plugin ABI " << ALYS_ABI_MAJOR << "."
-                << ALYS_ABI_MINOR << ")\n";
-      std::exit(kExitOk);
-    } else if (arg == "--config" || arg == "--check-config") {
-      if (!(v = value())) return std::nullopt;
-      line.config = *v;
-      line.check_only = arg == "--check-config";
-      have_config = true;
-    } else if (arg == "--data-dir") {
-      if (!(v = value())) return std::nullopt;
-      line.overrides.data_dir = *v;
-    } else if (arg == "--plugin-dir") {
-      if (!(v = value())) return std::nullopt;
-      line.overrides.plugin_dir = *v;
-    } else if (arg == "--admin-listen") {
-      if (!(v = value())) return std::nullopt;
-      line.overrides.admin_listen = *v;
-    } else if (arg == "--log-level") {
-      if (!(v = value())) return std::nullopt;
-      line.overrides.log_level = *v;
-    } else {
-      std::cerr << "alysd: unknown argument '" << arg << "'\n";
-      return std::nullopt;
-    }
-  }
-  if (!have_config) {
-    std::cerr << "alysd: --config FILE or --check-config FILE is required\n";
-    return std::nullopt;
-  }
+  line.help = values["help"].as<bool>();
+  line.version = values["version"].as<bool>();
+  if (line.help || line.version) return line;
+  if (values.count("config") && values.count("check-config"))
+    return alys::Status::Invalid("--config and --check-config exclude each other");
+  if (!values.count("config") && !values.count("check-config"))
+    return alys::Status::Invalid("--config FILE or --check-config FILE is required");
+  line.check_only = values.count("check-config") > 0;
+  line.config = values[line.check_only ? "check-config" : "config"].as<std::string>();
+  auto text = [&values](const char* name) -> std::optional<std::string> {
+    if (!values.count(name)) return std::nullopt;
+    return values[name].as<std::string>();
+  };
+  if (auto dir = text("data-dir")) line.overrides.data_dir = *dir;
+  if (auto dir = text("plugin-dir")) line.overrides.plugin_dir = *dir;
+  line.overrides.admin_listen = text("admin-listen");
+  line.overrides.log_level = text("log-level");
   return line;
 }
 
@@ -135,10 +139,19 @@ std::string read_token(const std::filesystem::path& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto line = parse(argc, argv);
-  if (!line) {
-    std::cerr << kUsage;
+  auto line = parse(alys::tools::arguments_of(argc, argv));
+  if (!line.ok()) {
+    std::cerr << "alysd: " << line.status().message() << "\n\n" << usage();
     return kExitConfigError;
+  }
+  if (line->help) {
+    std::cout << usage();
+    return kExitOk;
+  }
+  if (line->version) {
+    std::cout << "alysd " ALYS_NODE_VERSION " (plugin ABI " << ALYS_ABI_MAJOR << "."
+              << ALYS_ABI_MINOR << ")\n";
+    return kExitOk;
   }
 
   ConfigLoadResult loaded = load_config(line->config, line->overrides);

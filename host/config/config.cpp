@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "host/config/dependency_order.hpp"
+#include "host/config/host_port.hpp"
 #include "host/config/secret_files.hpp"
 #include "host/config/supervision_config.hpp"
 #include "host/config/toml_reader.hpp"
@@ -74,32 +75,11 @@ std::optional<std::string> token_file_problem(const fs::path& file) {
   return std::nullopt;
 }
 
+// The address the admin server will listen on; port 0 lets the system pick.
 std::optional<std::string> admin_listen_problem(std::string_view text) {
-  const std::string prefix =
-      "expected \"HOST:PORT\" (IPv6 as \"[::1]:8645\"), got " + in_quotes(text);
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const std::size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return prefix;
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) return prefix;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) return prefix + ": IPv6 needs brackets";
-  }
-  if (host.empty()) return prefix + ": empty host";
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
-    return prefix + ": port must be 0..65535";
-  }
-  return std::nullopt;
+  Result<HostPort> address = parse_host_port(text, PortZero::allowed);
+  if (address.ok()) return std::nullopt;
+  return address.status().message();
 }
 
 // Top-level section as a table, or nullptr (absent, or wrong type and reported).

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "alys/json_rpc.hpp"
 #include "alys/plugin.hpp"
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/chain_events.hpp"
@@ -28,6 +29,11 @@
 
 namespace alys::chain {
 namespace {
+
+// Its own code, as Bitcoin Core answers a disabled method: a miner tells it from "nothing to
+// finalize" (-1) without reading the message.
+constexpr const char* kNoMergedMining =
+    "merged mining is not configured on this chain ([chain.auxpow])";
 
 // The slot timer's message: the slot that starts now.
 struct SlotTick {
@@ -737,8 +743,7 @@ class ChainActor : public Actor {
   // --- miner RPC (Namecoin's createauxblock / submitauxblock) ---------------------------------
 
   std::string create_aux_block(std::string_view params_json) {
-    if (!mining_)
-      throw RpcError(-1, "merged mining is not configured on this chain ([chain.auxpow])");
+    if (!mining_) throw RpcError(json_rpc::kMethodNotFound, kNoMergedMining);
     if (!running_) throw RpcError(-10, "the chain is starting");
     EthAddress recipient = config_.node.fee_recipient;
     if (auto address = string_param(params_json, 0)) {
@@ -756,8 +761,7 @@ class ChainActor : public Actor {
   }
 
   std::string submit_aux_block(std::string_view params_json) {
-    if (!mining_)
-      throw RpcError(-1, "merged mining is not configured on this chain ([chain.auxpow])");
+    if (!mining_) throw RpcError(json_rpc::kMethodNotFound, kNoMergedMining);
     auto hash = string_param(params_json, 0);
     auto auxpow = string_param(params_json, 1);
     if (!hash || !auxpow) throw RpcError(-32602, "expected params [hash, auxpow hex]");

@@ -455,6 +455,65 @@ TEST_CASE("alys-ctl usage errors exit 2, --help exits 0", "[integration]") {
   CtlRun usage = ctl({"status", "--admin"});
   CHECK(usage.code == 2);
   CHECK(contains(usage.output, "--admin needs a value"));
+
+  // Each usage error names what is wrong.
+  CtlRun bogus = ctl({"--bogus", "status"});
+  CHECK(contains(bogus.output, "alys-ctl: unknown option '--bogus'"));
+  CtlRun unknown = ctl({"frobnicate"});
+  CHECK(contains(unknown.output, "alys-ctl: unknown command 'frobnicate'"));
+  CtlRun missing = ctl({"reload", "counter"});
+  CHECK(contains(missing.output, "alys-ctl: reload needs ROLE FILE"));
+  CtlRun v6 = ctl({"--admin", "::1:8645", "status"});
+  CHECK(contains(v6.output, "alys-ctl: --admin: expected \"HOST:PORT\""));
+  CHECK(contains(v6.output, "an IPv6 host goes in brackets"));
+  CtlRun port_zero = ctl({"--admin", "127.0.0.1:0", "status"});
+  CHECK(port_zero.code == 2);
+  CHECK(contains(port_zero.output, "port must be 1..65535"));
+  const std::string token_file = (dir.path() / "missing").string();
+  CtlRun no_token = ctl({"--token-file", token_file, "restart", "counter"});
+  CHECK(contains(no_token.output,
+                 "alys-ctl: --token-file: cannot read token file " + token_file + ": "));
+  const fs::path empty = dir.write("empty-token", "");
+  CtlRun empty_token = ctl({"--token-file", empty.string(), "restart", "counter"});
+  CHECK(empty_token.code == 2);
+  CHECK(contains(empty_token.output, "token file " + empty.string() + " is empty"));
+}
+
+TEST_CASE("alys-ctl --help per command", "[integration]") {
+  TempDir dir("alys-ctl-help");
+  int runs = 0;
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), kCtl);
+    ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
+    auto code = run.wait_exit(20s);
+    REQUIRE(code);
+    UNSCOPED_INFO("output: " << run.output());
+    return CtlRun{*code, run.output()};
+  };
+  CtlRun all = ctl({"--help"});
+  CHECK(all.code == 0);
+  for (const char* text :
+       {"status", "plugins", "health", "metrics", "reload ROLE FILE", "restart ROLE", "shutdown",
+        "call METHOD [JSON]", "verify-auxpow", "--config FILE", "--admin HOST:PORT",
+        "--token-file FILE", "--json", "--timeout-ms N", "exit codes:"})
+    CHECK(contains(all.output, text));
+
+  CtlRun restart = ctl({"restart", "--help"});
+  CHECK(restart.code == 0);
+  CHECK(contains(restart.output, "usage:\n  alys-ctl [OPTIONS] restart ROLE\n"));
+  CHECK(contains(restart.output, "Needs the node's token."));
+  CHECK(contains(restart.output, "--admin HOST:PORT"));
+  CHECK_FALSE(contains(restart.output, "reload ROLE FILE"));
+
+  CtlRun status = ctl({"--help", "status"});
+  CHECK(status.code == 0);
+  CHECK(contains(status.output, "alys-ctl [OPTIONS] status\n"));
+  CHECK_FALSE(contains(status.output, "Needs the node's token."));
+
+  CtlRun verify = ctl({"verify-auxpow", "--help"});
+  CHECK(verify.code == 0);
+  CHECK(contains(verify.output, "--chain-id N"));
+  CHECK(contains(verify.output, "--no-strict-chain-id"));
 }
 
 TEST_CASE("alys-ctl call reaches the admin methods plugins register", "[integration]") {

@@ -198,6 +198,33 @@ TEST_CASE("alysd rejects bad usage with exit code 2", "[integration]") {
   REQUIRE(code);
   CHECK(*code == 2);
   CHECK(bad.output().find("unknown argument '--bogus'") != std::string::npos);
+
+  ChildProcess no_value({kAlysd, "--config"}, dir.path() / "no-value.log");
+  CHECK(no_value.wait_exit(20s) == 2);
+  CHECK(no_value.output().find("alysd: --config needs a value") != std::string::npos);
+  ChildProcess none({kAlysd, "--log-level", "info"}, dir.path() / "none.log");
+  CHECK(none.wait_exit(20s) == 2);
+  CHECK(none.output().find("--config FILE or --check-config FILE is required") !=
+        std::string::npos);
+  ChildProcess bad_listen({kAlysd, "--check-config", ALYS_SOURCE_DIR "/config/dev.toml",
+                           "--plugin-dir", ALYS_BINARY_DIR "/plugins", "--admin-listen", "[::1]"},
+                          dir.path() / "bad-listen.log");
+  CHECK(bad_listen.wait_exit(20s) == 2);
+  CHECK(bad_listen.output().find("--admin-listen: expected \"HOST:PORT\"") != std::string::npos);
+}
+
+TEST_CASE("alysd --help lists every option and the exit codes; --version", "[integration]") {
+  TempDir dir("alysd-help");
+  ChildProcess help({kAlysd, "--help"}, dir.path() / "help.log");
+  REQUIRE(help.wait_exit(20s) == 0);
+  for (const char* text :
+       {"--config FILE", "--check-config FILE", "--data-dir DIR", "--plugin-dir DIR",
+        "--admin-listen HOST:PORT", "--log-level L", "--version", "exit codes:"})
+    CHECK(help.output().find(text) != std::string::npos);
+  ChildProcess version({kAlysd, "--version"}, dir.path() / "version.log");
+  REQUIRE(version.wait_exit(20s) == 0);
+  CHECK(version.output().starts_with("alysd "));
+  CHECK(version.output().find("(plugin ABI ") != std::string::npos);
 }
 
 TEST_CASE("config/dev.toml and config/reference.toml pass --check-config", "[integration]") {

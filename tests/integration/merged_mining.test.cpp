@@ -335,6 +335,20 @@ TEST_CASE("alys-miner's exit codes: bad arguments 2, --once with no node 3",
   ChildProcess help({kMiner, "--help"}, dir.path() / "d.log");
   CHECK(help.wait_exit(10s) == 0);
   CHECK(help.output().find("usage:") != std::string::npos);
+  for (const char* option : {"--rpc URL", "--address ADDR", "--commitment MODE", "--interval-ms N",
+                             "--once", "--max-attempts N", "exit codes:"})
+    CHECK(help.output().find(option) != std::string::npos);
+  // A usage error names the option.
+  ChildProcess bogus({kMiner, "--bogus", "--rpc", "http://127.0.0.1:8645/"}, dir.path() / "f.log");
+  CHECK(bogus.wait_exit(10s) == 2);
+  CHECK(bogus.output().find("alys-miner: unknown argument '--bogus'") != std::string::npos);
+  ChildProcess no_value({kMiner, "--address", kFeeRecipient, "--rpc"}, dir.path() / "g.log");
+  CHECK(no_value.wait_exit(10s) == 2);
+  CHECK(no_value.output().find("alys-miner: --rpc needs a value") != std::string::npos);
+  ChildProcess bad_port({kMiner, "--rpc", "http://127.0.0.1:0/", "--address", kFeeRecipient},
+                        dir.path() / "h.log");
+  CHECK(bad_port.wait_exit(10s) == 2);
+  CHECK(bad_port.output().find("port must be 1..65535") != std::string::npos);
 
   const std::uint16_t nobody = free_loopback_port();
   ChildProcess unreachable({kMiner, "--rpc", rpc_url(nobody), "--address", kFeeRecipient, "--once"},

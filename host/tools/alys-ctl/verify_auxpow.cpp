@@ -9,10 +9,14 @@
 
 #include "alys/domain/auxpow.hpp"
 #include "alys/domain/compact.hpp"
+#include "alys/status.hpp"
 #include "host/tools/alys-ctl/output.hpp"
+#include "host/tools/common/command_line.hpp"
 
 namespace alys::ctl {
 namespace {
+
+namespace po = tools::program_options;
 
 struct VerifyAuxPowRequest {
   std::uint32_t chain_id = 0;
@@ -20,6 +24,7 @@ struct VerifyAuxPowRequest {
   alys::AuxPowCommitment commitment = alys::AuxPowCommitment::coinbase_script;
   bool strict_chain_id = true;
   bool json = false;          // --json may also follow the command
+  bool help = false;          // --help: nothing else is set
   alys::Hash32 block_hash{};  // internal order
   alys::Bytes auxpow;
 };
@@ -33,65 +38,72 @@ std::optional<std::uint32_t> parse_u32(std::string_view text, int base) {
   return value;
 }
 
-// nullopt with the message printed (exit 2), or the request; `help` when --help was asked for.
-std::optional<VerifyAuxPowRequest> parse_verify_auxpow(const std::vector<std::string>& args,
-                                                       bool& help) {
-  auto fail = [](const std::string& message) {
-    std::cerr << "alys-ctl: verify-auxpow: " << message << "\n(alys-ctl --help for usage)\n";
-    return std::nullopt;
-  };
+po::options_description verify_options() {
+  po::options_description described("options", tools::kHelpWidth);
+  described.add_options()  //
+      ("chain-id", po::value<std::string>()->value_name("N"),
+       "the child chain's merged-mining chain id: decimal or 0x hex")  //
+      ("bits", po::value<std::string>()->value_name("HEX"),
+       "the child's nBits (e.g. 0x1b00b269): the parent's SHA256d must meet it")  //
+      ("commitment", po::value<std::string>()->value_name("MODE"),
+       "coinbase-script (default) or coinbase-output")                                   //
+      ("no-strict-chain-id", po::bool_switch(), "allow a parent carrying our chain id")  //
+      ("json", po::bool_switch(),
+       R"(print {"valid":true} or {"valid":false,"reason":"..."})")  //
+      ("help,h", po::bool_switch(), "this text");
+  return described;
+}
+
+Status usage_error(const std::string& message) { return Status::Invalid(message); }
+
+// The request (only `help` set when --help was asked for), or a usage error.
+Result<VerifyAuxPowRequest> parse_verify_auxpow(const std::vector<std::string>& args) {
+  po::positional_options_description positional;
+  positional.add("words", -1);
+  po::options_description with_words;
+  with_words.add(verify_options()).add_options()("words", po::value<std::vector<std::string>>());
+  auto parsed = tools::parse_command_line(args, with_words, positional);
+  if (!parsed.ok()) return parsed.status();
+  const po::variables_map& values = *parsed;
   VerifyAuxPowRequest request;
-  std::optional<std::uint32_t> chain_id, bits;
-  std::vector<std::string> positional;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (options_done || arg.size() < 2 || arg[0] != '-') {
-      positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      options_done = true;
-    } else if (arg == "--help" || arg == "-h") {
-      help = true;
-      return std::nullopt;
-    } else if (arg == "--no-strict-chain-id") {
-      request.strict_chain_id = false;
-    } else if (arg == "--json") {
-      request.json = true;
-    } else if (arg == "--chain-id" || arg == "--bits" || arg == "--commitment") {
-      if (i + 1 >= args.size()) return fail(arg + " needs a value");
-      const std::string& value = args[++i];
-      if (arg == "--chain-id") {
-        bool hex = value.starts_with("0x") || value.starts_with("0X");
-        chain_id = parse_u32(value, hex ? 16 : 10);
-        if (!chain_id) return fail("--chain-id needs a 32-bit number, got '" + value + "'");
-      } else if (arg == "--bits") {
-        bits = parse_u32(value, 16);
-        if (!bits)
-          return fail("--bits needs compact bits in hex (0x1d00ffff), got '" + value + "'");
-        alys::CompactTarget target = alys::decode_compact(*bits);
-        if (target.negative || target.overflow || target.target.is_zero())
-          return fail("--bits " + value +
-                      " is not a usable target (negative, overflowing or zero)");
-      } else if (value == "coinbase-script") {
-        request.commitment = alys::AuxPowCommitment::coinbase_script;
-      } else if (value == "coinbase-output") {
-        request.commitment = alys::AuxPowCommitment::coinbase_output;
-      } else {
-        return fail("--commitment is coinbase-script or coinbase-output, got '" + value + "'");
-      }
-    } else {
-      return fail("unknown option '" + arg + "'");
-    }
+  if (values["help"].as<bool>()) {
+    request.help = true;
+    return request;
   }
-  if (!chain_id) return fail("--chain-id N is required");
-  if (!bits) return fail("--bits HEX is required");
-  if (positional.size() != 2) return fail("needs BLOCKHASH AUXPOWHEX");
-  auto hash = alys::fixed_from_hex<32>(positional[0]);
-  if (!hash) return fail("BLOCKHASH must be 64 hex digits, got '" + positional[0] + "'");
-  auto auxpow = alys::from_hex(positional[1]);
-  if (!auxpow) return fail("AUXPOWHEX is not hex (odd length or a non-hex digit)");
+  request.json = values["json"].as<bool>();
+  request.strict_chain_id = !values["no-strict-chain-id"].as<bool>();
+  if (!values.count("chain-id")) return usage_error("--chain-id N is required");
+  const std::string& chain_id_text = values["chain-id"].as<std::string>();
+  const bool hex = chain_id_text.starts_with("0x") || chain_id_text.starts_with("0X");
+  auto chain_id = parse_u32(chain_id_text, hex ? 16 : 10);
+  if (!chain_id)
+    return usage_error("--chain-id needs a 32-bit number, got '" + chain_id_text + "'");
+  if (!values.count("bits")) return usage_error("--bits HEX is required");
+  const std::string& bits_text = values["bits"].as<std::string>();
+  auto bits = parse_u32(bits_text, 16);
+  if (!bits)
+    return usage_error("--bits needs compact bits in hex (0x1d00ffff), got '" + bits_text + "'");
+  alys::CompactTarget target = alys::decode_compact(*bits);
+  if (target.negative || target.overflow || target.target.is_zero())
+    return usage_error("--bits " + bits_text +
+                       " is not a usable target (negative, overflowing or zero)");
+  if (values.count("commitment")) {
+    const std::string& mode = values["commitment"].as<std::string>();
+    if (mode == "coinbase-script")
+      request.commitment = alys::AuxPowCommitment::coinbase_script;
+    else if (mode == "coinbase-output")
+      request.commitment = alys::AuxPowCommitment::coinbase_output;
+    else
+      return usage_error("--commitment is coinbase-script or coinbase-output, got '" + mode + "'");
+  }
+  const std::vector<std::string> words = values.count("words")
+                                             ? values["words"].as<std::vector<std::string>>()
+                                             : std::vector<std::string>();
+  if (words.size() != 2) return usage_error("needs BLOCKHASH AUXPOWHEX");
+  auto hash = alys::fixed_from_hex<32>(words[0]);
+  if (!hash) return usage_error("BLOCKHASH must be 64 hex digits, got '" + words[0] + "'");
+  auto auxpow = alys::from_hex(words[1]);
+  if (!auxpow) return usage_error("AUXPOWHEX is not hex (odd length or a non-hex digit)");
   request.chain_id = *chain_id;
   request.bits = *bits;
   request.block_hash = alys::reversed(*hash);  // RPC shows hashes byte-reversed
@@ -101,11 +113,35 @@ std::optional<VerifyAuxPowRequest> parse_verify_auxpow(const std::vector<std::st
 
 }  // namespace
 
+std::string verify_auxpow_usage() {
+  return std::string(R"(usage:
+  alys-ctl verify-auxpow --chain-id N --bits HEX [--commitment coinbase-script|coinbase-output]
+                         [--no-strict-chain-id] [--json] BLOCKHASH AUXPOWHEX
+
+Offline, no node: judges a merged-mining proof for the block hash BLOCKHASH (display order, as RPC
+shows it) by Namecoin's rules and checks that the parent's SHA256d meets --bits. Prints `valid`, or
+`invalid: REASON`.
+
+)") + tools::describe_options(verify_options()) +
+         R"(
+exit codes:
+  0  valid
+  1  invalid
+  2  a malformed hash, hex, flag or AuxPoW
+)";
+}
+
 int run_verify_auxpow(const std::vector<std::string>& args, bool json_output) {
-  bool help = false;
-  auto request = parse_verify_auxpow(args, help);
-  if (help) return kVerifyHelp;
-  if (!request) return kVerifyUsage;
+  auto request = parse_verify_auxpow(args);
+  if (request.ok() && request->help) {
+    std::cout << verify_auxpow_usage();
+    return kVerifyValid;
+  }
+  if (!request.ok()) {
+    std::cerr << "alys-ctl: verify-auxpow: " << request.status().message()
+              << "\n(alys-ctl verify-auxpow --help for usage)\n";
+    return kVerifyUsage;
+  }
   alys::AuxPow auxpow;
   try {
     auxpow = alys::AuxPow::parse(request->auxpow);

@@ -11,9 +11,12 @@ namespace alys::ctl {
 constexpr int kVerifyValid = 0;
 constexpr int kVerifyInvalid = 1;
 constexpr int kVerifyUsage = 2;
-constexpr int kVerifyHelp = -1;  // --help was asked for: the caller prints the usage
 
-// `args`: every word after the command. Prints `valid`, `invalid: <reason>`, or a usage error.
+// `alys-ctl verify-auxpow --help`: the command's own options.
+std::string verify_auxpow_usage();
+
+// `args`: every word after the command; `json_output`: --json came before it. Prints `valid`,
+// `invalid: <reason>`, its usage (--help, exit 0) or a usage error, and returns the exit code.
 int run_verify_auxpow(const std::vector<std::string>& args, bool json_output);
 
 }  // namespace alys::ctl

@@ -1,26 +1,28 @@
 // alys-miner — a CPU merged miner for dev chains and tests (docs/mining.md): asks the node for
 // work (createauxblock), builds and mines an AuxPoW that commits to it, submits it
-// (submitauxblock), and goes on until stopped. The logic is in host/dev_miner.hpp.
+// (submitauxblock), and goes on until stopped. The logic is in dev_miner.hpp.
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "alys/domain/hash.hpp"
 #include "host/tools/alys-miner/dev_miner.hpp"
+#include "host/tools/common/command_line.hpp"
 
 namespace {
 
 using namespace alys::miner;
+namespace po = alys::tools::program_options;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kUsageHead = R"(usage:
   alys-miner --rpc URL --address ADDR [--commitment coinbase-script|coinbase-output]
              [--interval-ms N] [--once] [--max-attempts N]
 
@@ -28,17 +30,9 @@ Mines the node's unfinalized blocks: createauxblock ADDR, a parent block whose c
 the answer's hash, the parent nonce ground until its SHA256d meets the answer's bits, then
 submitauxblock. One line per submission and per change of state.
 
-options:
-  --rpc URL          the node's admin endpoint, http://HOST:PORT/ (its [host] admin_listen)
-  --address ADDR     the fee recipient of the proofs, a 20-byte EVM address (0x + 40 hex digits)
-  --commitment MODE  where the coinbase commits: coinbase-script (default) or coinbase-output;
-                     must match the chain's [chain.auxpow] commitment
-  --interval-ms N    wait N ms after a submission and between retries (default 1000, at least 1)
-  --once             exit after the first submission
-  --max-attempts N   hashes spent on one work unit before asking for fresh work
-                     (default 16777216; 0: no limit)
-  --help             this text
+)";
 
+constexpr const char* kUsageTail = R"(
 SIGINT or SIGTERM stops it (exit 0).
 
 exit codes:
@@ -49,8 +43,30 @@ exit codes:
      or its chain actor restarting)
 )";
 
+po::options_description options() {
+  po::options_description described("options", alys::tools::kHelpWidth);
+  described.add_options()  //
+      ("rpc", po::value<std::string>()->value_name("URL"),
+       "the node's admin endpoint, http://HOST:PORT/ (its [host] admin_listen)")  //
+      ("address", po::value<std::string>()->value_name("ADDR"),
+       "the fee recipient of the proofs, a 20-byte EVM address (0x + 40 hex digits)")  //
+      ("commitment", po::value<std::string>()->value_name("MODE"),
+       "where the coinbase commits: coinbase-script (default) or coinbase-output; must match "
+       "the chain's [chain.auxpow] commitment")  //
+      ("interval-ms", po::value<std::string>()->value_name("N"),
+       "wait N ms after a submission and between retries (default 1000, at least 1)")  //
+      ("once", po::bool_switch(), "exit after the first submission")                   //
+      ("max-attempts", po::value<std::string>()->value_name("N"),
+       "hashes spent on one work unit before asking for fresh work (default 16777216; 0: no "
+       "limit)")  //
+      ("help,h", po::bool_switch(), "this text");
+  return described;
+}
+
+std::string usage() { return kUsageHead + alys::tools::describe_options(options()) + kUsageTail; }
+
 struct CommandLine {
-  std::string url_text;
+  bool help = false;
   NodeUrl url;
   MinerOptions options;
 };
@@ -63,103 +79,75 @@ std::optional<std::uint64_t> parse_number(std::string_view text) {
   return value;
 }
 
-// nullopt with `error` set (empty for --help).
-std::optional<CommandLine> parse(int argc, char** argv, std::string& error) {
+alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
+  auto parsed = alys::tools::parse_command_line(args, options(), {}, "argument");
+  if (!parsed.ok()) return parsed.status();
+  const po::variables_map& values = *parsed;
   CommandLine line;
-  bool have_url = false;
-  bool have_address = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      error.clear();
-      return std::nullopt;
-    }
-    if (arg == "--once") {
-      line.options.once = true;
-      continue;
-    }
-    const bool takes_value = arg == "--rpc" || arg == "--address" || arg == "--commitment" ||
-                             arg == "--interval-ms" || arg == "--max-attempts";
-    if (!takes_value) {
-      error = "unknown argument '" + std::string(arg) + "'";
-      return std::nullopt;
-    }
-    if (i + 1 >= argc) {
-      error = std::string(arg) + " needs a value";
-      return std::nullopt;
-    }
-    const std::string_view value = argv[++i];
-    if (arg == "--rpc") {
-      auto url = parse_node_url(value, error);
-      if (!url) return std::nullopt;
-      line.url = *url;
-      line.url_text = std::string(value);
-      have_url = true;
-    } else if (arg == "--address") {
-      if (!value.starts_with("0x") || !alys::fixed_from_hex<20>(value)) {
-        error = "--address must be a 20-byte EVM address, 0x + 40 hex digits; got '" +
-                std::string(value) + "'";
-        return std::nullopt;
-      }
-      line.options.address = std::string(value);
-      have_address = true;
-    } else if (arg == "--commitment") {
-      if (value == "coinbase-script") {
-        line.options.commitment = alys::AuxPowCommitment::coinbase_script;
-      } else if (value == "coinbase-output") {
-        line.options.commitment = alys::AuxPowCommitment::coinbase_output;
-      } else {
-        error = "--commitment must be coinbase-script or coinbase-output; got '" +
-                std::string(value) + "'";
-        return std::nullopt;
-      }
-    } else if (arg == "--interval-ms") {
-      auto number = parse_number(value);
-      if (!number || *number == 0 || *number > 86'400'000) {
-        error = "--interval-ms must be 1 to 86400000; got '" + std::string(value) + "'";
-        return std::nullopt;
-      }
-      line.options.interval = std::chrono::milliseconds(*number);
-    } else {
-      auto number = parse_number(value);
-      if (!number) {
-        error = "--max-attempts must be a non-negative integer; got '" + std::string(value) + "'";
-        return std::nullopt;
-      }
-      line.options.max_attempts = *number;
-    }
+  if (values["help"].as<bool>()) {
+    line.help = true;
+    return line;
   }
-  if (!have_url || !have_address) {
-    error = !have_url ? "--rpc URL is required" : "--address ADDR is required";
-    return std::nullopt;
+  if (!values.count("rpc")) return alys::Status::Invalid("--rpc URL is required");
+  if (!values.count("address")) return alys::Status::Invalid("--address ADDR is required");
+
+  auto url = parse_node_url(values["rpc"].as<std::string>());
+  if (!url.ok()) return url.status();
+  line.url = *url;
+
+  const std::string& address = values["address"].as<std::string>();
+  if (!address.starts_with("0x") || !alys::fixed_from_hex<20>(address))
+    return alys::Status::Invalid(
+        "--address must be a 20-byte EVM address, 0x + 40 hex digits; got '" + address + "'");
+  line.options.address = address;
+
+  if (values.count("commitment")) {
+    const std::string& mode = values["commitment"].as<std::string>();
+    if (mode == "coinbase-script")
+      line.options.commitment = alys::AuxPowCommitment::coinbase_script;
+    else if (mode == "coinbase-output")
+      line.options.commitment = alys::AuxPowCommitment::coinbase_output;
+    else
+      return alys::Status::Invalid(
+          "--commitment must be coinbase-script or coinbase-output; got '" + mode + "'");
   }
+  if (values.count("interval-ms")) {
+    const std::string& text = values["interval-ms"].as<std::string>();
+    auto number = parse_number(text);
+    if (!number || *number == 0 || *number > 86'400'000)
+      return alys::Status::Invalid("--interval-ms must be 1 to 86400000; got '" + text + "'");
+    line.options.interval = std::chrono::milliseconds(*number);
+  }
+  if (values.count("max-attempts")) {
+    const std::string& text = values["max-attempts"].as<std::string>();
+    auto number = parse_number(text);
+    if (!number)
+      return alys::Status::Invalid("--max-attempts must be a non-negative integer; got '" + text +
+                                   "'");
+    line.options.max_attempts = *number;
+  }
+  line.options.once = values["once"].as<bool>();
   return line;
 }
 
 // SIGINT and SIGTERM are blocked in every thread and taken here, so that a stop lands between
-// two steps of the miner (never inside an HTTP exchange or a hash).
+// two steps of the miner (never inside an HTTP exchange or a hash). The watcher's own stop (its
+// jthread's, requested on destruction) ends it.
 class SignalWatcher {
  public:
-  SignalWatcher(const sigset_t& signals, StopToken& stop)
-      : thread_([this, signals, &stop] { watch(signals, stop); }) {}
-  ~SignalWatcher() {
-    done_.store(true);
-    thread_.join();
-  }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  SignalWatcher(const sigset_t& signals, std::stop_source miner)
+      : thread_([signals, miner](std::stop_token done) mutable { watch(signals, miner, done); }) {}
 
  private:
-  void watch(const sigset_t& signals, StopToken& stop) {
+  static void watch(const sigset_t& signals, std::stop_source& miner, const std::stop_token& done) {
     const timespec tick{0, 100'000'000};
-    while (!done_.load()) {
+    while (!done.stop_requested()) {
       const int signal = sigtimedwait(&signals, nullptr, &tick);
-      if (signal == SIGINT || signal == SIGTERM) stop.request_stop();
+      if (signal == SIGINT || signal == SIGTERM) miner.request_stop();
     }
   }
 
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+  std::jthread thread_;
 };
 
 const char* commitment_name(alys::AuxPowCommitment commitment) {
@@ -170,15 +158,14 @@ const char* commitment_name(alys::AuxPowCommitment commitment) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string error;
-  auto line = parse(argc, argv, error);
-  if (!line) {
-    if (error.empty()) {
-      std::cout << kUsage;
-      return static_cast<int>(MinerExit::stopped_or_accepted);
-    }
-    std::cerr << "alys-miner: " << error << "\n\n" << kUsage;
+  auto line = parse(alys::tools::arguments_of(argc, argv));
+  if (!line.ok()) {
+    std::cerr << "alys-miner: " << line.status().message() << "\n\n" << usage();
     return static_cast<int>(MinerExit::usage);
+  }
+  if (line->help) {
+    std::cout << usage();
+    return static_cast<int>(MinerExit::stopped_or_accepted);
   }
 
   sigset_t signals;
@@ -187,11 +174,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the watcher thread: it inherits it
 
-  std::cout << "alys-miner: node http://" << line->url.host << ":" << line->url.port
-            << line->url.path << ", fee recipient " << line->options.address << ", commitment "
+  std::cout << "alys-miner: node http://" << line->url.address.to_string() << line->url.path
+            << ", fee recipient " << line->options.address << ", commitment "
             << commitment_name(line->options.commitment) << std::endl;
-  StopToken stop;
+  std::stop_source stop;
   SignalWatcher watcher(signals, stop);
   auto rpc = make_http_node_rpc(line->url, std::chrono::seconds(10));
-  return static_cast<int>(run_miner(*rpc, line->options, stop, std::cout));
+  return static_cast<int>(run_miner(*rpc, line->options, stop.get_token(), std::cout));
 }

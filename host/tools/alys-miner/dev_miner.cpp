@@ -3,13 +3,16 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <iterator>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
 #include "alys/domain/compact.hpp"
-#include "host/tools/common/admin_client.hpp"
+#include "alys/json_rpc.hpp"
+#include "alys_version.hpp"
 
 namespace alys::miner {
 
@@ -18,14 +21,9 @@ namespace {
 namespace json = boost::json;
 
 // Bitcoin Core's codes as the node's miner RPC uses them (docs/mining.md).
-constexpr std::int64_t kMiscError = -1;
-constexpr std::int64_t kInvalidParameter = -8;
-constexpr std::int64_t kNodeStarting = -10;
-// The admin endpoint's own (docs/admin-api.md): the chain actor could not take the call (stopped,
-// restarting) or did not answer in time.
-constexpr std::int64_t kNotDelivered = -32000;
-constexpr std::int64_t kPluginTimeout = -32002;
-constexpr std::string_view kNothingToFinalize = "nothing to finalize";
+constexpr std::int64_t kNothingToFinalize = -1;  // RPC_MISC_ERROR: every block is final already
+constexpr std::int64_t kInvalidParameter = -8;   // unknown or stale work
+constexpr std::int64_t kNodeStarting = -10;      // RPC_IN_WARMUP
 
 std::string shortened(std::string_view text, std::size_t limit = 200) {
   if (text.size() <= limit) return std::string(text);
@@ -55,12 +53,21 @@ std::uint64_t unsigned_field(const json::object& object, std::string_view name) 
                               "' is not a non-negative integer");
 }
 
-// A node that cannot serve the call right now but may in a moment: starting, stopping, or its
-// chain actor restarting or slow.
-bool node_busy(const RpcAnswer& answer) {
-  return answer.kind == RpcAnswer::Kind::error &&
-         (answer.code == kNodeStarting || answer.code == kNotDelivered ||
-          answer.code == kPluginTimeout);
+// A node that cannot serve the call right now but may in a moment: starting, or its chain actor
+// stopping, restarting (the admin endpoint's "could not be delivered") or slow.
+bool node_busy(const tools::RpcError& error) {
+  return error.code == kNodeStarting || error.code == json_rpc::kOperationFailed ||
+         error.code == json_rpc::kPluginTimeout;
+}
+
+// The exchange failed without a JSON-RPC answer, but a later one may get through.
+bool node_unreachable(const Status& failure) {
+  return failure.code() == tools::kNameNotResolved || failure.code() == tools::kNotReachable ||
+         failure.code() == tools::kNoAnswer;
+}
+
+std::string describe(const tools::RpcError& error) {
+  return error.message + " (code " + std::to_string(error.code) + ")";
 }
 
 // Where a grind is: time and nonce as one counter, so hashes are counted across a nonce wrap.
@@ -71,36 +78,25 @@ std::uint64_t grind_position(const AuxPow& auxpow) {
 class HttpNodeRpc : public NodeRpc {
  public:
   HttpNodeRpc(const NodeUrl& url, std::chrono::milliseconds timeout)
-      : client_(url.host, url.port, "", timeout), path_(url.path) {}
+      : client_(
+            tools::AdminClientOptions{url.address, "", timeout, "alys-miner/" ALYS_NODE_VERSION}),
+        path_(url.path) {}
 
-  RpcAnswer call(std::string_view method, std::string_view params_json) override {
-    const std::string body = R"({"jsonrpc":"2.0","id":)" + std::to_string(++next_id_) +
-                             R"(,"method":")" + std::string(method) + R"(","params":)" +
-                             std::string(params_json) + "}";
-    host::AdminReply reply = client_.post_json(path_, body);
-    switch (reply.failure) {
-      case host::AdminReply::Failure::none:
-        return parse_rpc_answer(reply.status, reply.body);
-      case host::AdminReply::Failure::not_reachable:
-      case host::AdminReply::Failure::no_answer:
-        return RpcAnswer{RpcAnswer::Kind::unreachable, {}, 0, reply.error};
-      case host::AdminReply::Failure::other:
-        break;
-    }
-    return RpcAnswer{RpcAnswer::Kind::broken, {}, 0, reply.error};
+  Result<tools::RpcReply> call(std::string_view method, const json::array& params) override {
+    return client_.call(method, params, path_);
   }
 
  private:
-  host::AdminClient client_;
+  tools::AdminClient client_;
   std::string path_;
-  std::uint64_t next_id_ = 0;
 };
 
 // One line per submission and per change of state; repeated states (a node that stays down,
 // nothing to finalize for a while) are printed once.
 class MinerLoop {
  public:
-  MinerLoop(NodeRpc& rpc, const MinerOptions& options, StopToken& stop, std::ostream& out)
+  MinerLoop(NodeRpc& rpc, const MinerOptions& options, const std::stop_token& stop,
+            std::ostream& out)
       : rpc_(rpc), options_(options), stop_(stop), out_(out) {}
 
   MinerExit run() {
@@ -114,36 +110,32 @@ class MinerLoop {
  private:
   // One work unit: nullopt to go on.
   std::optional<MinerExit> round() {
-    const std::string address_param = json::serialize(json::array{json::string(options_.address)});
-    RpcAnswer answer = rpc_.call("createauxblock", address_param);
-    switch (answer.kind) {
-      case RpcAnswer::Kind::unreachable:
-      case RpcAnswer::Kind::broken: {
-        const std::string trouble = (answer.kind == RpcAnswer::Kind::unreachable
-                                         ? "node unreachable: "
-                                         : "the exchange with the node broke off: ") +
-                                    answer.message;
-        if (options_.once) return fail(MinerExit::unreachable, trouble);
-        return wait(trouble + "; retrying every " + std::to_string(options_.interval.count()) +
-                    " ms");
-      }
-      case RpcAnswer::Kind::error:
-        if (answer.code == kMiscError && answer.message.starts_with(kNothingToFinalize))
-          return wait("nothing to finalize (every block is final); waiting for new blocks");
-        if (node_busy(answer))
-          return wait("the node is busy: " + answer.message + " (code " +
-                      std::to_string(answer.code) + "); retrying every " +
-                      std::to_string(options_.interval.count()) + " ms");
-        return fail(MinerExit::refused, "createauxblock refused: " + answer.message + " (code " +
-                                            std::to_string(answer.code) + ")");
-      case RpcAnswer::Kind::malformed:
-        return fail(MinerExit::refused, "createauxblock: " + answer.message);
-      case RpcAnswer::Kind::result:
-        break;
+    Result<tools::RpcReply> answer =
+        rpc_.call("createauxblock", json::array{json::string(options_.address)});
+    if (!answer.ok()) {
+      const Status failure = answer.status();
+      if (failure.code() == tools::kNotJsonRpc)
+        return fail(MinerExit::refused, "createauxblock: " + failure.message());
+      const std::string trouble =
+          (node_unreachable(failure) ? "node unreachable: "
+                                     : "the exchange with the node broke off: ") +
+          failure.message();
+      if (options_.once) return fail(MinerExit::unreachable, trouble);
+      return wait(trouble + "; retrying every " + std::to_string(options_.interval.count()) +
+                  " ms");
+    }
+    if (answer->error) {
+      const tools::RpcError& error = *answer->error;
+      if (error.code == kNothingToFinalize)
+        return wait("nothing to finalize (every block is final); waiting for new blocks");
+      if (node_busy(error))
+        return wait("the node is busy: " + describe(error) + "; retrying every " +
+                    std::to_string(options_.interval.count()) + " ms");
+      return fail(MinerExit::refused, "createauxblock refused: " + describe(error));
     }
     AuxBlockWork work;
     try {
-      work = parse_aux_block(answer.result_json);
+      work = parse_aux_block(*answer->result);
     } catch (const std::invalid_argument& error) {
       return fail(MinerExit::refused, std::string("cannot use the node's work: ") + error.what());
     }
@@ -177,42 +169,43 @@ class MinerLoop {
                              std::string(" blocks up to ") + std::to_string(work.height - 1) +
                              " (aux block " + work.hash_display + ", bits " + bits_text(work.bits) +
                              (effort ? ", " + *effort : std::string()) + "): ";
-    RpcAnswer answer = rpc_.call("submitauxblock", submit_params(work, proof));
-    const bool accepted = answer.kind == RpcAnswer::Kind::result && answer.result_json == "true";
+    Result<tools::RpcReply> answer = rpc_.call("submitauxblock", submit_params(work, proof));
+    const bool accepted =
+        answer.ok() && answer->result && answer->result->is_bool() && answer->result->get_bool();
     if (!accepted) last_accepted_.reset();
-    switch (answer.kind) {
-      case RpcAnswer::Kind::result:
-        if (!accepted)
-          return fail(MinerExit::refused,
-                      what + "unexpected answer " + shortened(answer.result_json));
-        if (!effort)
-          return wait("aux block " + work.hash_display + ": proof accepted, sent again every " +
-                      std::to_string(options_.interval.count()) + " ms until a block carries it");
-        ++accepted_;
-        last_accepted_ = AcceptedProof{work.hash_display, proof};
-        out_ << what << "accepted" << std::endl;
-        if (options_.once) return MinerExit::stopped_or_accepted;
-        return pause();
-      case RpcAnswer::Kind::unreachable:
-      case RpcAnswer::Kind::broken:
-        out_ << what << "no answer: " << answer.message << std::endl;
-        if (options_.once) return MinerExit::unreachable;
-        return pause();
-      case RpcAnswer::Kind::malformed:
-        return fail(MinerExit::refused, what + answer.message);
-      case RpcAnswer::Kind::error:
-        if (!node_busy(answer)) break;
-        out_ << what << "not taken: " << answer.message << " (code " << answer.code << ")"
-             << std::endl;
-        if (options_.once) return MinerExit::unreachable;
-        return pause();
+    if (!answer.ok()) {
+      const Status failure = answer.status();
+      if (failure.code() == tools::kNotJsonRpc)
+        return fail(MinerExit::refused, what + failure.message());
+      out_ << what << "no answer: " << failure.message() << std::endl;
+      if (options_.once) return MinerExit::unreachable;
+      return pause();
+    }
+    if (answer->result) {
+      if (!accepted)
+        return fail(MinerExit::refused,
+                    what + "unexpected answer " + shortened(json::serialize(*answer->result)));
+      if (!effort)
+        return wait("aux block " + work.hash_display + ": proof accepted, sent again every " +
+                    std::to_string(options_.interval.count()) + " ms until a block carries it");
+      ++accepted_;
+      last_accepted_ = AcceptedProof{work.hash_display, proof};
+      out_ << what << "accepted" << std::endl;
+      if (options_.once) return MinerExit::stopped_or_accepted;
+      return pause();
+    }
+    const tools::RpcError& error = *answer->error;
+    if (node_busy(error)) {
+      out_ << what << "not taken: " << describe(error) << std::endl;
+      if (options_.once) return MinerExit::unreachable;
+      return pause();
     }
     ++refused_;
-    out_ << what << "refused: " << answer.message << " (code " << answer.code << ")" << std::endl;
+    out_ << what << "refused: " << describe(error) << std::endl;
     // Unknown or stale work is a race with a finalization or a node restart: fresh work fixes it.
     // Any other refusal means this miner's proofs do not fit the chain (e.g. --commitment).
-    if (answer.code == kInvalidParameter && !options_.once) return pause();
-    if (answer.code != kInvalidParameter)
+    if (error.code == kInvalidParameter && !options_.once) return pause();
+    if (error.code != kInvalidParameter)
       out_ << "stopping: the node will refuse every proof built this way (check --commitment)"
            << std::endl;
     return MinerExit::refused;
@@ -225,7 +218,7 @@ class MinerLoop {
   }
 
   std::optional<MinerExit> pause() {
-    if (stop_.wait_for(options_.interval)) return stopped();
+    if (sleep_unless_stopped(stop_, options_.interval)) return stopped();
     return std::nullopt;
   }
 
@@ -254,7 +247,7 @@ class MinerLoop {
 
   NodeRpc& rpc_;
   const MinerOptions& options_;
-  StopToken& stop_;
+  std::stop_token stop_;
   std::ostream& out_;
   std::string last_state_;
   std::optional<AcceptedProof> last_accepted_;
@@ -264,54 +257,24 @@ class MinerLoop {
 
 }  // namespace
 
-RpcAnswer parse_rpc_answer(unsigned http_status, std::string_view body) {
-  const std::string context = "HTTP " + std::to_string(http_status) + ", ";
-  json::value parsed;
-  try {
-    parsed = json::parse(body);
-  } catch (const std::exception&) {
-    return RpcAnswer{
-        RpcAnswer::Kind::malformed, {}, 0, context + "not a JSON-RPC answer: " + shortened(body)};
-  }
-  if (parsed.is_object()) {
-    const json::object& object = parsed.as_object();
-    if (const json::value* error = object.if_contains("error"); error && error->is_object()) {
-      const json::value* code = error->as_object().if_contains("code");
-      const json::value* message = error->as_object().if_contains("message");
-      if (code && code->is_int64() && message && message->is_string())
-        return RpcAnswer{
-            RpcAnswer::Kind::error, {}, code->as_int64(), std::string(message->as_string())};
-    } else if (const json::value* result = object.if_contains("result")) {
-      return RpcAnswer{RpcAnswer::Kind::result, json::serialize(*result), 0, {}};
-    }
-  }
-  return RpcAnswer{
-      RpcAnswer::Kind::malformed, {}, 0, context + "not a JSON-RPC answer: " + shortened(body)};
-}
-
-std::optional<NodeUrl> parse_node_url(std::string_view text, std::string& error) {
+Result<NodeUrl> parse_node_url(std::string_view text) {
   constexpr std::string_view kScheme = "http://";
   if (!text.starts_with(kScheme)) {
-    error = text.starts_with("https://")
-                ? "https is not supported: the admin endpoint speaks plain HTTP (on loopback)"
-                : "expected http://HOST:PORT/, got '" + std::string(text) + "'";
-    return std::nullopt;
+    return Status::Invalid(
+        text.starts_with("https://")
+            ? "https is not supported: the admin endpoint speaks plain HTTP (on loopback)"
+            : "expected http://HOST:PORT/, got '" + std::string(text) + "'");
   }
   std::string_view rest = text.substr(kScheme.size());
-  std::size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string address_error;
-  auto address = host::parse_admin_address(authority, address_error);
-  if (!address) {
-    error = "bad node URL '" + std::string(text) + "': " + address_error;
-    return std::nullopt;
-  }
-  NodeUrl url{address->host, address->port, "/"};
+  const std::size_t slash = rest.find('/');
+  Result<host::HostPort> address = host::parse_host_port(rest.substr(0, slash));
+  if (!address.ok())
+    return address.status().with_context("bad node URL '" + std::string(text) + "'");
+  NodeUrl url{*address, "/"};
   if (slash != std::string_view::npos) url.path = std::string(rest.substr(slash));
-  if (url.path.find_first_of("?# ") != std::string::npos) {
-    error = "bad node URL '" + std::string(text) + "': no query, fragment or space in the path";
-    return std::nullopt;
-  }
+  if (url.path.find_first_of("?# ") != std::string::npos)
+    return Status::Invalid("bad node URL '" + std::string(text) +
+                           "': no query, fragment or space in the path");
   return url;
 }
 
@@ -320,12 +283,14 @@ std::unique_ptr<NodeRpc> make_http_node_rpc(const NodeUrl& url, std::chrono::mil
 }
 
 AuxBlockWork parse_aux_block(std::string_view result_json) {
-  json::value parsed;
-  try {
-    parsed = json::parse(result_json);
-  } catch (const std::exception&) {
+  json::error_code ec;
+  const json::value parsed = json::parse(result_json, ec);
+  if (ec)
     throw std::invalid_argument("createauxblock's answer is not JSON: " + shortened(result_json));
-  }
+  return parse_aux_block(parsed);
+}
+
+AuxBlockWork parse_aux_block(const json::value& parsed) {
   if (!parsed.is_object()) throw std::invalid_argument("createauxblock's answer is not an object");
   const json::object& object = parsed.as_object();
 
@@ -368,26 +333,19 @@ AuxBlockWork parse_aux_block(std::string_view result_json) {
   return work;
 }
 
-std::string submit_params(const AuxBlockWork& work, const AuxPow& auxpow) {
-  return json::serialize(
-      json::array{json::string(work.hash_display), json::string(to_hex(auxpow.serialize()))});
+json::array submit_params(const AuxBlockWork& work, const AuxPow& auxpow) {
+  return json::array{json::string(work.hash_display), json::string(to_hex(auxpow.serialize()))};
 }
 
-void StopToken::request_stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopped_.store(true);
-  }
-  changed_.notify_all();
-}
-
-bool StopToken::wait_for(std::chrono::milliseconds duration) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, duration, [this] { return stopped_.load(); });
+bool sleep_unless_stopped(const std::stop_token& stop, std::chrono::milliseconds duration) {
+  std::mutex mutex;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mutex);
+  return woken.wait_for(lock, stop, duration, [] { return false; }) || stop.stop_requested();
 }
 
 MiningResult mine_work(const AuxBlockWork& work, AuxPowCommitment commitment,
-                       std::uint64_t max_attempts, const StopToken& stop,
+                       std::uint64_t max_attempts, const std::stop_token& stop,
                        const std::function<void(std::uint64_t, std::chrono::nanoseconds)>& progress,
                        std::chrono::milliseconds progress_every) {
   using Clock = std::chrono::steady_clock;
@@ -431,7 +389,8 @@ std::string hash_rate(std::uint64_t hashes, std::chrono::nanoseconds elapsed) {
   return text;
 }
 
-MinerExit run_miner(NodeRpc& rpc, const MinerOptions& options, StopToken& stop, std::ostream& out) {
+MinerExit run_miner(NodeRpc& rpc, const MinerOptions& options, const std::stop_token& stop,
+                    std::ostream& out) {
   return MinerLoop(rpc, options, stop, out).run();
 }
 

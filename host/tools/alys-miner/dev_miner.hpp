@@ -4,63 +4,49 @@
 // everything here runs in unit tests against a scripted node; alys_miner_main.cpp is the CLI.
 #pragma once
 
-#include <atomic>
+#include <boost/json.hpp>
+
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <ostream>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
 #include "alys/domain/auxpow.hpp"
 #include "alys/domain/hash.hpp"
+#include "alys/status.hpp"
+#include "host/tools/common/admin_client.hpp"
 
 namespace alys::miner {
 
 // --- the node -------------------------------------------------------------------------------
 
-// One JSON-RPC exchange as the miner sees it.
-struct RpcAnswer {
-  enum class Kind {
-    result,       // `result_json` holds the result
-    error,        // the node answered a JSON-RPC error: `code`, `message`
-    unreachable,  // no connection (refused, unreachable, timed out connecting), or no answer
-    broken,       // the exchange broke off (connection reset, a truncated HTTP answer)
-    malformed,    // an HTTP answer that is not JSON-RPC (the URL names something else)
-  };
-  Kind kind = Kind::result;
-  std::string result_json;
-  std::int64_t code = 0;
-  std::string message;  // the node's error message, or what went wrong with the exchange
-};
-
-// The node's JSON-RPC endpoint. Implementations may block; they are called from one thread.
+// The node's JSON-RPC endpoint as the miner sees it. Implementations may block; they are called
+// from one thread.
 class NodeRpc {
  public:
   virtual ~NodeRpc() = default;
-  // `params_json`: a JSON array.
-  virtual RpcAnswer call(std::string_view method, std::string_view params_json) = 0;
+  // The node's result or JSON-RPC error; a failure when no JSON-RPC answer came, its code one of
+  // admin_client.hpp's (tools::kNotReachable, tools::kNoAnswer, tools::kBrokenExchange,
+  // tools::kNotJsonRpc...).
+  virtual Result<tools::RpcReply> call(std::string_view method,
+                                       const boost::json::array& params) = 0;
 };
-
-// Reads a JSON-RPC 2.0 answer (an HTTP body): its result, or its error's code and message; an
-// answer that is neither (not JSON, no result or error, a batch) is `malformed`, the message
-// naming the HTTP status.
-RpcAnswer parse_rpc_answer(unsigned http_status, std::string_view body);
 
 // `http://HOST:PORT[/PATH]`, the node's admin endpoint. IPv6 hosts go in brackets.
 struct NodeUrl {
-  std::string host;
-  std::uint16_t port = 0;
+  host::HostPort address;
   std::string path = "/";
 };
-// nullopt with `error` set when `text` is not such a URL (https, no port, a bad port...).
-std::optional<NodeUrl> parse_node_url(std::string_view text, std::string& error);
+// The URL, or ALYS_ERR_INVALID saying what is wrong with `text` (https, no port, a bad port...).
+Result<NodeUrl> parse_node_url(std::string_view text);
 
-// NodeRpc over HTTP (host/admin_client.hpp), one connection per call.
+// NodeRpc over HTTP (tools::AdminClient), one connection per call, announcing itself as
+// "alys-miner/<version>".
 std::unique_ptr<NodeRpc> make_http_node_rpc(const NodeUrl& url, std::chrono::milliseconds timeout);
 
 // --- work and proof --------------------------------------------------------------------------
@@ -77,24 +63,14 @@ struct AuxBlockWork {
 // Parses createauxblock's result. Throws std::invalid_argument naming the field that is missing
 // or malformed, and when `_target` is not the target of `bits` (a node and miner that disagree on
 // the target must not go on silently).
+AuxBlockWork parse_aux_block(const boost::json::value& result);
 AuxBlockWork parse_aux_block(std::string_view result_json);
 
-// The JSON array of submitauxblock's params: [hash as the node gave it, the AuxPoW's hex].
-std::string submit_params(const AuxBlockWork& work, const AuxPow& auxpow);
+// submitauxblock's params: [hash as the node gave it, the AuxPoW's hex].
+boost::json::array submit_params(const AuxBlockWork& work, const AuxPow& auxpow);
 
-// Stops a miner from another thread (a signal watcher) and lets it sleep until stopped.
-class StopToken {
- public:
-  void request_stop();
-  bool stop_requested() const { return stopped_.load(); }
-  // Sleeps for `duration` or until a stop is requested; true when stopped.
-  bool wait_for(std::chrono::milliseconds duration);
-
- private:
-  std::atomic<bool> stopped_{false};
-  std::mutex mutex_;
-  std::condition_variable changed_;
-};
+// Sleeps for `duration` or until a stop is requested on `stop`; true when stopped.
+bool sleep_unless_stopped(const std::stop_token& stop, std::chrono::milliseconds duration);
 
 // The result of grinding one work unit.
 struct MiningResult {
@@ -110,7 +86,7 @@ struct MiningResult {
 constexpr std::uint64_t kHashesPerRound = 1u << 16;
 MiningResult mine_work(
     const AuxBlockWork& work, AuxPowCommitment commitment, std::uint64_t max_attempts,
-    const StopToken& stop,
+    const std::stop_token& stop,
     const std::function<void(std::uint64_t, std::chrono::nanoseconds)>& progress = {},
     std::chrono::milliseconds progress_every = std::chrono::seconds(10));
 
@@ -140,7 +116,10 @@ enum class MinerExit : int {
 // through "nothing to finalize", "the chain is starting", a node that is down or restarting, and
 // stale work; stops on `stop`, after the first submission with `once`, or on an answer that shows
 // the miner cannot work with this node (an invalid proof, a work request refused for good, an
-// answer it cannot read). Single-threaded; `rpc`, `out` and `stop` must outlive the call.
-MinerExit run_miner(NodeRpc& rpc, const MinerOptions& options, StopToken& stop, std::ostream& out);
+// answer it cannot read). What to do with an error is decided by its code (docs/mining.md), never
+// by its message. Single-threaded; `rpc` and `out` must outlive the call; a stop may be requested
+// from any thread.
+MinerExit run_miner(NodeRpc& rpc, const MinerOptions& options, const std::stop_token& stop,
+                    std::ostream& out);
 
 }  // namespace alys::miner

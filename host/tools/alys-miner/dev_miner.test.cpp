@@ -6,18 +6,41 @@
 
 #include <deque>
 #include <sstream>
+#include <stop_token>
 #include <variant>
 
 #include "alys/admin_rpc.hpp"
 #include "alys/domain/compact.hpp"
+#include "alys/json_rpc.hpp"
+#include "loopback_http.hpp"
+#include "one_shot_http_server.hpp"
 #include "plugins/chain/chain_rpc.hpp"
 #include "plugins/chain/merged_mining.hpp"
 
 using namespace alys;
 using namespace alys::miner;
 using namespace std::chrono_literals;
+namespace json = boost::json;
 
 namespace {
+
+using Reply = Result<tools::RpcReply>;
+
+Reply result(json::value value) {
+  tools::RpcReply reply;
+  reply.http_status = 200;
+  reply.result = std::move(value);
+  return reply;
+}
+
+Reply rpc_error(std::int64_t code, const std::string& message) {
+  tools::RpcReply reply;
+  reply.http_status = 200;
+  reply.error = tools::RpcError{code, message, json::object{{"code", code}, {"message", message}}};
+  return reply;
+}
+
+Reply failed(std::int32_t code, const std::string& message) { return Status(code, message); }
 
 constexpr std::uint32_t kChainId = 0x7a1;
 constexpr std::uint32_t kEasyBits = 0x207fffff;     // about every other hash meets it
@@ -56,21 +79,22 @@ class ScriptedNode : public NodeRpc {
     while (head < blocks) add_block();
   }
 
-  RpcAnswer call(std::string_view method, std::string_view params_json) override {
+  Reply call(std::string_view method, const json::array& params) override {
     calls.emplace_back(method);
     if (stop_after_calls && calls.size() >= *stop_after_calls && stop) stop->request_stop();
     if (!scripted.empty()) {
-      RpcAnswer answer = scripted.front();
+      Reply answer = scripted.front();
       scripted.pop_front();
       return answer;
     }
+    const std::string params_json = json::serialize(params);
     try {
       if (method == "createauxblock") return create(params_json);
       if (method == "submitauxblock") return submit(params_json);
     } catch (const RpcError& error) {
-      return RpcAnswer{RpcAnswer::Kind::error, {}, error.code(), error.what()};
+      return rpc_error(error.code(), error.what());
     }
-    return RpcAnswer{RpcAnswer::Kind::error, {}, -32601, "method not found"};
+    return rpc_error(json_rpc::kMethodNotFound, "method not found");
   }
 
   void add_block() {
@@ -85,52 +109,47 @@ class ScriptedNode : public NodeRpc {
   chain::MergedMining mining;
   std::uint64_t head = 0;
   bool produce_on_create = false;
-  std::deque<RpcAnswer> scripted;
+  std::deque<Reply> scripted;
   std::vector<std::string> calls;
   std::vector<std::string> addresses;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> finalized;
   std::uint64_t accepted = 0;
   std::vector<std::string> submissions;  // the params of every accepted one
-  StopToken* stop = nullptr;
+  std::stop_source* stop = nullptr;
   std::optional<std::size_t> stop_after_calls;
 
  private:
-  RpcAnswer create(std::string_view params_json) {
+  Reply create(std::string_view params_json) {
     if (produce_on_create) add_block();
     auto address = chain::string_param(params_json, 0);
     REQUIRE(address);
     addresses.push_back(*address);
     auto created = mining.create_work(*fixed_from_hex<20>(*address));
     if (auto* error = std::get_if<chain::MiningError>(&created))
-      return RpcAnswer{RpcAnswer::Kind::error, {}, error->code, error->message};
+      return rpc_error(error->code, error->message);
     const chain::Work& work = std::get<chain::Work>(created);
-    return RpcAnswer{RpcAnswer::Kind::result,
-                     chain::render_aux_block(chain::AuxBlockView{
-                         work.aux_hash, kChainId, block_hash(0), work.bits, head + 1}),
-                     0,
-                     {}};
+    return result(json::parse(chain::render_aux_block(
+        chain::AuxBlockView{work.aux_hash, kChainId, block_hash(0), work.bits, head + 1})));
   }
 
-  RpcAnswer submit(std::string_view params_json) {
+  Reply submit(std::string_view params_json) {
     auto hash = chain::string_param(params_json, 0);
     auto hex = chain::string_param(params_json, 1);
     REQUIRE(hash);
     REQUIRE(hex);
-    if (auto error = mining.submit(*hash, *hex))
-      return RpcAnswer{RpcAnswer::Kind::error, {}, error->code, error->message};
+    if (auto error = mining.submit(*hash, *hex)) return rpc_error(error->code, error->message);
     ++accepted;
     submissions.push_back(std::string(params_json));
-    return RpcAnswer{RpcAnswer::Kind::result, "true", 0, {}};
+    return result(true);
   }
 };
 
 // The scripted node, except that its first submitauxblock gets `answer`.
 class FirstSubmitAnswered : public NodeRpc {
  public:
-  FirstSubmitAnswered(ScriptedNode& node, RpcAnswer answer)
-      : node_(node), answer_(std::move(answer)) {}
+  FirstSubmitAnswered(ScriptedNode& node, Reply answer) : node_(node), answer_(std::move(answer)) {}
 
-  RpcAnswer call(std::string_view method, std::string_view params) override {
+  Reply call(std::string_view method, const json::array& params) override {
     if (method == "submitauxblock" && !answered_) {
       answered_ = true;
       node_.calls.emplace_back(method);
@@ -141,7 +160,7 @@ class FirstSubmitAnswered : public NodeRpc {
 
  private:
   ScriptedNode& node_;
-  RpcAnswer answer_;
+  Reply answer_;
   bool answered_ = false;
 };
 
@@ -219,10 +238,10 @@ TEST_CASE("the mined proof commits to the work in both commitment modes and meet
           "[miner]") {
   const Hash32 aux_hash = block_hash(3);
   const AuxBlockWork work = work_for(aux_hash);
-  StopToken stop;
+  std::stop_source stop;
   for (AuxPowCommitment mode :
        {AuxPowCommitment::coinbase_script, AuxPowCommitment::coinbase_output}) {
-    MiningResult mined = mine_work(work, mode, 1'000'000, stop);
+    MiningResult mined = mine_work(work, mode, 1'000'000, stop.get_token());
     REQUIRE(mined.proof);
     CHECK(mined.hashes >= 1);
     CHECK(check_auxpow(*mined.proof, aux_hash, kChainId, true, mode) == std::nullopt);
@@ -230,29 +249,30 @@ TEST_CASE("the mined proof commits to the work in both commitment modes and meet
     // The display-order hash is not what the coinbase commits to.
     CHECK(check_auxpow(*mined.proof, reversed(aux_hash), kChainId, true, mode).has_value());
     // submitauxblock's params echo the hash as the node gave it, then the proof's hex.
-    CHECK(submit_params(work, *mined.proof) ==
+    CHECK(json::serialize(submit_params(work, *mined.proof)) ==
           "[\"" + work.hash_display + "\",\"" + to_hex(mined.proof->serialize()) + "\"]");
   }
 }
 
 TEST_CASE("grinding stops at its budget and when asked to, counting the hashes", "[miner]") {
   const AuxBlockWork hard = work_for(block_hash(4), kBitcoinBits);
-  StopToken stop;
-  MiningResult budget = mine_work(hard, AuxPowCommitment::coinbase_script, 70'000, stop);
+  std::stop_source stop;
+  MiningResult budget =
+      mine_work(hard, AuxPowCommitment::coinbase_script, 70'000, stop.get_token());
   CHECK_FALSE(budget.proof);
   CHECK(budget.hashes == 70'000);  // more than one round of kHashesPerRound
 
   std::uint64_t reported = 0;
   MiningResult with_progress = mine_work(
-      hard, AuxPowCommitment::coinbase_script, 3 * kHashesPerRound, stop,
+      hard, AuxPowCommitment::coinbase_script, 3 * kHashesPerRound, stop.get_token(),
       [&](std::uint64_t hashes, std::chrono::nanoseconds) { reported = hashes; }, 0ms);
   CHECK(reported == 3 * kHashesPerRound);
 
   stop.request_stop();
-  MiningResult stopped = mine_work(hard, AuxPowCommitment::coinbase_script, 0, stop);
+  MiningResult stopped = mine_work(hard, AuxPowCommitment::coinbase_script, 0, stop.get_token());
   CHECK_FALSE(stopped.proof);
   CHECK(stopped.hashes == 0);
-  CHECK(stop.wait_for(10s));  // returns at once
+  CHECK(sleep_unless_stopped(stop.get_token(), 10s));  // returns at once
 }
 
 TEST_CASE("hash rates read in the unit that fits", "[miner]") {
@@ -262,46 +282,53 @@ TEST_CASE("hash rates read in the unit that fits", "[miner]") {
   CHECK(hash_rate(5, 0ns) == "-");
 }
 
-TEST_CASE("JSON-RPC answers: result, error, and anything else", "[miner]") {
-  RpcAnswer result = parse_rpc_answer(200, R"({"jsonrpc":"2.0","result":true,"id":1})");
-  CHECK(result.kind == RpcAnswer::Kind::result);
-  CHECK(result.result_json == "true");
-  RpcAnswer error = parse_rpc_answer(
-      200, R"({"jsonrpc":"2.0","error":{"code":-8,"message":"stale work"},"id":1})");
-  CHECK(error.kind == RpcAnswer::Kind::error);
-  CHECK(error.code == -8);
-  CHECK(error.message == "stale work");
-  RpcAnswer not_found = parse_rpc_answer(404, "not found\n");
-  CHECK(not_found.kind == RpcAnswer::Kind::malformed);
-  CHECK(not_found.message == "HTTP 404, not a JSON-RPC answer: not found\n");
-  CHECK(parse_rpc_answer(200, R"([{"result":1}])").kind == RpcAnswer::Kind::malformed);
-  CHECK(parse_rpc_answer(200, R"({"error":{"code":"x","message":"m"}})").kind ==
-        RpcAnswer::Kind::malformed);
-}
-
 TEST_CASE("node URLs", "[miner]") {
-  std::string error;
-  auto plain = parse_node_url("http://127.0.0.1:8645/", error);
-  REQUIRE(plain);
-  CHECK(plain->host == "127.0.0.1");
-  CHECK(plain->port == 8645);
+  auto plain = parse_node_url("http://127.0.0.1:8645/");
+  REQUIRE(plain.ok());
+  CHECK(plain->address.host == "127.0.0.1");
+  CHECK(plain->address.port == 8645);
   CHECK(plain->path == "/");
-  auto bare = parse_node_url("http://localhost:18645", error);
-  REQUIRE(bare);
+  auto bare = parse_node_url("http://localhost:18645");
+  REQUIRE(bare.ok());
   CHECK(bare->path == "/");
-  auto v6 = parse_node_url("http://[::1]:8645/rpc", error);
-  REQUIRE(v6);
-  CHECK(v6->host == "::1");
+  auto v6 = parse_node_url("http://[::1]:8645/rpc");
+  REQUIRE(v6.ok());
+  CHECK(v6->address.host == "::1");
   CHECK(v6->path == "/rpc");
 
-  CHECK_FALSE(parse_node_url("https://127.0.0.1:8645/", error));
-  CHECK(error.find("https is not supported") != std::string::npos);
-  CHECK_FALSE(parse_node_url("127.0.0.1:8645", error));
-  CHECK(error.find("expected http://HOST:PORT/") != std::string::npos);
-  CHECK_FALSE(parse_node_url("http://127.0.0.1/", error));
-  CHECK(error.find("bad node URL") != std::string::npos);
-  CHECK_FALSE(parse_node_url("http://127.0.0.1:0/", error));
-  CHECK_FALSE(parse_node_url("http://127.0.0.1:8645/?x=1", error));
+  auto message = [](std::string_view text) {
+    auto url = parse_node_url(text);
+    REQUIRE_FALSE(url.ok());
+    CHECK(url.status().code() == ALYS_ERR_INVALID);
+    return url.status().message();
+  };
+  CHECK(message("https://127.0.0.1:8645/").find("https is not supported") != std::string::npos);
+  CHECK(message("127.0.0.1:8645").find("expected http://HOST:PORT/") != std::string::npos);
+  CHECK(message("http://127.0.0.1/") ==
+        "bad node URL 'http://127.0.0.1/': expected \"HOST:PORT\" (IPv6 as \"[::1]:8645\"), got "
+        "\"127.0.0.1\"");
+  CHECK(message("http://127.0.0.1:0/").ends_with("port must be 1..65535"));
+  CHECK(message("http://127.0.0.1:8645/?x=1").find("no query") != std::string::npos);
+}
+
+TEST_CASE("over HTTP, the miner's params are escaped JSON and it announces itself", "[miner]") {
+  alys::testing::OneShotServer server(
+      alys::testing::http_answer(200, R"({"jsonrpc":"2.0","id":1,"result":true})"));
+  auto url = parse_node_url("http://127.0.0.1:" + std::to_string(server.port()) + "/rpc");
+  REQUIRE(url.ok());
+  auto rpc = make_http_node_rpc(*url, 5s);
+  // No address needs escaping, but nothing keeps a param from doing so.
+  const std::string awkward = "0x\"quoted\" \\ and\nnewline";
+  Reply answer = rpc->call("createauxblock", json::array{awkward});
+  const std::string request = server.request();
+  INFO(request);
+  REQUIRE(answer.ok());
+  CHECK(answer->result == json::value(true));
+  CHECK(request.starts_with("POST /rpc HTTP/1.1\r\n"));
+  CHECK(request.find("User-Agent: alys-miner/") != std::string::npos);
+  const json::value sent = json::parse(request.substr(request.find("\r\n\r\n") + 4));
+  CHECK(sent.at("method") == "createauxblock");
+  CHECK(sent.at("params") == json::array{awkward});
 }
 
 TEST_CASE("--once: one proof over every unfinalized block, accepted by the chain's own rules",
@@ -309,9 +336,9 @@ TEST_CASE("--once: one proof over every unfinalized block, accepted by the chain
   for (AuxPowCommitment mode :
        {AuxPowCommitment::coinbase_script, AuxPowCommitment::coinbase_output}) {
     ScriptedNode node(mode, 5);
-    StopToken stop;
+    std::stop_source stop;
     std::ostringstream out;
-    CHECK(run_miner(node, once(mode), stop, out) == MinerExit::stopped_or_accepted);
+    CHECK(run_miner(node, once(mode), stop.get_token(), out) == MinerExit::stopped_or_accepted);
     INFO(out.str());
     CHECK(node.calls == std::vector<std::string>{"createauxblock", "submitauxblock"});
     CHECK(node.addresses == std::vector<std::string>{kAddress});
@@ -328,11 +355,11 @@ TEST_CASE("--once: one proof over every unfinalized block, accepted by the chain
 
 TEST_CASE("a proof in the wrong commitment mode is refused and the miner stops", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_output, 3);
-  StopToken stop;
+  std::stop_source stop;
   std::ostringstream out;
   MinerOptions options = once(AuxPowCommitment::coinbase_script);
   options.once = false;  // even in a loop: every further proof would be refused alike
-  CHECK(run_miner(node, options, stop, out) == MinerExit::refused);
+  CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::refused);
   INFO(out.str());
   CHECK(out.str().find("refused: invalid auxpow: coinbase has no output 2 or 3 (code -25)") !=
         std::string::npos);
@@ -343,13 +370,13 @@ TEST_CASE("a proof in the wrong commitment mode is refused and the miner stops",
 TEST_CASE("the loop keeps finalizing as blocks come, until stopped", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
   node.produce_on_create = true;
-  StopToken stop;
+  std::stop_source stop;
   node.stop = &stop;
   node.stop_after_calls = 8;  // four rounds of createauxblock + submitauxblock
   MinerOptions options = once();
   options.once = false;
   std::ostringstream out;
-  CHECK(run_miner(node, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   INFO(out.str());
   CHECK(node.accepted == 4);
   CHECK(count(out.str(), "): accepted\n") == 4);
@@ -362,13 +389,13 @@ TEST_CASE("the loop keeps finalizing as blocks come, until stopped", "[miner]") 
 TEST_CASE("work whose proof waits for a block is answered with the same proof, not mined again",
           "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 3);  // no block comes
-  StopToken stop;
+  std::stop_source stop;
   node.stop = &stop;
   node.stop_after_calls = 8;
   MinerOptions options = once();
   options.once = false;
   std::ostringstream out;
-  CHECK(run_miner(node, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   const std::string text = out.str();
   INFO(text);
   REQUIRE(node.submissions.size() == 4);
@@ -383,7 +410,7 @@ TEST_CASE("work whose proof waits for a block is answered with the same proof, n
 
 TEST_CASE("a proof sent again and refused is mined afresh", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-  StopToken stop;
+  std::stop_source stop;
   node.stop = &stop;
   node.stop_after_calls = 6;
   MinerOptions options = once();
@@ -392,10 +419,10 @@ TEST_CASE("a proof sent again and refused is mined afresh", "[miner]") {
   class ForgetfulNode : public NodeRpc {
    public:
     explicit ForgetfulNode(ScriptedNode& node) : node_(node) {}
-    RpcAnswer call(std::string_view method, std::string_view params) override {
+    Reply call(std::string_view method, const json::array& params) override {
       if (method == "submitauxblock" && ++submits_ == 2) {
         node_.calls.emplace_back(method);
-        return RpcAnswer{RpcAnswer::Kind::error, {}, -8, "unknown aux block hash"};
+        return rpc_error(-8, "unknown aux block hash");
       }
       return node_.call(method, params);
     }
@@ -405,7 +432,7 @@ TEST_CASE("a proof sent again and refused is mined afresh", "[miner]") {
     int submits_ = 0;
   } rpc(node);
   std::ostringstream out;
-  CHECK(run_miner(rpc, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(rpc, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   const std::string text = out.str();
   INFO(text);
   CHECK(text.find("resubmitted blocks up to 2 (aux block ") != std::string::npos);
@@ -416,15 +443,14 @@ TEST_CASE("a proof sent again and refused is mined afresh", "[miner]") {
 
 TEST_CASE("waiting states are printed once and retried; stale work is fetched again", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-  StopToken stop;
+  std::stop_source stop;
   node.stop = &stop;
-  const RpcAnswer nothing{
-      RpcAnswer::Kind::error, {}, -1, "nothing to finalize: every block is finalized already"};
-  const RpcAnswer down{RpcAnswer::Kind::unreachable, {}, 0, "connection refused"};
-  const RpcAnswer starting{RpcAnswer::Kind::error, {}, -10, "the chain is starting"};
-  const RpcAnswer stale{RpcAnswer::Kind::error, {}, -8, "stale work: blocks 1..2"};
-  const RpcAnswer stopping{
-      RpcAnswer::Kind::error, {}, -32000, "'createauxblock' could not be delivered: actor stopped"};
+  const Reply nothing = rpc_error(-1, "nothing to finalize: every block is finalized already");
+  const Reply down = failed(tools::kNotReachable, "connection refused");
+  const Reply starting = rpc_error(-10, "the chain is starting");
+  const Reply stale = rpc_error(-8, "stale work: blocks 1..2");
+  const Reply stopping =
+      rpc_error(-32000, "'createauxblock' could not be delivered: actor stopped");
   node.scripted = {nothing, nothing, down, down, down, starting, stopping, stopping};
   // Then a real work unit whose submission is answered `stale`, then one that is accepted.
   node.stop_after_calls = 8 + 4;
@@ -432,7 +458,7 @@ TEST_CASE("waiting states are printed once and retried; stale work is fetched ag
   options.once = false;
   std::ostringstream out;
   FirstSubmitAnswered rpc(node, stale);  // the first submission is answered `stale`
-  CHECK(run_miner(rpc, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(rpc, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   const std::string text = out.str();
   INFO(text);
   CHECK(count(text, "nothing to finalize (every block is final); waiting for new blocks\n") == 1);
@@ -449,21 +475,19 @@ TEST_CASE("waiting states are printed once and retried; stale work is fetched ag
 
 TEST_CASE("--once against a node that is down exits 'unreachable'", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-  node.scripted = {RpcAnswer{RpcAnswer::Kind::unreachable, {}, 0, "connection refused"}};
-  StopToken stop;
+  node.scripted = {failed(tools::kNotReachable, "connection refused")};
+  std::stop_source stop;
   std::ostringstream out;
-  CHECK(run_miner(node, once(), stop, out) == MinerExit::unreachable);
+  CHECK(run_miner(node, once(), stop.get_token(), out) == MinerExit::unreachable);
   CHECK(out.str() == "node unreachable: connection refused\n");
 }
 
 TEST_CASE("--once: a submission the node could not take exits 'unreachable'", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-  FirstSubmitAnswered rpc(
-      node,
-      RpcAnswer{RpcAnswer::Kind::error, {}, -32002, "'submitauxblock' did not answer in time"});
-  StopToken stop;
+  FirstSubmitAnswered rpc(node, rpc_error(-32002, "'submitauxblock' did not answer in time"));
+  std::stop_source stop;
   std::ostringstream out;
-  CHECK(run_miner(rpc, once(), stop, out) == MinerExit::unreachable);
+  CHECK(run_miner(rpc, once(), stop.get_token(), out) == MinerExit::unreachable);
   CHECK(out.str().find("): not taken: 'submitauxblock' did not answer in time (code -32002)\n") !=
         std::string::npos);
   CHECK(node.accepted == 0);
@@ -474,45 +498,43 @@ TEST_CASE("a work request refused for good, or unreadable work, ends the loop", 
   options.once = false;
   {
     ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-    node.scripted = {RpcAnswer{RpcAnswer::Kind::error,
-                               {},
-                               -1,
-                               "merged mining is not configured on this chain ([chain.auxpow])"}};
-    StopToken stop;
+    node.scripted = {rpc_error(json_rpc::kMethodNotFound,
+                               "merged mining is not configured on this chain ([chain.auxpow])")};
+    std::stop_source stop;
     std::ostringstream out;
-    CHECK(run_miner(node, options, stop, out) == MinerExit::refused);
+    CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::refused);
     CHECK(out.str().find("createauxblock refused: merged mining is not configured") !=
           std::string::npos);
   }
   {
     ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-    node.scripted = {RpcAnswer{RpcAnswer::Kind::result, R"({"hash":"00"})", 0, {}}};
-    StopToken stop;
+    node.scripted = {result(json::parse(R"({"hash":"00"})"))};
+    std::stop_source stop;
     std::ostringstream out;
-    CHECK(run_miner(node, options, stop, out) == MinerExit::refused);
+    CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::refused);
     CHECK(out.str().find("cannot use the node's work: createauxblock's 'hash' is not 64 hex") !=
           std::string::npos);
   }
   {
     ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-    node.scripted = {parse_rpc_answer(404, "not found")};
-    StopToken stop;
+    node.scripted = {tools::read_rpc_reply(404, "not found")};
+    std::stop_source stop;
     std::ostringstream out;
-    CHECK(run_miner(node, options, stop, out) == MinerExit::refused);
+    CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::refused);
     CHECK(out.str().find("createauxblock: HTTP 404, not a JSON-RPC answer") != std::string::npos);
   }
 }
 
 TEST_CASE("work too hard for --max-attempts is dropped for fresh work", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2, kBitcoinBits);
-  StopToken stop;
+  std::stop_source stop;
   node.stop = &stop;
   node.stop_after_calls = 2;
   MinerOptions options = once();
   options.once = false;
   options.max_attempts = 1000;
   std::ostringstream out;
-  CHECK(run_miner(node, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   INFO(out.str());
   CHECK(count(out.str(), "(bits 1d00ffff) in 1000 hashes, ") == 1);
   CHECK(node.calls == std::vector<std::string>{"createauxblock", "createauxblock"});
@@ -521,12 +543,47 @@ TEST_CASE("work too hard for --max-attempts is dropped for fresh work", "[miner]
 
 TEST_CASE("a stop before the first request ends the loop at once", "[miner]") {
   ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
-  StopToken stop;
+  std::stop_source stop;
   stop.request_stop();
   MinerOptions options = once();
   options.once = false;
   std::ostringstream out;
-  CHECK(run_miner(node, options, stop, out) == MinerExit::stopped_or_accepted);
+  CHECK(run_miner(node, options, stop.get_token(), out) == MinerExit::stopped_or_accepted);
   CHECK(node.calls.empty());
   CHECK(out.str() == "stopped: 0 accepted, 0 refused\n");
+}
+
+TEST_CASE("the miner decides by the error's code, never by its message", "[miner]") {
+  MinerOptions options = once();
+  options.once = false;
+  auto first_line = [&](Reply answer) {
+    ScriptedNode node(AuxPowCommitment::coinbase_script, 2);
+    std::stop_source stop;
+    node.stop = &stop;
+    node.stop_after_calls = 2;
+    node.scripted = {answer, answer};
+    std::ostringstream out;
+    const MinerExit exit = run_miner(node, options, stop.get_token(), out);
+    const std::string text = out.str();
+    return std::make_pair(exit, text.substr(0, text.find('\n')));
+  };
+  // -1 is "nothing to finalize" whatever its text says; the same text under another code is not.
+  CHECK(first_line(rpc_error(-1, "whatever the node writes")) ==
+        std::make_pair(MinerExit::stopped_or_accepted,
+                       std::string("nothing to finalize (every block is final); waiting for new "
+                                   "blocks")));
+  CHECK(first_line(rpc_error(json_rpc::kMethodNotFound, "nothing to finalize")) ==
+        std::make_pair(MinerExit::refused,
+                       std::string("createauxblock refused: nothing to finalize (code -32601)")));
+  // -32002 (the plugin did not answer in time) and -32000 (not delivered) are worth a retry...
+  for (std::int64_t code : {json_rpc::kPluginTimeout, json_rpc::kOperationFailed}) {
+    INFO(code);
+    auto [exit, line] = first_line(rpc_error(code, "refused for good"));
+    CHECK(exit == MinerExit::stopped_or_accepted);
+    CHECK(line.starts_with("the node is busy: refused for good (code "));
+  }
+  // ...an internal error is not, however busy its message sounds.
+  auto [exit, line] = first_line(rpc_error(json_rpc::kInternalError, "the node is busy"));
+  CHECK(exit == MinerExit::refused);
+  CHECK(line == "createauxblock refused: the node is busy (code -32603)");
 }

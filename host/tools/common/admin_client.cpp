@@ -9,22 +9,24 @@
 #include <boost/beast/http.hpp>
 
 #include <cctype>
-#include <charconv>
 #include <utility>
 
-namespace alys::host {
+#include "alys/json_rpc.hpp"
+
+namespace alys::tools {
 
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
 // Far above what /metrics of a large node writes; only guards against a runaway answer.
 constexpr std::uint64_t kMaxAnswerBytes = 64ull * 1024 * 1024;
 
-// Lower-case first letter, the way every other message of alys-ctl reads.
+// Lower-case first letter, the way every other message of the tools reads.
 std::string describe(const beast::error_code& ec) {
   if (ec == asio::error::connection_refused) return "connection refused";
   if (ec == asio::error::host_unreachable) return "host unreachable";
@@ -40,97 +42,83 @@ bool means_not_reachable(const beast::error_code& ec) {
          ec == boost::system::errc::address_not_available;
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  const char* end = text.data() + text.size();
-  auto [stop, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || stop != end || value == 0 || value > 65535)
-    return std::nullopt;
-  return static_cast<std::uint16_t>(value);
+std::string shortened(std::string_view text, std::size_t limit = 200) {
+  if (text.size() <= limit) return std::string(text);
+  return std::string(text.substr(0, limit)) + "...";
 }
 
 }  // namespace
 
-std::string AdminAddress::to_string() const {
-  std::string port_text = std::to_string(port);
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + port_text;
-  return host + ":" + port_text;
+std::string rpc_request_body(std::uint64_t id, std::string_view method, const json::value& params) {
+  json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  request["params"] = params;
+  return json::serialize(request);
 }
 
-std::optional<AdminAddress> parse_admin_address(std::string_view text, std::string& error) {
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      error = "expected [IPV6]:PORT, got '" + std::string(text) + "'";
-      return std::nullopt;
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-      error = "expected HOST:PORT, got '" + std::string(text) + "'";
-      return std::nullopt;
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      error = "an IPv6 host goes in brackets, e.g. [::1]:8645; got '" + std::string(text) + "'";
-      return std::nullopt;
+Result<RpcReply> read_rpc_reply(unsigned http_status, std::string_view body) {
+  RpcReply reply;
+  reply.http_status = http_status;
+  json::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  const json::object* object = ec ? nullptr : parsed.if_object();
+  if (object) {
+    if (const json::value* error = object->if_contains("error"); error && error->is_object()) {
+      const json::object& fields = error->get_object();
+      const json::value* code = fields.if_contains("code");
+      const json::value* message = fields.if_contains("message");
+      if (code && code->is_int64() && message && message->is_string()) {
+        reply.error = RpcError{code->get_int64(), std::string(message->get_string()), fields};
+        return reply;
+      }
+    } else if (const json::value* result = object->if_contains("result")) {
+      reply.result = *result;
+      return reply;
     }
   }
-  if (host.empty()) {
-    error = "empty host in '" + std::string(text) + "'";
-    return std::nullopt;
+  if (http_status == 401) {
+    reply.error = RpcError{json_rpc::kUnauthorized, "HTTP 401 Unauthorized", {}};
+    return reply;
   }
-  auto number = parse_port(port);
-  if (!number) {
-    error = "port must be 1 to 65535 in '" + std::string(text) + "'";
-    return std::nullopt;
-  }
-  return AdminAddress{std::string(host), *number};
+  return Status(kNotJsonRpc, "HTTP " + std::to_string(http_status) +
+                                 ", not a JSON-RPC answer: " + shortened(body));
 }
 
-AdminClient::AdminClient(std::string host, std::uint16_t port, std::string token,
-                         std::chrono::milliseconds timeout)
-    : host_(std::move(host)), port_(port), token_(std::move(token)), timeout_(timeout) {}
+AdminClient::AdminClient(AdminClientOptions options) : options_(std::move(options)) {}
 
-AdminReply AdminClient::get(const std::string& path) const {
+Result<HttpReply> AdminClient::get(const std::string& path) const {
   return exchange(Method::get, path, {});
 }
 
-AdminReply AdminClient::post_json(const std::string& path, const std::string& body) const {
+Result<HttpReply> AdminClient::post_json(const std::string& path, const std::string& body) const {
   return exchange(Method::post, path, body);
 }
 
-AdminReply AdminClient::exchange(Method method, const std::string& path,
-                                 const std::string& body) const {
-  AdminReply reply;
-  auto fail = [&reply](AdminReply::Failure failure, std::string error) {
-    reply.failure = failure;
-    reply.error = std::move(error);
-    return reply;
-  };
-  const std::string waited = std::to_string(timeout_.count()) + " ms";
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+Result<RpcReply> AdminClient::call(std::string_view method, const json::value& params,
+                                   const std::string& path) {
+  Result<HttpReply> reply = post_json(path, rpc_request_body(++next_id_, method, params));
+  if (!reply.ok()) return reply.status();
+  return read_rpc_reply(reply->status, reply->body);
+}
+
+Result<HttpReply> AdminClient::exchange(Method method, const std::string& path,
+                                        const std::string& body) const {
+  const std::string& host = options_.address.host;
+  const std::string waited = std::to_string(options_.timeout.count()) + " ms";
+  const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
 
   asio::io_context io;
   beast::error_code ec;
   tcp::resolver resolver(io);
-  auto endpoints =
-      resolver.resolve(host_, std::to_string(port_), tcp::resolver::numeric_service, ec);
-  if (ec)
-    return fail(AdminReply::Failure::not_reachable,
-                "cannot resolve '" + host_ + "': " + describe(ec));
+  auto endpoints = resolver.resolve(host, std::to_string(options_.address.port),
+                                    tcp::resolver::numeric_service, ec);
+  if (ec) return Status(kNameNotResolved, "cannot resolve '" + host + "': " + describe(ec));
 
   http::request<http::string_body> request(
       method == Method::get ? http::verb::get : http::verb::post, path, 11);
-  request.set(http::field::host, AdminAddress{host_, port_}.to_string());
-  request.set(http::field::user_agent, "alys-ctl");
+  request.set(http::field::host, options_.address.to_string());
+  request.set(http::field::user_agent, options_.user_agent);
   request.set(http::field::connection, "close");
-  if (!token_.empty()) request.set(http::field::authorization, "Bearer " + token_);
+  if (!options_.token.empty()) request.set(http::field::authorization, "Bearer " + options_.token);
   if (method == Method::post) {
     request.set(http::field::content_type, "application/json");
     request.body() = body;
@@ -169,23 +157,19 @@ AdminReply AdminClient::exchange(Method method, const std::string& path,
   if (result) {
     if (!connected) {
       if (result == beast::error::timeout)
-        return fail(AdminReply::Failure::not_reachable, "no connection within " + waited);
-      if (means_not_reachable(result))
-        return fail(AdminReply::Failure::not_reachable, describe(result));
-      return fail(AdminReply::Failure::other, describe(result));
+        return Status(kNotReachable, "no connection within " + waited);
+      if (means_not_reachable(result)) return Status(kNotReachable, describe(result));
+      return Status(kBrokenExchange, describe(result));
     }
-    if (result == beast::error::timeout)
-      return fail(AdminReply::Failure::no_answer, "no answer within " + waited);
+    if (result == beast::error::timeout) return Status(kNoAnswer, "no answer within " + waited);
     if (result == http::error::end_of_stream || result == asio::error::eof ||
         result == asio::error::connection_reset || result == asio::error::broken_pipe)
-      return fail(AdminReply::Failure::other, "the node closed the connection without an answer");
-    return fail(AdminReply::Failure::other, "bad answer: " + describe(result));
+      return Status(kBrokenExchange, "the node closed the connection without an answer");
+    return Status(kBrokenExchange, "bad answer: " + describe(result));
   }
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);  // the node may have closed first
 
-  reply.status = parser.get().result_int();
-  reply.body = std::move(parser.get().body());
-  return reply;
+  return HttpReply{parser.get().result_int(), std::move(parser.get().body())};
 }
 
-}  // namespace alys::host
+}  // namespace alys::tools
