@@ -18,6 +18,7 @@
 #include "alys_version.hpp"
 #include "host/admin/admin_server.hpp"
 #include "host/config/config.hpp"
+#include "host/config/token_file.hpp"
 #include "host/loading/node_assembly.hpp"
 #include "host/runtime/runtime.hpp"
 #include "host/tools/common/command_line.hpp"
@@ -126,16 +127,6 @@ void watch_signals(Runtime& runtime, const sigset_t& signals,
   }
 }
 
-std::string read_token(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::string token;
-  std::getline(in, token);
-  const char* blank = " \t\r";
-  std::size_t first = token.find_first_not_of(blank);
-  if (first == std::string::npos) return {};
-  return token.substr(first, token.find_last_not_of(blank) - first + 1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,6 +198,18 @@ int main(int argc, char** argv) {
   options.logger = logger;
   options.scratch_dir = config.host.data_dir / ".plugin-copies";
   options.swap_trial_ms = config.host.swap_trial_ms;
+  // Read before anything starts: load_config checked the file, but it can have changed since, and
+  // the node must not come up with its mutating methods in another state than configured.
+  std::string admin_token;
+  if (!config.host.admin_token_file.empty()) {
+    alys::Result<std::string> token = read_token_file(config.host.admin_token_file);
+    if (!token.ok()) {
+      logger->error("[host] admin_token_file: {}", token.status().message());
+      return kExitStartFailed;
+    }
+    admin_token = std::move(*token);
+  }
+
   Runtime runtime(options);
   AssemblyResult assembly = assemble(config, runtime, config.host.data_dir / ".plugin-copies");
   if (assembly.error) {
@@ -222,7 +225,7 @@ int main(int argc, char** argv) {
   admin.listen = config.host.admin_listen;
   admin.max_body_bytes = config.host.admin_max_body_bytes;
   admin.rpc_timeout_ms = config.host.rpc_timeout_ms;
-  if (!config.host.admin_token_file.empty()) admin.token = read_token(config.host.admin_token_file);
+  admin.token = std::move(admin_token);
   auto server = AdminServer::start(runtime, admin);
   if (auto* error = std::get_if<std::string>(&server)) {
     logger->error("[host] {}", *error);

@@ -19,6 +19,7 @@
 #include "host/config/host_port.hpp"
 #include "host/config/secret_files.hpp"
 #include "host/config/supervision_config.hpp"
+#include "host/config/token_file.hpp"
 #include "host/config/toml_reader.hpp"
 
 namespace alys::host {
@@ -66,12 +67,9 @@ std::optional<std::string> token_file_problem(const fs::path& file) {
   const fs::perms loose = fs::perms::group_all | fs::perms::others_all;
   if ((status.permissions() & loose) != fs::perms::none)
     return "token file " + file.string() + " is accessible by group or others; chmod 600 it";
-  std::ifstream in(file);
-  if (!in) return "cannot read token file " + file.string() + " (run alysd as its owner)";
-  std::string token;
-  std::getline(in, token);
-  if (token.find_first_not_of(" \t\r") == std::string::npos)
-    return "token file " + file.string() + " has an empty first line";
+  // What is in it follows the one rule the clients read it by (token_file.hpp).
+  Result<std::string> token = read_token_file(file);
+  if (!token.ok()) return token.status().message();
   return std::nullopt;
 }
 

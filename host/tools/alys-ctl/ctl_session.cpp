@@ -7,7 +7,7 @@
 #include "alys_version.hpp"
 #include "host/config/config.hpp"
 #include "host/tools/alys-ctl/output.hpp"
-#include "host/tools/common/token_file.hpp"
+#include "host/config/token_file.hpp"
 
 namespace alys::ctl {
 
@@ -40,13 +40,13 @@ Result<Target> resolve_target(const TargetOptions& options) {
   if (target.address.host == "::") target.address.host = "::1";
 
   if (options.token_file) {
-    Result<std::string> token = tools::read_token_file(*options.token_file);
+    Result<std::string> token = host::read_token_file(*options.token_file);
     if (!token.ok()) return token.status().with_context("--token-file");
     target.token = *token;
   } else if (config && !config->host.admin_token_file.empty() && options.needs_token) {
     // Only commands that need the token read it: the file is usually readable by the node's user
     // alone, and status or health should work for anyone who can reach the port.
-    Result<std::string> token = tools::read_token_file(config->host.admin_token_file);
+    Result<std::string> token = host::read_token_file(config->host.admin_token_file);
     if (token.ok())
       target.token = *token;
     else

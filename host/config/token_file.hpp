@@ -6,7 +6,7 @@
 
 #include "alys/status.hpp"
 
-namespace alys::tools {
+namespace alys::host {
 
 // The token in `file`: its first line without the whitespace around it (spaces, tabs, and the
 // "\r" of a file written on Windows); what follows the first line is ignored. Fails, naming the
@@ -14,4 +14,4 @@ namespace alys::tools {
 // line is blank (ALYS_ERR_INVALID). Thread-safe.
 Result<std::string> read_token_file(const std::filesystem::path& file);
 
-}  // namespace alys::tools
+}  // namespace alys::host

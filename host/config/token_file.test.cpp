@@ -1,4 +1,4 @@
-#include "host/tools/common/token_file.hpp"
+#include "host/config/token_file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +7,7 @@
 
 #include "temp_dir.hpp"
 
-using alys::tools::read_token_file;
+using alys::host::read_token_file;
 namespace fs = std::filesystem;
 
 namespace {

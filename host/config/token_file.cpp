@@ -1,11 +1,11 @@
-#include "host/tools/common/token_file.hpp"
+#include "host/config/token_file.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <system_error>
 
-namespace alys::tools {
+namespace alys::host {
 
 Result<std::string> read_token_file(const std::filesystem::path& file) {
   const std::string name = file.string();
@@ -32,4 +32,4 @@ Result<std::string> read_token_file(const std::filesystem::path& file) {
   return line.substr(first, line.find_last_not_of(kBlank) - first + 1);
 }
 
-}  // namespace alys::tools
+}  // namespace alys::host
