@@ -11,7 +11,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config binutils
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev catch2
-  libleveldb-dev libsnappy-dev libsecp256k1-dev
+  libleveldb-dev libsnappy-dev libsecp256k1-dev libssl-dev
 )
 # The test suite also checks the metrics with promtool and scrapes them with a real Prometheus, and
 # drives the dev chain with a real Ethereum client (ethers, from npm).

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "alys/domain/keccak.hpp"
+#include "consensus_vectors.hpp"
 
 using namespace alys;
 using namespace alys::engine::embedded;
@@ -110,4 +111,31 @@ TEST_CASE("an overlay that writes back the base's value reports no change") {
   overlay.set(address(1), Account{1, 100});
   CHECK(overlay.changes().empty());
   CHECK(overlay.state_root() == base.state_root());
+}
+
+// Pinned vector (tests/data/consensus_vectors.json), generated once: the tests above recompute the
+// root with the same rules the code follows, so they would not notice the rules changing; this one
+// does. A mismatch is a fork: never regenerate the vector to make this pass.
+TEST_CASE("the state root of several accounts matches the pinned consensus vector") {
+  namespace vectors = alys::testing::vectors;
+  const auto file = vectors::load_consensus_vectors();
+  const auto& pinned = vectors::object_field(file, "state_root");
+  const std::string root = vectors::string_field(pinned, "state_root");
+  // The file's preimage is what its root commits to (the file is consistent with itself).
+  CHECK(to_hex(keccak256(vectors::bytes_field(pinned, "preimage"))) == root);
+
+  Ledger ledger;
+  Ledger empty_base;
+  LedgerOverlay overlay(empty_base);
+  for (const auto& value : vectors::array_field(pinned, "accounts")) {
+    const auto& account = value.as_object();
+    const auto balance = wei_parse(vectors::string_field(account, "balance_wei"));
+    REQUIRE(balance);
+    const Account parsed{vectors::u64_field(account, "nonce"), *balance};
+    ledger.set(vectors::fixed_field<20>(account, "address"), parsed);
+    overlay.set(vectors::fixed_field<20>(account, "address"), parsed);
+  }
+  REQUIRE(ledger.size() == 5);  // six accounts, one of them empty
+  CHECK(to_hex(ledger.state_root()) == root);
+  CHECK(to_hex(overlay.state_root()) == root);
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "alys/domain/keccak.hpp"
+#include "consensus_vectors.hpp"
 #include "engine/testing/signed_transfers.hpp"
 
 using namespace alys;
@@ -328,4 +329,28 @@ TEST_CASE("validation refuses each tampered field with its own error") {
   CHECK_THAT(chain.execute(rehashed(p)).error,
              Equals("payload carries 2 transactions: at 21000 gas each they exceed its gas limit "
                     "21000"));
+}
+
+// Pinned vector (tests/data/consensus_vectors.json), generated once. A mismatch is a fork: never
+// regenerate the vector to make this pass.
+TEST_CASE("transactions_root matches the pinned consensus vector") {
+  namespace vectors = alys::testing::vectors;
+  const auto file = vectors::load_consensus_vectors();
+  const auto& pinned = vectors::object_field(file, "transactions_root");
+  const std::string root = vectors::string_field(pinned, "transactions_root");
+  CHECK(to_hex(keccak256(vectors::bytes_field(pinned, "preimage"))) == root);
+
+  std::vector<Hash32> hashes;
+  for (const auto& hash : vectors::array_field(pinned, "transaction_hashes"))
+    hashes.push_back(vectors::fixed_of_hex<32>(hash, "transaction_hashes[]"));
+  REQUIRE(hashes.size() == 2);
+  CHECK(to_hex(transactions_root(hashes)) == root);
+  // They are the hashes of the pinned block's transactions, and its payload commits to this root.
+  const auto& payload = vectors::object_field(
+      vectors::object_field(vectors::object_field(file, "block"), "fields"), "payload");
+  const auto& raw = vectors::array_field(payload, "transactions");
+  REQUIRE(raw.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i)
+    CHECK(keccak256(vectors::bytes_of_hex(raw[i], "transactions[]")) == hashes[i]);
+  CHECK(vectors::string_field(payload, "transactions_root") == root);
 }

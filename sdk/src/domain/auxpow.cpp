@@ -205,10 +205,11 @@ bool mine_auxpow(AuxPow& auxpow, std::uint32_t bits, std::uint64_t max_attempts)
     for (int i = 0; i < 4; ++i) header[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
   };
   constexpr std::size_t kTimeOffset = 68, kNonceOffset = 76;
+  Sha256 hasher;  // one libcrypto context for every attempt
   for (std::uint64_t attempt = 0; attempt < max_attempts; ++attempt) {
     put_le32(kTimeOffset, auxpow.parent.time);
     put_le32(kNonceOffset, auxpow.parent.nonce);
-    if (U256::from_le(sha256d(header)) <= target.target) return true;
+    if (U256::from_le(sha256d(hasher, header)) <= target.target) return true;
     if (++auxpow.parent.nonce == 0) ++auxpow.parent.time;
   }
   return false;

@@ -8,6 +8,7 @@
 
 #include "alys/domain/keccak.hpp"
 #include "alys/domain/sha256.hpp"
+#include "consensus_vectors.hpp"
 
 using namespace alys;
 
@@ -183,4 +184,69 @@ TEST_CASE("payload_hash covers every field but block_hash, which it ignores", "[
     edit(changed);
     CHECK(payload_hash(changed.payload) != original);
   }
+}
+
+// Pinned vectors (tests/data/consensus_vectors.json), generated once: unlike the tests above, these
+// fail when the code changes an encoding consistently everywhere, which would fork the chain. Never
+// regenerate them to make this pass.
+TEST_CASE("the block encoding and block_hash match the pinned consensus vectors", "[block]") {
+  namespace vectors = alys::testing::vectors;
+  const auto file = vectors::load_consensus_vectors();
+  const auto& pinned = vectors::object_field(file, "block");
+  const Block block = vectors::block_from_json(vectors::object_field(pinned, "fields"));
+  // Every repeated part is present, so its encoding is pinned too.
+  REQUIRE(block.payload.transactions.size() == 2);
+  REQUIRE(block.pegins.size() == 1);
+  REQUIRE(block.pegout_proposal.size() == 1);
+  REQUIRE(block.finalized_pegouts.size() == 1);
+  REQUIRE(block.auxpow.size() == 1);
+
+  CHECK(to_hex(encode(block)) == vectors::string_field(pinned, "encoding"));
+  CHECK(to_hex(block_hash(block)) == vectors::string_field(pinned, "block_hash"));
+  // The pinned bytes also decode to the same block.
+  const Block decoded = decode<Block>(vectors::bytes_field(pinned, "encoding"));
+  CHECK(to_hex(block_hash(decoded)) == vectors::string_field(pinned, "block_hash"));
+}
+
+TEST_CASE("approval_message and the signed block encoding match the pinned consensus vectors",
+          "[block]") {
+  namespace vectors = alys::testing::vectors;
+  const auto file = vectors::load_consensus_vectors();
+  const auto& pinned = vectors::object_field(file, "approval");
+  const auto block_hash = vectors::fixed_field<32>(pinned, "block_hash");
+  CHECK(vectors::string_field(vectors::object_field(file, "block"), "block_hash") ==
+        to_hex(block_hash));
+  const Hash32 message = approval_message(vectors::u64_field(pinned, "chain_id"), block_hash);
+  CHECK(to_hex(message) == vectors::string_field(pinned, "message"));
+
+  SignedBlock signed_block{vectors::block_from_json(vectors::object_field(
+                               vectors::object_field(file, "block"), "fields")),
+                           {}};
+  const auto& approvals = vectors::array_field(pinned, "approvals");
+  REQUIRE(approvals.size() == 2);
+  for (const auto& value : approvals) {
+    const auto& approval = value.as_object();
+    signed_block.approvals.push_back(vectors::approval_from_json(approval));
+    // The members signed the pinned message: the signatures tie it to the keys.
+    CHECK(schnorr_verify(vectors::fixed_field<32>(approval, "public_key"), message,
+                         signed_block.approvals.back().signature));
+  }
+  const auto& pinned_signed = vectors::object_field(file, "signed_block");
+  CHECK(to_hex(encode(signed_block)) == vectors::string_field(pinned_signed, "encoding"));
+}
+
+TEST_CASE("payload_hash matches the pinned consensus vector", "[block]") {
+  namespace vectors = alys::testing::vectors;
+  const auto file = vectors::load_consensus_vectors();
+  const auto& pinned = vectors::object_field(file, "payload_hash");
+  const ExecutionPayload payload =
+      vectors::block_from_json(
+          vectors::object_field(vectors::object_field(file, "block"), "fields"))
+          .payload;
+  ExecutionPayload zeroed = payload;
+  zeroed.block_hash = Hash32{};
+  CHECK(to_hex(encode(zeroed)) == vectors::string_field(pinned, "encoding"));
+  CHECK(to_hex(payload_hash(payload)) == vectors::string_field(pinned, "payload_hash"));
+  // The pinned payload carries its own hash, as engines fill it in.
+  CHECK(to_hex(payload.block_hash) == vectors::string_field(pinned, "payload_hash"));
 }

@@ -96,6 +96,36 @@ TEST_CASE("SHA-256 updates in chunks equal one shot, across block boundaries", "
         sha256(bytes_of("abc")));
 }
 
+TEST_CASE("a reset Sha256 hashes a new message in the same context", "[sha256]") {
+  Sha256 hasher;
+  CHECK(hasher.update(bytes_of("abc")).finish() == sha256(bytes_of("abc")));
+  // After finish() and after a partial message alike, reset() starts from the empty message.
+  CHECK(hasher.reset().finish() == sha256(Bytes{}));
+  hasher.reset().update(bytes_of("partial"));
+  CHECK(hasher.reset().update(Bytes(1'000'000, 'a')).finish() == sha256(Bytes(1'000'000, 'a')));
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    const Bytes message(80, i);
+    CHECK(sha256d(hasher, message) == sha256(sha256(message)));
+  }
+}
+
+TEST_CASE("a copied Sha256 continues from the same state on its own", "[sha256]") {
+  Sha256 prefix;
+  prefix.update(bytes_of("alys/"));
+  Sha256 copy = prefix;
+  CHECK(copy.update(bytes_of("approval")).finish() == sha256(bytes_of("alys/approval")));
+  CHECK(prefix.update(bytes_of("other")).finish() == sha256(bytes_of("alys/other")));
+
+  Sha256 assigned;
+  assigned.update(bytes_of("overwritten"));
+  Sha256 source;
+  source.update(bytes_of("ab"));
+  assigned = source;
+  CHECK(assigned.update(bytes_of("c")).finish() == sha256(bytes_of("abc")));
+  Sha256 moved = std::move(source);
+  CHECK(moved.update(bytes_of("c")).finish() == sha256(bytes_of("abc")));
+}
+
 TEST_CASE("sha256d is Bitcoin's double hash", "[sha256]") {
   CHECK(to_hex(sha256d(Bytes{})) ==
         "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456");
