@@ -603,6 +603,27 @@ TEST_CASE("dev_mine finalizes by itself; a restart keeps finality and the diffic
   CHECK(last.block.auxpow[0].height == last.block.height - 1);
 }
 
+TEST_CASE("GetStatus: the chain's head and finalized block, as storage holds them",
+          "[chain][auxpow]") {
+  TempDir dir("chain-status");
+  NodeSetup setup;
+  setup.member = 0;
+  setup.extra_chain_toml = auxpow_toml(5, true);
+  TestNode node(dir, setup);
+  node.harness().advance(10 * 2000ms);
+
+  const storage::Head head = node.head();
+  REQUIRE(head.height == 10);
+  REQUIRE(head.has_finalized);
+  const chain::ChainStatus status = node.ask<chain::ChainStatus>("chain", chain::GetStatus{});
+  CHECK(status.head_height == head.height);
+  CHECK(status.head_hash == head.hash);
+  CHECK(status.has_finalized);
+  CHECK(status.finalized_height == head.finalized_height);
+  CHECK(status.finalized_hash == head.finalized_hash);
+  CHECK_FALSE(status.syncing);
+}
+
 TEST_CASE("a block whose AuxPoW header breaks a rule is rejected as bad_auxpow",
           "[chain][auxpow]") {
   TempDir dir("chain-auxpow-import");

@@ -5,6 +5,7 @@
 #include "alys/admin_rpc.hpp"
 #include "alys/domain/compact.hpp"
 #include "alys/domain/wei.hpp"
+#include "alys/json_rpc.hpp"
 
 namespace alys::chain {
 
@@ -12,7 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::int32_t kInvalidParams = -32602;
+using json_rpc::kInvalidParams;
 
 json::string hex(ByteView bytes) { return json::string(to_0x_hex(bytes)); }
 

@@ -7,13 +7,10 @@
 
 namespace alys::chain {
 
+using namespace bitcoin_rpc;
+
 namespace {
 
-// Bitcoin Core's JSON-RPC error codes, as Namecoin's createauxblock/submitauxblock use them.
-constexpr std::int32_t kMiscError = -1;
-constexpr std::int32_t kInvalidParameter = -8;
-constexpr std::int32_t kDeserializationError = -22;
-constexpr std::int32_t kVerifyError = -25;
 constexpr std::size_t kHandedOutLimit = 64;
 
 std::string bits_hex(std::uint32_t bits) {

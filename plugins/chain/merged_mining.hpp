@@ -54,6 +54,17 @@ struct Work {
   EthAddress fee_recipient{};
 };
 
+// Bitcoin Core's JSON-RPC error codes, as Namecoin's createauxblock and submitauxblock answer with
+// them (miners and pools act on these, not on JSON-RPC 2.0's codes of alys/json_rpc.hpp).
+namespace bitcoin_rpc {
+inline constexpr std::int32_t kMiscError = -1;
+inline constexpr std::int32_t kInvalidAddressOrKey = -5;
+inline constexpr std::int32_t kInvalidParameter = -8;
+inline constexpr std::int32_t kInInitialDownload = -10;
+inline constexpr std::int32_t kDeserializationError = -22;
+inline constexpr std::int32_t kVerifyError = -25;
+}  // namespace bitcoin_rpc
+
 // An error of the miner RPC: a JSON-RPC code and message.
 struct MiningError {
   std::int32_t code = 0;

@@ -71,20 +71,17 @@ class EngineActor : public alys::Actor {
         mempool_(config_.mempool_limit),
         eth_rpc_(config_.rules, ledger_, history_, mempool_, finalized_,
                  std::string("alysd-engine/") + kVersion + "/embedded") {
-    on<GetInfo>([this](const GetInfo&, const Envelope& envelope) {
-      require_request<GetInfo>(envelope);
+    // Answered once the state is loaded, in arrival order (when_loaded).
+    on_request<GetInfo>([this](const GetInfo&, const Envelope& envelope) {
       when_loaded(envelope, [this](std::uint64_t id) { (void)this->context().reply(id, info()); });
     });
-    on<BuildGenesis>([this](const BuildGenesis& request, const Envelope& envelope) {
-      require_request<BuildGenesis>(envelope);
+    on_request<BuildGenesis>([this](const BuildGenesis& request, const Envelope& envelope) {
       when_loaded(envelope, [this, request](std::uint64_t id) { build_genesis(request, id); });
     });
-    on<BuildPayload>([this](const BuildPayload& request, const Envelope& envelope) {
-      require_request<BuildPayload>(envelope);
+    on_request<BuildPayload>([this](const BuildPayload& request, const Envelope& envelope) {
       when_loaded(envelope, [this, request](std::uint64_t id) { build_payload(request, id); });
     });
-    on<ExecutePayload>([this](const ExecutePayload& request, const Envelope& envelope) {
-      require_request<ExecutePayload>(envelope);
+    on_request<ExecutePayload>([this](const ExecutePayload& request, const Envelope& envelope) {
       when_loaded(envelope, [this, request](std::uint64_t id) { execute_payload(request, id); });
     });
     on<SetFinalized>([this](const SetFinalized& finalized, const Envelope&) {
@@ -94,16 +91,7 @@ class EngineActor : public alys::Actor {
     on<CommitPayload>([this](const CommitPayload& commit, const Envelope& envelope) {
       when_loaded(envelope, [this, commit](std::uint64_t) { commit_payload(commit.payload_hash); });
     });
-    on<alys::storage::EngineStatePage>(
-        [this](const alys::storage::EngineStatePage& page, const Envelope& envelope) {
-          on_state_page(page, envelope.correlation_id);
-        });
     on<RetryLoad>([this](const RetryLoad&, const Envelope&) { begin_load(); });
-    on_timeout([this](std::uint64_t correlation_id) {
-      if (scan_request_ && *scan_request_ == correlation_id)
-        load_failed("storage did not answer ScanEngineState within " +
-                    std::to_string(kScanTimeoutMs) + " ms");
-    });
   }
 
   void on_start() override {
@@ -129,15 +117,6 @@ class EngineActor : public alys::Actor {
 
  private:
   // --- engine requests, held in order while the state loads ---
-
-  // A message with a reply that came without a reply address is the sender's bug: dead-lettered
-  // (thrown as invalid), and the engine carries on.
-  template <class M>
-  static void require_request(const Envelope& envelope) {
-    if (!envelope.is_request())
-      throw alys::Error(ALYS_ERR_INVALID,
-                        std::string(M::schema_name) + " must be sent as a request: it has a reply");
-  }
 
   void when_loaded(const Envelope& envelope, std::function<void(std::uint64_t)> handle) {
     if (loaded_ && held_.empty()) {
@@ -282,6 +261,7 @@ class EngineActor : public alys::Actor {
 
   void begin_load() {
     loaded_ = false;
+    ++load_;
     executed_.clear();
     executed_order_.clear();
     loader_.emplace(ledger_, history_);
@@ -289,15 +269,21 @@ class EngineActor : public alys::Actor {
   }
 
   void request_page(alys::Bytes start_after, bool from_start) {
-    scan_request_ = context().request(
-        storage_,
-        alys::storage::ScanEngineState{std::move(start_after), from_start, kScanPageEntries},
-        kScanTimeoutMs);
+    // A load begun again (a CommitPayload that needs a reload) abandons the pages still coming.
+    request(storage_,
+            alys::storage::ScanEngineState{std::move(start_after), from_start, kScanPageEntries},
+            kScanTimeoutMs)
+        .then(
+            [this, load = load_](const alys::storage::EngineStatePage& page) {
+              if (load == load_) on_state_page(page);
+            },
+            [this, load = load_](const alys::Status& error) {
+              if (load == load_)
+                load_failed("storage did not answer ScanEngineState: " + error.to_string());
+            });
   }
 
-  void on_state_page(const alys::storage::EngineStatePage& page, std::uint64_t correlation_id) {
-    if (!scan_request_ || *scan_request_ != correlation_id) return;  // of an abandoned load
-    scan_request_.reset();
+  void on_state_page(const alys::storage::EngineStatePage& page) {
     if (!page.error.empty()) return load_failed("storage: " + page.error);
     try {
       for (const auto& entry : page.entries) loader_->add(entry);
@@ -367,7 +353,7 @@ class EngineActor : public alys::Actor {
   bool loaded_ = false;
   std::string load_error_;
   std::optional<StateLoader> loader_;
-  std::optional<std::uint64_t> scan_request_;
+  std::uint64_t load_ = 0;  // which load of the state is under way (begin_load)
   std::deque<std::function<void()>> held_;
 
   std::map<alys::Hash32, PendingCommit> executed_;

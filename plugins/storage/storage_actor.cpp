@@ -26,12 +26,10 @@ namespace {
 class StorageActor : public Actor {
  public:
   explicit StorageActor(Context context) : Actor(context) {
-    on<CommitBlock>([this](const CommitBlock& request, const Envelope& envelope) {
-      require_request<CommitBlock>(envelope);
-      (void)this->context().reply(envelope.correlation_id, commit(request));
-    });
-    on<GetHead>([this](const GetHead&, const Envelope& envelope) {
-      read<GetHead, Head>(envelope, [this](Head& head) {
+    on_request<CommitBlock>(
+        [this](const CommitBlock& request, const Envelope&) { return commit(request); });
+    on_request<GetHead>([this](const GetHead&, const Envelope&) {
+      return read<GetHead, Head>([this](Head& head) {
         if (const auto& pointer = backend_->head()) {
           head.has_head = true;
           head.height = pointer->height;
@@ -44,18 +42,16 @@ class StorageActor : public Actor {
         }
       });
     });
-    on<GetBlockByHash>([this](const GetBlockByHash& request, const Envelope& envelope) {
-      read<GetBlockByHash, BlockFound>(envelope, [&](BlockFound& reply) {
-        found_into(reply, backend_->block_by_hash(request.hash));
-      });
+    on_request<GetBlockByHash>([this](const GetBlockByHash& request, const Envelope&) {
+      return read<GetBlockByHash, BlockFound>(
+          [&](BlockFound& reply) { found_into(reply, backend_->block_by_hash(request.hash)); });
     });
-    on<GetBlockByHeight>([this](const GetBlockByHeight& request, const Envelope& envelope) {
-      read<GetBlockByHeight, BlockFound>(envelope, [&](BlockFound& reply) {
-        found_into(reply, backend_->block_by_height(request.height));
-      });
+    on_request<GetBlockByHeight>([this](const GetBlockByHeight& request, const Envelope&) {
+      return read<GetBlockByHeight, BlockFound>(
+          [&](BlockFound& reply) { found_into(reply, backend_->block_by_height(request.height)); });
     });
-    on<GetBlockRange>([this](const GetBlockRange& request, const Envelope& envelope) {
-      read<GetBlockRange, BlockRange>(envelope, [&](BlockRange& reply) {
+    on_request<GetBlockRange>([this](const GetBlockRange& request, const Envelope&) {
+      return read<GetBlockRange, BlockRange>([&](BlockRange& reply) {
         if (request.max_count == 0) {
           reply.error = "max_count must be at least 1";
           return;
@@ -64,12 +60,12 @@ class StorageActor : public Actor {
             backend_->block_range(request.from_height, request.max_count, request.max_bytes);
       });
     });
-    on<GetChainState>([this](const GetChainState&, const Envelope& envelope) {
-      read<GetChainState, ChainState>(
-          envelope, [&](ChainState& reply) { reply.entries = backend_->chain_state(); });
+    on_request<GetChainState>([this](const GetChainState&, const Envelope&) {
+      return read<GetChainState, ChainState>(
+          [&](ChainState& reply) { reply.entries = backend_->chain_state(); });
     });
-    on<ScanEngineState>([this](const ScanEngineState& request, const Envelope& envelope) {
-      read<ScanEngineState, EngineStatePage>(envelope, [&](EngineStatePage& reply) {
+    on_request<ScanEngineState>([this](const ScanEngineState& request, const Envelope&) {
+      return read<ScanEngineState, EngineStatePage>([&](EngineStatePage& reply) {
         if (request.max_entries == 0) {
           reply.error = "max_entries must be at least 1";
           return;
@@ -103,19 +99,9 @@ class StorageActor : public Actor {
   std::string health() override { return write_failure_; }
 
  private:
-  template <class Request>
-  static void require_request(const Envelope& envelope) {
-    // Thrown as invalid, the message is dead-lettered and storage carries on: a request sent
-    // without a reply address is the sender's bug.
-    if (!envelope.is_request())
-      throw Error(ALYS_ERR_INVALID,
-                  std::string(Request::schema_name) + " must be sent as a request: it has a reply");
-  }
-
-  // Answers a read request with `fill`'s reply, or with the database's error.
+  // The reply to a read request: `fill`'s, or the database's error.
   template <class Request, class Reply, class Fill>
-  void read(const Envelope& envelope, Fill&& fill) {
-    require_request<Request>(envelope);
+  Reply read(Fill&& fill) {
     context().counter_add("storage_reads_total");
     Reply reply;
     try {
@@ -126,7 +112,7 @@ class StorageActor : public Actor {
       context().log(LogLevel::error,
                     std::string(Request::schema_name) + " failed: " + failure.what());
     }
-    (void)context().reply(envelope.correlation_id, reply);
+    return reply;
   }
 
   static void found_into(BlockFound& reply, std::optional<StoredBlock> block) {

@@ -7,6 +7,7 @@
 
 #include "alys/admin_rpc.hpp"
 #include "alys/domain/hash.hpp"
+#include "alys/json_rpc.hpp"
 #include "engine/embedded/admission.hpp"
 #include "engine/embedded/eth_objects.hpp"
 
@@ -16,14 +17,15 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::int32_t kInvalidParams = -32602;
-constexpr std::int32_t kServerError = -32000;
+using json_rpc::kInvalidParams;
 
 [[noreturn]] void invalid_argument(std::size_t index, const std::string& what) {
   throw RpcError(kInvalidParams, "invalid argument " + std::to_string(index) + ": " + what);
 }
 
-[[noreturn]] void fail(const std::string& message) { throw RpcError(kServerError, message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw RpcError(json_rpc::kOperationFailed, message);
+}
 
 // The positional params of a call. A trailing null counts as absent, as geth reads optional
 // arguments.
@@ -366,7 +368,8 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
     return block ? text(block_object(*block, history_, full)) : "null";
   }
 
-  throw RpcError(-32601, "the method " + std::string(method) + " does not exist");
+  throw RpcError(json_rpc::kMethodNotFound,
+                 "the method " + std::string(method) + " does not exist");
 }
 
 }  // namespace alys::engine::embedded

@@ -1,9 +1,11 @@
 // alys::Actor — the base class plugin authors derive from.
 //
 // The host calls one member at a time per instance (never concurrently), on a worker thread or on
-// the actor's dedicated thread. Register typed handlers in the constructor with on<M>(...).
-// Handlers may throw: the SDK turns the exception into an error code at the ABI boundary and the
-// host treats it as a failure of the actor (its supervisor acts; the message goes to dead letters).
+// the actor's dedicated thread. Register typed handlers in the constructor with on<M>(...), the
+// handlers of requests with on_request<M>(...); ask other actors with request(...).then(...)
+// (alys/request.hpp). Handlers may throw: the SDK turns the exception into an error code at the ABI
+// boundary and the host treats it as a failure of the actor (its supervisor acts; the message goes
+// to dead letters).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -18,6 +21,7 @@
 #include "alys/admin_rpc.hpp"
 #include "alys/codec.hpp"
 #include "alys/context.hpp"
+#include "alys/request.hpp"
 #include "alys/status.hpp"
 
 namespace alys {
@@ -102,6 +106,25 @@ class Actor {
   // Return true to carry on with them, false to be restarted with them (the default).
   virtual bool on_config_changed(std::string_view /*table_json*/) { return false; }
 
+  // Called by the SDK's ABI glue: on_start, then the on_error of requests it made that the host
+  // refused.
+  void start_instance() {
+    on_start();
+    requests_.run_refused();
+  }
+
+  // Called by the SDK's ABI glue: on_stop, then the continuations of requests still waiting are
+  // dropped unrun (an answer that comes later reaches the next instance, which ignores it).
+  void stop_instance() {
+    try {
+      on_stop();
+    } catch (...) {
+      requests_.drop_all();
+      throw;
+    }
+    requests_.drop_all();
+  }
+
   // Called by the SDK's ABI glue. Returns an alys_code.
   std::int32_t dispatch(const alys_message& message) {
     Envelope envelope{message.type_id,
@@ -111,23 +134,22 @@ class Actor {
                       static_cast<alys_message_kind>(message.kind),
                       static_cast<Priority>(message.priority),
                       ByteView(message.host_owned_payload, message.payload_size)};
-    if (message.kind == ALYS_KIND_CONFIG) {
-      std::string_view json(reinterpret_cast<const char*>(envelope.payload.data()),
-                            envelope.payload.size());
-      return on_config_changed(json) ? ALYS_OK : ALYS_ERR_UNHANDLED;
-    }
-    if (message.type_id == ALYS_TYPE_RPC_CALL && message.kind == ALYS_KIND_REQUEST)
-      return dispatch_rpc(envelope);
-    auto handler = handlers_.find(message.type_id);
-    if (handler == handlers_.end()) return on_unhandled(envelope);
     done_ = false;
-    handler->second(envelope);
-    return done_ ? ALYS_DONE : ALYS_OK;
+    std::int32_t code = ALYS_OK;
+    try {
+      code = dispatch_envelope(envelope);
+    } catch (...) {
+      // A handler that failed on invalid input leaves the actor running: what it asked and the
+      // host refused still gets its answer.
+      requests_.run_refused();
+      throw;
+    }
+    requests_.run_refused();
+    return done_ && code == ALYS_OK ? ALYS_DONE : code;
   }
 
  protected:
-  // Registers the handler of schema M: f(const M&, const Envelope&). Timeouts of this actor's
-  // requests arrive as type ALYS_TYPE_TIMEOUT: register them with on_timeout.
+  // Registers the handler of schema M: f(const M&, const Envelope&).
   template <class M, class F>
   void on(F&& handler) {
     handlers_[type_id_of<M>()] = [fn = std::forward<F>(handler)](const Envelope& envelope) {
@@ -136,6 +158,38 @@ class Actor {
     };
   }
 
+  // Registers the handler of request schema M: f(const M&, const Envelope&). When f returns a
+  // schema, that is the reply; when it returns void, f replies itself (now or later, with
+  // context().reply(envelope.correlation_id, ...)). An M that came as a plain send has nowhere to
+  // be answered: it is the sender's bug, dead-lettered as invalid, and the actor carries on.
+  template <class M, class F>
+  void on_request(F&& handler) {
+    handlers_[type_id_of<M>()] = [this, fn = std::forward<F>(handler)](const Envelope& envelope) {
+      if (!envelope.is_request())
+        throw Error(ALYS_ERR_INVALID,
+                    std::string(M::schema_name) + " must be sent as a request: it has a reply");
+      M message = decode_or_invalid<M>(envelope.payload);
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, const M&, const Envelope&>>) {
+        fn(message, envelope);
+      } else {
+        // A reply after the requester's deadline is discarded (and counted) by the host: there
+        // is nobody left to tell.
+        (void)context_.reply(envelope.correlation_id, fn(message, envelope));
+      }
+    };
+  }
+
+  // Asks `to` and continues in .then(on_value, on_error): see alys/request.hpp. Call it on the
+  // actor's turn (a handler, on_start, a continuation), not from a thread of the plugin's own.
+  template <class M>
+  RequestHandle request(Address to, const M& message, std::uint64_t timeout_ms,
+                        Priority priority = Priority::normal) {
+    return RequestHandle(requests_, context_, to, type_id_of<M>(), M::schema_name, encode(message),
+                         timeout_ms, priority);
+  }
+
+  // For requests sent with context().request: their timeouts arrive as type ALYS_TYPE_TIMEOUT.
+  // (Those of request(...).then(...) go to its on_error.)
   template <class F>
   void on_timeout(F&& handler) {  // f(std::uint64_t correlation_id)
     handlers_[ALYS_TYPE_TIMEOUT] = [fn = std::forward<F>(handler)](const Envelope& envelope) {
@@ -178,8 +232,14 @@ class Actor {
     rpc(method, flags, detail::JsonRpcHandler<std::decay_t<F>>{std::forward<F>(handler)});
   }
 
-  // Override to handle types without a registered handler; the default dead-letters them.
-  virtual std::int32_t on_unhandled(const Envelope&) { return ALYS_ERR_UNHANDLED; }
+  // Override to handle types without a registered handler. The default dead-letters them, except
+  // replies and timeouts: one that no request waits for answers a request of an earlier instance
+  // of this role (answers go to the role, and the instance was restarted or swapped since) or one
+  // given up on, which is nobody's mistake.
+  virtual std::int32_t on_unhandled(const Envelope& envelope) {
+    if (envelope.kind == ALYS_KIND_REPLY || envelope.kind == ALYS_KIND_TIMEOUT) return ALYS_OK;
+    return ALYS_ERR_UNHANDLED;
+  }
 
   // Ends this actor normally once the current handler returns (transient actors stay down).
   void done() { done_ = true; }
@@ -187,6 +247,23 @@ class Actor {
   const Context& context() const { return context_; }
 
  private:
+  std::int32_t dispatch_envelope(const Envelope& envelope) {
+    if (envelope.kind == ALYS_KIND_CONFIG) {
+      std::string_view json(reinterpret_cast<const char*>(envelope.payload.data()),
+                            envelope.payload.size());
+      return on_config_changed(json) ? ALYS_OK : ALYS_ERR_UNHANDLED;
+    }
+    if (envelope.type_id == ALYS_TYPE_RPC_CALL && envelope.kind == ALYS_KIND_REQUEST)
+      return dispatch_rpc(envelope);
+    if (requests_.settle(envelope.kind, envelope.correlation_id, envelope.type_id,
+                         envelope.payload))
+      return ALYS_OK;
+    auto handler = handlers_.find(envelope.type_id);
+    if (handler == handlers_.end()) return on_unhandled(envelope);
+    handler->second(envelope);
+    return ALYS_OK;
+  }
+
   std::int32_t dispatch_rpc(const Envelope& envelope) {
     RpcCall call = decode_or_invalid<RpcCall>(envelope.payload);
     RpcResponder responder(context_, envelope.correlation_id);
@@ -229,6 +306,7 @@ class Actor {
   std::unordered_map<std::string, std::function<std::string(std::string_view)>> rpc_handlers_;
   std::unordered_map<std::string, std::function<void(std::string_view, RpcResponder)>>
       async_rpc_handlers_;
+  PendingRequests requests_;
   bool done_ = false;
 };
 

@@ -65,15 +65,28 @@ class Context {
                                        bytes.data(), bytes.size()));
   }
 
-  // Returns the correlation id; the reply or the timeout arrives as a message carrying it.
+  // Returns the correlation id; the reply or the timeout arrives as a message carrying it. Throws
+  // alys::Error when the host refuses to send. An actor rather uses Actor::request, which routes
+  // the answer to a continuation (alys/request.hpp).
   template <class M>
   std::uint64_t request(Address to, const M& message, std::uint64_t timeout_ms,
                         Priority priority = Priority::normal) const {
     Bytes bytes = encode(message);
+    Result<std::uint64_t> sent = request_raw(to, type_id_of<M>(), bytes, timeout_ms, priority);
+    if (!sent.ok()) throw Error(sent.status().code(), "request: " + sent.status().message());
+    return *sent;
+  }
+
+  // The correlation id, or the host's refusal (ALYS_ERR_NO_SUCH_ROLE, ALYS_ERR_MAILBOX_FULL, ...):
+  // a refused request never also times out.
+  Result<std::uint64_t> request_raw(Address to, std::uint64_t type, ByteView bytes,
+                                    std::uint64_t timeout_ms,
+                                    Priority priority = Priority::normal) const {
     std::uint64_t correlation = 0;
-    check(api_->alys_host_request(ctx_, to, type_id_of<M>(), static_cast<std::uint32_t>(priority),
-                                  bytes.data(), bytes.size(), timeout_ms, &correlation),
-          "request");
+    std::int32_t code =
+        api_->alys_host_request(ctx_, to, type, static_cast<std::uint32_t>(priority), bytes.data(),
+                                bytes.size(), timeout_ms, &correlation);
+    if (code != ALYS_OK) return Status(code);
     return correlation;
   }
 

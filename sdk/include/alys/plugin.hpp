@@ -115,7 +115,7 @@ alys_instance* on_create(const alys_host_api* host, alys_host_context* ctx,
 
 inline std::int32_t on_start(alys_instance* self, alys_status* status) noexcept {
   return guarded(status, [&] {
-    self->actor->on_start();
+    self->actor->start_instance();
     return ALYS_OK;
   });
 }
@@ -146,7 +146,7 @@ inline std::int32_t on_restore(alys_instance* self, const std::uint8_t* data, st
 
 inline std::int32_t on_stop(alys_instance* self, alys_status* status) noexcept {
   return guarded(status, [&] {
-    self->actor->on_stop();
+    self->actor->stop_instance();
     return ALYS_OK;
   });
 }

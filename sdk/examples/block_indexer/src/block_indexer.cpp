@@ -6,7 +6,8 @@
 //   keep_blocks = 1000    how many of the most recent blocks to keep (>= 1)
 //
 // Metrics (alys_plugin_<name>{role="indexer"} on /metrics, counters with _total appended): counter
-// `blocks_indexed`, gauge `highest_height`.
+// `blocks_indexed`, gauges `highest_height` and `chain_head_at_start` (the chain's head when this
+// instance started: on start, the indexer asks the chain where it stands, alys.chain.GetStatus/1).
 //
 // Swappable: the retained blocks and the transaction total go to the next version on a hot swap
 // (state schema 2; reads 1 and 2, and writes 1 for a build that reads only that).
@@ -21,6 +22,7 @@
 
 #include "alys/json.hpp"
 #include "alys/plugin.hpp"
+#include "alys/schemas/chain.hpp"
 #include "alys/schemas/chain_events.hpp"
 #include "indexer_schemas.hpp"
 
@@ -33,6 +35,7 @@
 namespace {
 
 using alys::chain::BlockImported;
+using alys::chain::ChainStatus;
 using example::indexer::Block;
 using example::indexer::GetBlock;
 using example::indexer::Hash;
@@ -42,6 +45,7 @@ using example::indexer::StoredBlock;
 
 constexpr std::int64_t kDefaultKeepBlocks = 1000;
 constexpr std::uint64_t kLogEveryBlocks = 100;
+constexpr std::uint64_t kChainStatusTimeoutMs = 5000;
 
 // Ethereum-style: the chain is EVM-compatible, and its tools print hashes this way.
 std::string to_hex(const Hash& hash) {
@@ -63,15 +67,10 @@ class BlockIndexer : public alys::Actor {
  public:
   explicit BlockIndexer(alys::Context context) : Actor(context) {
     on<BlockImported>([this](const BlockImported& block, const alys::Envelope&) { index(block); });
-    on<GetBlock>([this](const GetBlock& request, const alys::Envelope& envelope) {
-      // Thrown as invalid, the message is dead-lettered and the indexer carries on: a misdirected
-      // message is the sender's bug, not a reason to restart.
-      if (!envelope.is_request())
-        throw alys::Error(ALYS_ERR_INVALID, "GetBlock must be sent as a request: it has a reply");
-      // A reply after the requester's deadline is discarded (and counted) by the host; there is
-      // nobody left to tell, so its status is not checked.
-      (void)this->context().reply(envelope.correlation_id, find(request.height));
-    });
+    // The returned Block is the reply. A GetBlock sent without a request is dead-lettered as
+    // invalid and the indexer carries on: a misdirected message is the sender's bug.
+    on_request<GetBlock>(
+        [this](const GetBlock& request, const alys::Envelope&) { return find(request.height); });
   }
 
   void on_start() override {
@@ -82,6 +81,7 @@ class BlockIndexer : public alys::Actor {
     // Subscriptions and admin methods belong to the role and survive restarts and swaps; doing
     // both on every start costs nothing and covers a fresh node and a swapped-in version alike.
     context().subscribe(alys::chain::kBlockImportedTopic);
+    ask_where_the_chain_stands();
     register_rpc("indexer_status", [this](const alys::json::Field&) { return status(); });
     register_rpc("indexer_get_block",
                  [this](const alys::json::Field& params) -> alys::Result<alys::json::Value> {
@@ -162,6 +162,43 @@ class BlockIndexer : public alys::Actor {
       throw std::runtime_error(std::string(error.what()) +
                                " (is another role already running example-block-indexer?)");
     }
+  }
+
+  // The events tell what the chain does from now on; what happened while this instance was not
+  // running (a first start mid-chain, a restart, a swap), only the chain can tell. Not knowing
+  // it costs nothing but the log line and the gauge, so a chain that does not answer is no reason
+  // to fail.
+  void ask_where_the_chain_stands() {
+    request(context().resolve("chain"), alys::chain::GetStatus{}, kChainStatusTimeoutMs)
+        .then([this](const ChainStatus& status) { chain_stands_at(status); },
+              [this](const alys::Status& error) {
+                context().log(alys::LogLevel::warn,
+                              "the chain did not say where it stands (" + error.to_string() +
+                                  "); following its events from the next block");
+              });
+  }
+
+  void chain_stands_at(const ChainStatus& status) {
+    if (status.syncing) {
+      context().log(alys::LogLevel::info,
+                    "the chain is still starting; following its events from the next block");
+      return;
+    }
+    context().gauge_set("chain_head_at_start", static_cast<double>(status.head_height));
+    const std::uint64_t head = status.head_height;
+    std::string line =
+        "the chain is at height " + std::to_string(head) + " " + to_hex(status.head_hash) + "; ";
+    if (blocks_.empty()) {
+      line += "the index is empty";
+      if (head > 0) line += ": the blocks up to it came before this instance and are not indexed";
+    } else {
+      line += "the index holds heights " + std::to_string(blocks_.begin()->first) + ".." +
+              std::to_string(highest_height());
+      if (head > highest_height())
+        line += ": " + std::to_string(highest_height() + 1) + ".." + std::to_string(head) +
+                " came while no instance ran and are not indexed";
+    }
+    context().log(alys::LogLevel::info, line);
   }
 
   void index(const BlockImported& imported) {

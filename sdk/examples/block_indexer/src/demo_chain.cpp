@@ -4,8 +4,9 @@
 // written and tested now and run unchanged against the real chain later. Replace it by pointing
 // [plugins.chain] at the real plugin; nothing else changes.
 //
-// Every `interval_ms` it announces the next height as the new head. The blocks are made up: no
-// transactions exist, and the hashes are not hashes of anything (see fake_hash).
+// Every `interval_ms` it announces the next height as the new head, and it answers
+// alys.chain.GetStatus/1 with that head (never finalized, never syncing). The blocks are made up:
+// no transactions exist, and the hashes are not hashes of anything (see fake_hash).
 //
 // Role settings (the `[chain]` table of the node's config):
 //   interval_ms = 2000    time between blocks (the federation's block time), >= 1
@@ -19,6 +20,7 @@
 #include <string_view>
 
 #include "alys/plugin.hpp"
+#include "alys/schemas/chain.hpp"
 #include "alys/schemas/chain_events.hpp"
 
 namespace {
@@ -60,6 +62,8 @@ class DemoChain : public alys::Actor {
  public:
   explicit DemoChain(alys::Context context) : Actor(context) {
     on<ProduceBlock>([this](const ProduceBlock&, const alys::Envelope&) { produce(); });
+    on_request<alys::chain::GetStatus>(
+        [this](const alys::chain::GetStatus&, const alys::Envelope&) { return status(); });
   }
 
   void on_start() override {
@@ -89,6 +93,15 @@ class DemoChain : public alys::Actor {
   }
 
  private:
+  alys::chain::ChainStatus status() const {
+    alys::chain::ChainStatus status;
+    if (next_height_ > 1) {
+      status.head_height = next_height_ - 1;
+      status.head_hash = fake_hash(status.head_height);
+    }
+    return status;
+  }
+
   void produce() {
     std::uint64_t now = context().now_ms();  // the host's clock: virtual in tests
     BlockImported block;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "alys/schemas/chain.hpp"
 #include "alys/schemas/chain_events.hpp"
 #include "alys/testing.hpp"
 #include "indexer_schemas.hpp"
@@ -21,6 +22,8 @@
 namespace {
 
 using alys::chain::BlockImported;
+using alys::chain::ChainStatus;
+using alys::chain::GetStatus;
 using alys::testing::Harness;
 using Catch::Matchers::Contains;
 using example::indexer::Block;
@@ -265,4 +268,40 @@ TEST_CASE("the demo chain's events decode as alys.chain.BlockImported") {
     CHECK(indexed->parent_hash == block.parent_hash);
   }
   CHECK(hashes.size() == events.size());
+}
+
+TEST_CASE("the demo chain answers GetStatus with the head it announced last") {
+  Harness harness;
+  start_node(harness);
+  std::uint64_t asked = harness.request("chain", GetStatus{});
+  harness.run();
+  REQUIRE(harness.reply_as<ChainStatus>(asked));
+  CHECK(harness.reply_as<ChainStatus>(asked)->head_height == 0);  // nothing announced yet
+
+  const std::string topic(alys::chain::kBlockImportedTopic);
+  harness.subscribe(topic);
+  harness.advance(20s);  // heights 1..10
+  asked = harness.request("chain", GetStatus{});
+  harness.run();
+  auto status = harness.reply_as<ChainStatus>(asked);
+  REQUIRE(status);
+  CHECK(status->head_height == 10);
+  CHECK(status->head_hash == harness.events(topic).back().as<BlockImported>().hash);
+  CHECK_FALSE(status->has_finalized);
+  CHECK_FALSE(status->syncing);
+}
+
+TEST_CASE("each indexer instance asks the chain where it stands when it starts") {
+  Harness harness;
+  start_node(harness);
+  CHECK(harness.metric("indexer", "chain_head_at_start") == 0.0);
+
+  harness.advance(20s);  // heights 1..10
+  // The swapped-in instance has not seen the chain's events yet, but knows its head.
+  alys::testing::SwapResult swap = harness.swap("indexer", kIndexerPlugin);
+  INFO("stage: " << swap.stage << ", message: " << swap.message);
+  REQUIRE(swap.ok);
+  harness.run();
+  CHECK(harness.metric("indexer", "chain_head_at_start") == 10.0);
+  CHECK(harness.dead_letters().empty());
 }

@@ -41,4 +41,26 @@ struct ApproveBlock {
   ALYS_FIELDS(block_hash, approval)
 };
 
+// Request to the chain: where it stands. Answered with ChainStatus at once, also while the chain
+// starts. A plugin that starts or restarts while the chain runs asks it rather than wait for the
+// next BlockImported or Finalized event.
+struct GetStatus {
+  static constexpr std::string_view schema_name = "alys.chain.GetStatus/1";
+  ALYS_FIELDS()
+};
+
+// Reply to GetStatus. (Not `Status`: in plugin code that would hide alys::Status, the SDK's error.)
+struct ChainStatus {
+  static constexpr std::string_view schema_name = "alys.chain.ChainStatus/1";
+  std::uint64_t head_height = 0;
+  Hash32 head_hash{};
+  bool has_finalized = false;  // false until a block is finalized (merged mining)
+  std::uint64_t finalized_height = 0;
+  Hash32 finalized_hash{};
+  // The head above is not yet the chain's: the chain is still reading it from storage at start
+  // (then the head fields are zero). Ask again later, or follow the events from here.
+  bool syncing = false;
+  ALYS_FIELDS(head_height, head_hash, has_finalized, finalized_height, finalized_hash, syncing)
+};
+
 }  // namespace alys::chain

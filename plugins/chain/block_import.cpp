@@ -1,0 +1,222 @@
+// Block import: a block is checked (header, approvals, AuxPoW header), re-executed by the engine,
+// approved by this member, and, with `threshold` approvals, committed to storage with the engine's
+// state changes in one batch; then the engine moves its head and the chain announces the block. A
+// valid block short of approvals waits (hold); one that breaks a rule is rejected with its code.
+#include <algorithm>
+#include <memory>
+
+#include "alys/schemas/chain_events.hpp"
+#include "chain_actor.hpp"
+
+namespace alys::chain {
+
+namespace {
+
+Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
+
+}  // namespace
+
+// Header, approvals and AuxPoW rules first (cheap), then the engine re-executes the payload; only
+// a block that passed everything gets this member's approval, and with `threshold` approvals it is
+// committed. A valid block short of approvals waits (hold).
+void ChainActor::run_import(ImportJob job) {
+  const Block& block = job.block.block;
+  if (auto rejection = check_header(config_.spec, head_, block, job.hash, context().now_ms()))
+    return reject(job, *rejection);
+  if (auto early = early_approvals_.find(job.hash); early != early_approvals_.end()) {
+    for (const Approval& approval : early->second) add_unique(job.block.approvals, approval);
+    early_approvals_.erase(early);
+  }
+  ApprovalTally tally = check_approvals(config_.spec, job.hash, job.block.approvals);
+  if (tally.rejection) return reject(job, *tally.rejection);
+  // Only the slot's author proposes: a block from anyone else is not worth a member's approval.
+  if (!job.produced_here &&
+      std::none_of(job.block.approvals.begin(), job.block.approvals.end(),
+                   [&](const Approval& a) { return a.member_index == block.author_index; }))
+    return reject(job, Rejection{"missing_author_approval",
+                                 "the block carries no approval of its author, member " +
+                                     std::to_string(block.author_index)});
+  std::optional<AuxPowHeader> auxpow;
+  if (!block.auxpow.empty()) {
+    auxpow = block.auxpow.front();
+    if (auto reason = mining_->check_header(*auxpow, block.height))
+      return reject(job, Rejection{"bad_auxpow", *reason});
+  }
+  auto shared = std::make_shared<ImportJob>(std::move(job));
+  execute(
+      engine::ExecutePayload{shared->block.block.payload, {}, false},
+      [this, shared, auxpow, valid = tally.valid](const engine::PayloadExecuted& executed) {
+        std::uint32_t approvals = valid;
+        if (approvals < config_.spec.threshold && add_own_approval(*shared)) ++approvals;
+        if (approvals < config_.spec.threshold) return hold(std::move(*shared), approvals);
+        CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
+        if (auxpow) {
+          extras.set_finalized = true;
+          extras.finalized_height = auxpow->range_end;
+          extras.finalized_hash = *mining_->hash_at(auxpow->range_end);
+        }
+        commit(shared->block, shared->hash, executed, std::move(extras),
+               [this, shared, auxpow](const Block& imported) {
+                 set_head(shared->hash, imported);
+                 if (auxpow) finalize(*auxpow, imported);
+                 if (mining_) mining_->block_added(imported.height, shared->hash);
+                 imported_block(imported, shared->hash, shared->produced_here);
+                 reply(shared->answer,
+                       ImportResult{true, false, "", "", shared->hash, imported.height});
+                 finish_job();
+               });
+      },
+      [this, shared](const std::string& error) {
+        reject(*shared, Rejection{"payload_invalid", error});
+      });
+}
+
+// The engine re-executes `request`; `on_invalid` gets its refusal, or says that it did not answer
+// in time. An engine that cannot be asked at all (its mailbox refused the request) is fatal, as
+// for every request of the chain: the block is neither valid nor invalid then.
+void ChainActor::execute(const engine::ExecutePayload& request,
+                         std::function<void(const engine::PayloadExecuted&)> on_executed,
+                         std::function<void(const std::string&)> on_invalid) {
+  ask(engine_, request, config_.node.engine_timeout_ms)
+      .then(
+          [on_executed, on_invalid](const engine::PayloadExecuted& executed) {
+            if (!executed.error.empty()) return on_invalid(executed.error);
+            on_executed(executed);
+          },
+          [on_invalid](const Status& error) {
+            if (error.code() != ALYS_ERR_TIMEOUT)
+              fatal("the engine cannot be asked to execute a payload: " + error.to_string());
+            on_invalid("the engine did not execute the payload: " + error.to_string());
+          });
+}
+
+// Commits block, indexes, head, the engine's state and the chain's own state in one storage batch,
+// then tells the engine to move its head.
+void ChainActor::commit(const SignedBlock& block, const Hash32& hash,
+                        const engine::PayloadExecuted& executed, CommitExtras extras,
+                        std::function<void(const Block&)> on_committed) {
+  storage::CommitBlock request;
+  request.hash = hash;
+  request.height = block.block.height;
+  request.block = encode(block);
+  request.engine_puts = executed.state_puts;
+  request.engine_deletes = executed.state_deletes;
+  request.set_finalized = extras.set_finalized;
+  request.finalized_height = extras.finalized_height;
+  request.finalized_hash = extras.finalized_hash;
+  request.chain_puts = std::move(extras.chain_puts);
+  const std::uint64_t height = block.block.height;
+  const Hash32 payload = block.block.payload.block_hash;
+  const Block committed_block = block.block;
+  ask(storage_, request, config_.node.storage_timeout_ms)
+      .then(
+          [this, height, payload, committed_block,
+           on_committed](const storage::Committed& committed) {
+            if (!committed.error.empty())
+              fatal("storage could not commit block " + std::to_string(height) + ": " +
+                    committed.error);
+            // Lost, the engine's head would stay behind the chain's: fail, and let the restart
+            // re-align the engine with storage (check_engine).
+            if (!context().send(engine_, engine::CommitPayload{payload}, Priority::consensus).ok())
+              fatal("the engine's mailbox refused CommitPayload for block " +
+                    std::to_string(height));
+            on_committed(committed_block);
+          },
+          // Whether the batch landed is unknown: restart and read the truth from storage.
+          fatal_unless_answered("storage did not confirm block " + std::to_string(height)));
+}
+
+// The chain keys written with a block: the difficulty state after it, and the last approval.
+CommitExtras ChainActor::chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
+                                          std::uint64_t block_ms) const {
+  CommitExtras extras;
+  if (mining_) {
+    PowState state = mining_->state();
+    if (auxpow) state = advance(*config_.spec.pow, state, block_ms);
+    extras.chain_puts.push_back({key_bytes(kPowKey), encode(state)});
+  }
+  extras.chain_puts.push_back(
+      {key_bytes(kApprovedKey), encode(ApprovedAt{last_approved_height_, last_approved_hash_})});
+  return extras;
+}
+
+// A block carrying `auxpow` was committed: its range is final.
+void ChainActor::finalize(const AuxPowHeader& auxpow, const Block& carrier) {
+  const Hash32 finalized_hash = *mining_->hash_at(auxpow.range_end);
+  finalized_ = std::make_pair(auxpow.range_end, finalized_hash);
+  anchor_hash_ = finalized_hash;
+  mining_->finalized(auxpow, carrier.timestamp_ms);
+  (void)context().send(engine_, engine::SetFinalized{auxpow.range_end}, Priority::high);
+  (void)context().publish(kFinalizedTopic,
+                          Finalized{auxpow.range_start, auxpow.range_end, finalized_hash,
+                                    carrier.height, auxpow.height, auxpow.bits});
+  context().counter_add("chain_finalizations_total");
+  context().gauge_set("chain_finalized_height", static_cast<double>(auxpow.range_end));
+  const std::uint32_t bits = mining_->state().bits;
+  context().log(
+      LogLevel::info,
+      "finalized blocks " + std::to_string(auxpow.range_start) + ".." +
+          std::to_string(auxpow.range_end) + " by AuxPoW #" + std::to_string(auxpow.height) +
+          " in block " + std::to_string(carrier.height) + "; next bits " +
+          to_hex(std::array<std::uint8_t, 4>{
+              static_cast<std::uint8_t>(bits >> 24), static_cast<std::uint8_t>(bits >> 16),
+              static_cast<std::uint8_t>(bits >> 8), static_cast<std::uint8_t>(bits)}));
+  if (paused_) {
+    paused_ = false;
+    context().gauge_set("chain_production_paused", 0);
+    context().log(LogLevel::info, "production resumes: blocks up to " +
+                                      std::to_string(auxpow.range_end) + " are finalized");
+  }
+}
+
+void ChainActor::imported_block(const Block& block, const Hash32& hash, bool produced_here) {
+  const std::uint64_t since_slot_start =
+      context().now_ms() - std::min(context().now_ms(), block.timestamp_ms);
+  context().counter_add("chain_blocks_imported_total");
+  context().gauge_set("chain_head_height", static_cast<double>(block.height));
+  context().histogram_observe("chain_import_delay_seconds",
+                              static_cast<double>(since_slot_start) / 1000.0);
+  context().log(LogLevel::info, std::string(produced_here ? "produced" : "imported") + " block " +
+                                    std::to_string(block.height) + " " + short_hex(hash) +
+                                    " txs=" + std::to_string(block.payload.transactions.size()) +
+                                    " slot=" + std::to_string(block.slot) + " +" +
+                                    std::to_string(since_slot_start) + " ms after slot start");
+  BlockImported event{
+      block.height,       hash,
+      block.parent_hash,  block.slot,
+      block.timestamp_ms, static_cast<std::uint32_t>(block.payload.transactions.size())};
+  (void)context().publish(kBlockImportedTopic, event);
+  // Proposals at or below the new head can never be imported now.
+  std::erase_if(pending_,
+                [&](const auto& entry) { return entry.second.block.block.height <= block.height; });
+}
+
+void ChainActor::reject(const ImportJob& job, const Rejection& rejection) {
+  context().counter_add("chain_blocks_rejected_total");
+  context().log(LogLevel::warn, "rejected block " + std::to_string(job.block.block.height) + " " +
+                                    short_hex(job.hash) + ": " + rejection.code + ": " +
+                                    rejection.message);
+  reply(job.answer, ImportResult{false, false, rejection.code, rejection.message, job.hash,
+                                 job.block.block.height});
+  finish_job();
+}
+
+// A valid block that lacks approvals waits for ApproveBlock messages.
+void ChainActor::hold(ImportJob job, std::uint32_t valid) {
+  const std::string message = std::to_string(valid) + " of " +
+                              std::to_string(config_.spec.threshold) +
+                              " approvals; waiting for more";
+  reply(job.answer,
+        ImportResult{false, true, "too_few_approvals", message, job.hash, job.block.block.height});
+  if (job.produced_here) {
+    context().log(LogLevel::info, "proposed block " + std::to_string(job.block.block.height) + " " +
+                                      short_hex(job.hash) + ": " + message);
+    (void)context().publish("chain.block_proposed", ImportBlock{job.block});
+  }
+  job.answer = {};
+  if (pending_.size() >= kMaxPendingBlocks) pending_.erase(pending_.begin());
+  pending_[job.hash] = std::move(job);
+  finish_job();
+}
+
+}  // namespace alys::chain

@@ -1,0 +1,99 @@
+// Slots and block production: the slot clock, and, in this member's slots, a block built by the
+// engine on the head, carrying a queued AuxPoW when there is one, and imported like any other.
+#include "chain_actor.hpp"
+
+namespace alys::chain {
+
+// One periodic timer from the next slot start: a tick lost to a full mailbox costs one slot, not
+// the clock (a self-re-arming one-shot would stop for good). Each tick reads the slot from the
+// clock rather than trusting the message.
+void ChainActor::arm_slot_timer() {
+  const std::uint64_t now = context().now_ms();
+  const std::uint64_t next = config_.spec.slot_at(now) + 1;
+  slot_timer_ = context().start_timer(config_.spec.slot_start_ms(next) - now, config_.spec.slot_ms,
+                                      SlotTick{next});
+}
+
+// The slot whose start is nearest to now: the timer runs on the monotonic clock and the slot on
+// wall time, so a tick may arrive a few milliseconds before its boundary (slot_at(now) would name
+// the previous slot and the tick would be lost).
+std::uint64_t ChainActor::current_slot() const {
+  return config_.spec.slot_at(context().now_ms() + config_.spec.slot_ms / 2);
+}
+
+void ChainActor::on_slot() {
+  const std::uint64_t slot = current_slot();
+  context().gauge_set("chain_slot", static_cast<double>(slot));
+  if (!my_index_ || config_.spec.author_of(slot) != *my_index_) return;
+  enqueue(ProduceJob{slot});
+}
+
+void ChainActor::produce(std::uint64_t slot) {
+  // The slot may have passed while earlier jobs ran, or a block for it may exist already.
+  const std::uint64_t now_slot = current_slot();
+  if (slot != now_slot || slot <= head_.slot || last_approved_height_ > head_.height) {
+    context().counter_add("chain_slots_skipped_total");
+    return finish_job();
+  }
+  std::optional<AuxPowHeader> auxpow;
+  if (mining_) {
+    if (config_.node.dev_mine && !mining_->queued_header(head_.height + 1))
+      mining_->mine_locally(config_.node.dev_mine_max_attempts, config_.node.fee_recipient);
+    auxpow = mining_->queued_header(head_.height + 1);
+    if (!auxpow && production_paused()) return finish_job();
+  }
+  engine::BuildPayload request{head_.payload_hash,
+                               config_.spec.slot_start_ms(slot),
+                               config_.node.fee_recipient,
+                               {},
+                               config_.node.max_transactions_per_block};
+  // An engine that builds nothing in time (or cannot be asked) costs this slot only.
+  ask(engine_, request, config_.node.engine_timeout_ms)
+      .then(
+          [this, slot, auxpow](const engine::PayloadBuilt& built) {
+            if (!built.error.empty()) {
+              context().log(LogLevel::error, "slot " + std::to_string(slot) +
+                                                 ": the engine built no payload: " + built.error);
+              context().counter_add("chain_production_failures_total");
+              return finish_job();
+            }
+            SignedBlock proposal;
+            Block& block = proposal.block;
+            block.height = head_.height + 1;
+            block.parent_hash = head_.hash;
+            block.slot = slot;
+            block.timestamp_ms = config_.spec.slot_start_ms(slot);
+            block.author_index = *my_index_;
+            block.payload = built.payload;
+            if (auxpow) block.auxpow = {*auxpow};
+            const Hash32 hash = block_hash(block);
+            run_import(ImportJob{std::move(proposal), hash, Answer{}, true});
+          },
+          [this, slot](const Status& error) {
+            context().log(LogLevel::error, "slot " + std::to_string(slot) +
+                                               ": the engine did not build: " + error.to_string());
+            context().counter_add("chain_production_failures_total");
+            finish_job();
+          });
+}
+
+// Another block would leave more than max_blocks_without_pow blocks after the finalized one: the
+// chain waits for an AuxPoW (docs/chain.md, "Merged mining").
+bool ChainActor::production_paused() {
+  const std::uint64_t unfinalized_after = head_.height + 1 - finalized_height();
+  const std::uint64_t limit = config_.spec.pow->max_blocks_without_pow;
+  if (unfinalized_after <= limit) return false;
+  context().counter_add("chain_slots_paused_total");
+  if (!paused_) {
+    paused_ = true;
+    context().gauge_set("chain_production_paused", 1);
+    context().log(LogLevel::warn,
+                  "production paused: " + std::to_string(head_.height - finalized_height()) +
+                      " blocks after the finalized block " + std::to_string(finalized_height()) +
+                      " (max_blocks_without_pow " + std::to_string(limit) +
+                      "); waiting for an AuxPoW (createauxblock / submitauxblock)");
+  }
+  return true;
+}
+
+}  // namespace alys::chain

@@ -1,0 +1,185 @@
+// The `chain` role: slot clock, block production and import, approvals, and the chain's RPC.
+//
+// Everything the actor does with other roles is asynchronous (requests to `engine` and `storage`),
+// so work runs as jobs, one at a time: a job is an import, a production, or the start-up. Blocks
+// and slot ticks that arrive while a job runs wait in `queued_` and run in arrival order.
+//
+// The members are defined by concern, one file each: chain_actor.cpp (messages, the job queue,
+// status), chain_startup.cpp (resuming from storage or building genesis), block_production.cpp
+// (slots and producing), block_import.cpp (checking, executing and committing a block),
+// approvals.cpp (this member's approval and those of others), miner_rpc.cpp (createauxblock and
+// submitauxblock).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "alys/actor.hpp"
+#include "alys/schemas/chain.hpp"
+#include "alys/schemas/engine.hpp"
+#include "alys/schemas/storage.hpp"
+#include "block_rules.hpp"
+#include "chain_rpc.hpp"
+#include "chain_spec.hpp"
+#include "merged_mining.hpp"
+
+namespace alys::chain {
+
+// The slot timer's message: the slot that starts now.
+struct SlotTick {
+  static constexpr std::string_view schema_name = "alys.chain.internal.SlotTick/1";
+  std::uint64_t slot = 0;
+  ALYS_FIELDS(slot)
+};
+
+// Where the answer to an ImportBlock goes, if anywhere.
+struct Answer {
+  std::uint64_t correlation_id = 0;  // 0: a plain send, nobody waits
+};
+
+struct ImportJob {
+  SignedBlock block;
+  Hash32 hash{};
+  Answer answer;
+  bool produced_here = false;
+};
+
+struct ProduceJob {
+  std::uint64_t slot = 0;
+};
+using Job = std::variant<ImportJob, ProduceJob>;
+
+inline constexpr std::size_t kMaxEarlyApprovalBlocks = 256;
+inline constexpr std::size_t kMaxPendingBlocks = 64;
+inline constexpr std::size_t kMaxQueuedJobs = 4096;
+
+// The chain's own keys in storage (CommitBlock.chain_puts), written with every block.
+inline constexpr std::string_view kPowKey = "pow";
+inline constexpr std::string_view kApprovedKey = "approved";
+
+// The last height this member approved a block at, and which block: kept across restarts so that
+// a restarted member does not approve a second block at the same height.
+struct ApprovedAt {
+  std::uint64_t height = 0;
+  Hash32 hash{};
+  ALYS_FIELDS(height, hash)
+};
+
+// What a commit carries besides the block and the engine's state.
+struct CommitExtras {
+  bool set_finalized = false;
+  std::uint64_t finalized_height = 0;
+  Hash32 finalized_hash{};
+  std::vector<storage::KeyValue> chain_puts;
+};
+
+std::string short_hex(const Hash32& hash);
+
+class ChainActor : public Actor {
+ public:
+  explicit ChainActor(Context context);
+
+  void on_start() override;
+
+ private:
+  // A failure that leaves the chain unable to go on (storage cannot commit, engine and storage
+  // disagree): the actor fails and its supervisor restarts it, and the restart resumes from
+  // storage.
+  [[noreturn]] static void fatal(const std::string& message);
+  // An on_error continuation that fails the actor: `what` didn't happen, and why.
+  static std::function<void(const Status&)> fatal_unless_answered(std::string what);
+
+  // Consensus traffic never waits behind user RPC in the other roles' mailboxes (DESIGN.md).
+  template <class M>
+  RequestHandle ask(Address to, const M& message, std::uint64_t timeout_ms) {
+    return request(to, message, timeout_ms, Priority::consensus);
+  }
+
+  // --- start-up (chain_startup.cpp) ---
+  void load_head();
+  void check_engine(std::optional<std::pair<Hash32, Block>> stored_head, bool realigned = false);
+  void build_genesis();
+  // The chain's own state (difficulty, last approval) and, with merged mining, the hashes of the
+  // blocks after the finalized one; then `then`.
+  void load_chain_state(std::function<void()> then);
+  void load_unfinalized(std::uint64_t from, std::vector<Hash32> hashes, std::function<void()> then);
+  void start_running();
+
+  // --- slots and production (block_production.cpp) ---
+  void arm_slot_timer();
+  std::uint64_t current_slot() const;
+  void on_slot();
+  void produce(std::uint64_t slot);
+  bool production_paused();
+
+  // --- the job queue (chain_actor.cpp) ---
+  void enqueue(Job job);
+  void next_job();
+  void finish_job();
+
+  // --- import (block_import.cpp) ---
+  void run_import(ImportJob job);
+  void execute(const engine::ExecutePayload& request,
+               std::function<void(const engine::PayloadExecuted&)> on_executed,
+               std::function<void(const std::string&)> on_invalid);
+  void commit(const SignedBlock& block, const Hash32& hash, const engine::PayloadExecuted& executed,
+              CommitExtras extras, std::function<void(const Block&)> on_committed);
+  void finalize(const AuxPowHeader& auxpow, const Block& carrier);
+  void imported_block(const Block& block, const Hash32& hash, bool produced_here);
+  void reject(const ImportJob& job, const Rejection& rejection);
+  void hold(ImportJob job, std::uint32_t valid);
+  CommitExtras chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
+                                std::uint64_t block_ms) const;
+
+  // --- approvals (approvals.cpp) ---
+  bool add_own_approval(ImportJob& job);
+  void approve(const ApproveBlock& message);
+  static bool add_unique(std::vector<Approval>& approvals, const Approval& approval);
+
+  // --- miner RPC, Namecoin's createauxblock / submitauxblock (miner_rpc.cpp) ---
+  std::string create_aux_block(std::string_view params_json);
+  std::string submit_aux_block(std::string_view params_json);
+
+  // --- state and status (chain_actor.cpp) ---
+  void set_head(const Hash32& hash, const Block& block);
+  std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
+  StatusView status() const;
+  ChainStatus chain_status() const;
+  // chain_getBlockByHeight / chain_getBlockByHash: `query` to storage, its answer to `responder`.
+  template <class Query>
+  void answer_block_query(const RpcResponder& responder, const Query& query);
+
+  template <class M>
+  void reply(const Answer& answer, const M& message) {
+    if (answer.correlation_id != 0) (void)context().reply(answer.correlation_id, message);
+  }
+
+  ChainConfig config_;
+  std::optional<SecretKey> key_;
+  std::optional<std::uint32_t> my_index_;
+  Address storage_ = 0;
+  Address engine_ = 0;
+  HeadView head_;
+  std::optional<std::pair<std::uint64_t, Hash32>> finalized_;
+  bool running_ = false;
+  bool busy_ = false;
+  std::deque<Job> queued_;
+  std::map<Hash32, ImportJob> pending_;
+  std::map<Hash32, std::vector<Approval>> early_approvals_;  // valid approvals of unheld blocks
+  std::uint64_t last_approved_height_ = 0;
+  Hash32 last_approved_hash_{};
+  std::optional<MergedMining> mining_;  // with [chain.auxpow]
+  Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
+  bool paused_ = false;
+  std::uint64_t slot_timer_ = 0;
+};
+
+}  // namespace alys::chain
