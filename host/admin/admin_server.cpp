@@ -408,7 +408,7 @@ void AdminServer::Impl::rpc_call(const json::value& parsed,
     return reply(rpc_result(id, json::object{{"shutting_down", true}}),
                  [node] { node->shutdown(kExitOk, "node_shutdown (admin API)"); });
   }
-  auto plugin_method = runtime.find_rpc(method);
+  auto plugin_method = runtime.rpc_methods().find(method);
   if (!plugin_method)
     return reply(rpc_error(id, kMethodNotFound, "unknown method '" + method + "'"), {});
   if ((plugin_method->flags & ALYS_RPC_MUTATING) && !authorized) return reply(unauthorized(), {});

@@ -40,8 +40,7 @@ bool mapped(const std::filesystem::path& file) {
 
 }  // namespace
 
-void Runtime::swap(const std::string& role, const std::filesystem::path& file,
-                   std::function<void(const SwapOutcome&)> done) {
+void Runtime::swap(const std::string& role, const std::filesystem::path& file, SwapDone done) {
   control_.post([this, role, file, done = std::move(done)] { run_swap(role, file, done); });
 }
 
@@ -68,8 +67,7 @@ std::vector<ActorCell*> Runtime::dependents_of(const std::string& role) const {
   return out;
 }
 
-void Runtime::run_swap(const std::string& role, const std::filesystem::path& file,
-                       std::function<void(const SwapOutcome&)> done) {
+void Runtime::run_swap(const std::string& role, const std::filesystem::path& file, SwapDone done) {
   SwapOutcome outcome;
   outcome.role = role;
   auto fail = [&](std::string stage, std::string message, bool rolled_back) {
@@ -81,7 +79,8 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   };
   ActorCell* target = cell(role);
   if (target == nullptr || stopped()) return fail("role", "no such role '" + role + "'", false);
-  if (trials_.count(target)) return fail("busy", "a swap of '" + role + "' is in its trial", false);
+  if (trials_.on_trial(target))
+    return fail("busy", "a swap of '" + role + "' is in its trial", false);
   if (target->state() != ActorState::running)
     return fail("role", "'" + role + "' is " + to_string(target->state()) + ", not running", false);
   std::shared_ptr<PluginLibrary> outgoing = target->library();
@@ -149,7 +148,7 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   }
   resume_dependents();
   outcome.pause_us = steady_us() - paused_at;
-  swap_pause_.observe_ns(outcome.pause_us * 1000);
+  swap_figures_.observe_pause(outcome.pause_us);
   outcome.ok = true;
   logger_->info("[swap {}] {} -> {} ({}), paused {} us", role, outcome.from_version,
                 outcome.to_version, outcome.mode, outcome.pause_us);
@@ -159,34 +158,23 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
     settle_swap(outcome, done);
     return;
   }
-  auto trial = std::make_unique<Trial>();
-  trial->id = next_trial_id_++;
-  trial->old_library = std::move(outgoing);
-  trial->state = std::move(state);
-  trial->state_mode = state_mode;
-  trial->outcome = outcome;
-  trial->done = std::move(done);
-  std::uint64_t id = trial->id;
-  trials_[target] = std::move(trial);
+  std::uint64_t id = trials_.begin(target, SwapTrial{std::move(outgoing), std::move(state),
+                                                     state_mode, outcome, std::move(done)});
   timers_.start(options_.swap_trial_ms, 0, [this, target, id](std::uint64_t) {
     control_.post([this, target, id] { finish_trial(target, id); });
   });
 }
 
 void Runtime::finish_trial(ActorCell* target, std::uint64_t trial_id) {
-  auto found = trials_.find(target);
-  if (found == trials_.end() || found->second->id != trial_id) return;  // rolled back already
-  std::unique_ptr<Trial> trial = std::move(found->second);
-  trials_.erase(found);
+  std::unique_ptr<SwapTrial> trial = trials_.end(target, trial_id);
+  if (!trial) return;  // rolled back already
   target->take_journal();
   release_library(std::move(trial->old_library));
   settle_swap(trial->outcome, trial->done);
 }
 
 void Runtime::rollback_trial(ActorCell* target, const std::string& reason) {
-  auto found = trials_.find(target);
-  std::unique_ptr<Trial> trial = std::move(found->second);
-  trials_.erase(found);
+  std::unique_ptr<SwapTrial> trial = trials_.end(target);
   std::uint64_t paused_at = steady_us();
   target->stop_instance();  // the failed new instance; its poison message is dead-lettered
   std::vector<Envelope> journal = target->take_journal();
@@ -208,15 +196,8 @@ void Runtime::rollback_trial(ActorCell* target, const std::string& reason) {
   settle_swap(outcome, trial->done);
 }
 
-void Runtime::settle_swap(SwapOutcome outcome,
-                          const std::function<void(const SwapOutcome&)>& done) {
-  {
-    std::lock_guard lock(swap_metrics_mutex_);
-    SwapCounts& counts = swap_counts_[outcome.role];
-    if (!outcome.ok && outcome.rolled_back) ++counts.rolled_back;
-    if (outcome.ok && outcome.mode == "state") ++counts.swapped;
-    if (outcome.ok && outcome.mode == "restart") ++counts.restarted;
-  }
+void Runtime::settle_swap(SwapOutcome outcome, const SwapDone& done) {
+  swap_figures_.count(outcome);
   if (!outcome.ok)
     logger_->error("[swap {}] failed at {}{}: {}", outcome.role, outcome.stage,
                    outcome.rolled_back ? " (rolled back, old version serving)" : "",
@@ -231,17 +212,12 @@ void Runtime::release_library(std::shared_ptr<PluginLibrary> library) {
   library.reset();  // unmaps when this was the last reference
   if (copy.empty() || !last_reference) return;
   if (mapped(copy)) {
-    unload_failures_.fetch_add(1);
+    swap_figures_.count_unload_failure();
     logger_->warn(
         "[host] {} is still mapped after unload (a GNU-unique symbol or a thread of the "
         "plugin pins it)",
         copy.string());
   }
-}
-
-std::map<std::string, SwapCounts> Runtime::swap_counts() const {
-  std::lock_guard lock(swap_metrics_mutex_);
-  return swap_counts_;
 }
 
 void Runtime::restart_actor(const std::string& role,
@@ -251,7 +227,7 @@ void Runtime::restart_actor(const std::string& role,
     std::optional<std::string> error;
     if (target == nullptr) {
       error = "no such role '" + role + "'";
-    } else if (trials_.count(target)) {
+    } else if (trials_.on_trial(target)) {
       error = "a swap of '" + role + "' is in its trial";
     } else if (stopped() || target->state() == ActorState::stopped) {
       error = "'" + role + "' is stopped";

@@ -393,14 +393,17 @@ TEST_CASE("admin method names: lowercase start, camelCase allowed, host methods 
   runtime.add_actor(actor("probe", probe.library));
   REQUIRE_FALSE(runtime.start());
   const Address self = probe.context().resolve("probe");
-  CHECK(runtime.register_rpc(self, "eth_getBalance", 0) == ALYS_OK);
-  CHECK(runtime.register_rpc(self, "chain_status", 0) == ALYS_OK);
-  CHECK(runtime.register_rpc(self, "Eth_getBalance", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "eth-getBalance", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, std::string(65, 'a'), 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "node_status", 0) == ALYS_ERR_INVALID);
-  REQUIRE(runtime.find_rpc("eth_getBalance"));
-  CHECK(runtime.find_rpc("eth_getBalance")->address == self);
+  CHECK(runtime.rpc_methods().register_method(self, "eth_getBalance", 0).code() == ALYS_OK);
+  CHECK(runtime.rpc_methods().register_method(self, "chain_status", 0).code() == ALYS_OK);
+  CHECK(runtime.rpc_methods().register_method(self, "Eth_getBalance", 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "eth-getBalance", 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "", 0).code() == ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, std::string(65, 'a'), 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "node_status", 0).code() == ALYS_ERR_INVALID);
+  REQUIRE(runtime.rpc_methods().find("eth_getBalance"));
+  CHECK(runtime.rpc_methods().find("eth_getBalance")->address == self);
   runtime.shutdown();
 }

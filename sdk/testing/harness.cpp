@@ -242,7 +242,7 @@ std::uint64_t Harness::restarts(const std::string& role) const {
 
 std::string Harness::call_rpc(const std::string& method, const std::string& params_json,
                               std::uint64_t timeout_ms) {
-  auto served = impl_->runtime.find_rpc(method);
+  auto served = impl_->runtime.rpc_methods().find(method);
   if (!served) throw std::runtime_error("no plugin serves the admin method '" + method + "'");
   std::optional<std::int32_t> code;
   Bytes answer;
