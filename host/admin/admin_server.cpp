@@ -444,8 +444,10 @@ void AdminServer::Impl::plugin_reload(const Call& call) {
 void AdminServer::Impl::actor_restart(const Call& call) {
   auto role = call.string_param("role");
   if (!role) return call.fail(kInvalidParams, "actor_restart needs params {role: string}");
-  runtime.restart_actor(*role, [call, role = *role](std::optional<std::string> error) {
-    if (error) return call.fail(kOperationFailed, "restart of '" + role + "' failed: " + *error);
+  runtime.restart_actor(*role, [call, role = *role](const Status& restarted) {
+    if (!restarted.ok())
+      return call.fail(kOperationFailed,
+                       "restart of '" + role + "' failed: " + restarted.message());
     call.answer(json::object{{"role", role}, {"restarted", true}});
   });
 }
@@ -502,12 +504,12 @@ std::string AdminServer::bound_address() const {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-std::variant<std::unique_ptr<AdminServer>, std::string> AdminServer::start(Runtime& runtime,
-                                                                           AdminOptions options) {
+Result<std::unique_ptr<AdminServer>> AdminServer::start(Runtime& runtime, AdminOptions options) {
   auto impl = std::make_unique<Impl>(runtime, options);
   std::string listen = options.listen;
   std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return "admin_listen '" + listen + "' is not HOST:PORT";
+  if (colon == std::string::npos)
+    return Status::Invalid("admin_listen '" + listen + "' is not HOST:PORT");
   std::string host = listen.substr(0, colon);
   std::string port = listen.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
@@ -522,7 +524,7 @@ std::variant<std::unique_ptr<AdminServer>, std::string> AdminServer::start(Runti
     impl->acceptor.bind(endpoint);
     impl->acceptor.listen();
   } catch (const std::exception& error) {
-    return "cannot listen on " + listen + ": " + error.what();
+    return Status::Failed("cannot listen on " + listen + ": " + error.what());
   }
   impl->accept();
   Impl* raw = impl.get();

@@ -76,14 +76,15 @@ void Runtime::set_supervisors(std::vector<SupervisorConfig> supervisors) {
   supervisor_config_ = std::move(supervisors);
 }
 
-std::optional<std::string> Runtime::start() {
+Status Runtime::start() {
   std::vector<std::string> roles;
   std::map<std::string, std::vector<std::string>> requires_of;
   for (const auto& cell : cells_) {
     roles.push_back(cell->role());
     for (const std::string& required : cell->spec().requires_roles) {
       if (!roles_.count(required))
-        return "role '" + cell->role() + "' requires '" + required + "', which is not running";
+        return Status::Invalid("role '" + cell->role() + "' requires '" + required +
+                               "', which is not running");
       requires_of[cell->role()].push_back(required);
     }
   }
@@ -91,16 +92,16 @@ std::optional<std::string> Runtime::start() {
   if (!order.cycle.empty()) {
     std::string path;
     for (const auto& role : order.cycle) path += (path.empty() ? "" : " -> ") + role;
-    return "requires cycle: " + path;
+    return Status::Invalid("requires cycle: " + path);
   }
   {
     std::lock_guard lock(state_mutex_);
-    if (started_) return "already started";
+    if (started_) return Status::Invalid("already started");
     started_ = true;
     start_order_ = order.order;
   }
 
-  auto start_all = [this]() -> std::optional<std::string> {
+  auto start_all = [this]() -> Status {
     std::vector<ActorCell*> ordered;
     for (const auto& role : start_order_) ordered.push_back(cell(role));
     if (supervisor_config_.empty()) {
@@ -112,39 +113,39 @@ std::optional<std::string> Runtime::start() {
     supervisors_ = std::make_unique<SupervisorTree>(*this, supervisor_config_, ordered);
     for (std::size_t i = 0; i < ordered.size(); ++i) {
       ActorCell* next = ordered[i];
-      if (auto error = next->start_instance()) {
-        std::string message = "role '" + next->role() + "' failed to start: " + *error;
-        logger_->error("{}", message);
+      if (Status started = next->start_instance(); !started.ok()) {
+        Status failed = started.with_context("role '" + next->role() + "' failed to start");
+        logger_->error("{}", failed.message());
         for (std::size_t j = i; j-- > 0;) {
           ordered[j]->terminate(ActorState::stopped);
           logger_->info("[host] stopped role={}", ordered[j]->role());
         }
         next->terminate(ActorState::stopped);
-        return message;
+        return failed;
       }
       logger_->info("[host] started role={} plugin={} version={}", next->role(),
                     next->library()->manifest().name, next->library()->manifest().version);
     }
-    return std::nullopt;
+    return Status::Ok();
   };
 
-  std::optional<std::string> error;
+  Status started;
   if (options_.deterministic) {
-    error = start_all();
+    started = start_all();
   } else {
-    std::promise<std::optional<std::string>> done;
+    std::promise<Status> done;
     auto result = done.get_future();
     control_.post([&] { done.set_value(start_all()); });
-    error = result.get();
+    started = result.get();
   }
-  if (error) {
+  if (!started.ok()) {
     std::lock_guard lock(state_mutex_);
     shutdown_requested_ = true;
     stopped_ = true;
     exit_code_ = kExitStartFailed;
     state_changed_.notify_all();
   }
-  return error;
+  return started;
 }
 
 void Runtime::shutdown(int exit_code, std::string reason) {

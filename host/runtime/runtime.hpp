@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alys/status.hpp"
 #include "host/admin/rpc_registry.hpp"
 #include "host/config/config.hpp"
 #include "host/loading/swap_trials.hpp"
@@ -81,8 +82,8 @@ class Runtime {
   void set_supervisors(std::vector<SupervisorConfig> supervisors);
 
   // Creates and starts every actor in `requires` order. On failure, the actors already started are
-  // stopped in reverse order, and the error names the role. Blocks until done.
-  std::optional<std::string> start();
+  // stopped in reverse order, and the failure names the role. Blocks until done.
+  Status start();
   // Stops every actor in reverse start order, then the node. Any thread; idempotent (the first
   // exit code wins). Returns at once; wait() blocks until the node is down.
   void shutdown(int exit_code = kExitOk, std::string reason = "requested");
@@ -118,10 +119,11 @@ class Runtime {
   // thread once the swap and its trial period are over.
   void swap(const std::string& role, const std::filesystem::path& file, SwapDone done);
   SwapOutcome swap_and_wait(const std::string& role, const std::filesystem::path& file);
-  // Fresh instance for `role`, mailbox kept. `done` gets the error, if any.
-  void restart_actor(const std::string& role, std::function<void(std::optional<std::string>)> done);
+  // Fresh instance for `role`, mailbox kept. `done` gets how it went (on the control thread).
+  void restart_actor(const std::string& role, std::function<void(Status)> done);
   // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it.
-  bool update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
+  // Fails when there is no such role or the message could not be delivered.
+  Status update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
 
   // Admin RPC methods offered by plugins (alys_host_rpc_register). Any thread.
   RpcRegistry& rpc_methods() { return rpc_methods_; }

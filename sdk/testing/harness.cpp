@@ -130,25 +130,25 @@ Harness::~Harness() = default;
 
 Harness& Harness::add(const std::string& role, const std::filesystem::path& plugin_file,
                       const std::string& config_toml, std::vector<std::string> requires_roles) {
-  auto loaded = host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
-  if (auto* refused = std::get_if<host::GateError>(&loaded))
-    throw std::runtime_error(refused->message);
-  impl_->add(role, std::get<std::shared_ptr<host::PluginLibrary>>(loaded), config_toml,
-             std::move(requires_roles));
+  Result<std::shared_ptr<host::PluginLibrary>> loaded =
+      host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  impl_->add(role, std::move(loaded).value(), config_toml, std::move(requires_roles));
   return *this;
 }
 
 Harness& Harness::add(const std::string& role, const LinkedPlugin& plugin,
                       const std::string& config_toml, std::vector<std::string> requires_roles) {
-  if (auto refused = host::check_abi(plugin.manifest, "linked plugin for role '" + role + "'"))
-    throw std::runtime_error(refused->message);
+  Status accepted = host::check_abi(plugin.manifest, "linked plugin for role '" + role + "'");
+  if (!accepted.ok()) throw std::runtime_error(accepted.message());
   impl_->add(role, host::PluginLibrary::linked(plugin.manifest, *plugin.functions), config_toml,
              std::move(requires_roles));
   return *this;
 }
 
 void Harness::start() {
-  if (auto error = impl_->runtime.start()) throw std::runtime_error(*error);
+  if (Status started = impl_->runtime.start(); !started.ok())
+    throw std::runtime_error(started.message());
   impl_->started = true;
   impl_->runtime.run_until_idle();
 }
