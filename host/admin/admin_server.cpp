@@ -466,15 +466,15 @@ void AdminServer::Impl::plugin_method(const Call& call, bool has_token) {
   Bytes payload = encode(RpcCall{call.method, json::serialize(call.params)});
   runtime.external_request(
       served->address, ALYS_TYPE_RPC_CALL, std::move(payload), options.rpc_timeout_ms,
-      [call](std::int32_t code, std::vector<std::uint8_t> bytes) {
+      [call](Result<std::vector<std::uint8_t>> answered) {
         const std::string& method = call.method;
-        if (code == ALYS_ERR_TIMEOUT)
+        if (!answered.ok() && answered.status().code() == ALYS_ERR_TIMEOUT)
           return call.fail(kPluginTimeout, "'" + method + "' did not answer in time");
-        if (code != ALYS_OK)
-          return call.fail(kOperationFailed,
-                           "'" + method + "' could not be delivered: " + alys::code_name(code));
+        if (!answered.ok())
+          return call.fail(kOperationFailed, "'" + method + "' could not be delivered: " +
+                                                 alys::code_name(answered.status().code()));
         try {
-          RpcResult result = decode<RpcResult>(bytes);
+          RpcResult result = decode<RpcResult>(*answered);
           if (!result.ok)
             return call.fail(result.error_code != 0 ? result.error_code : kOperationFailed,
                              result.json);

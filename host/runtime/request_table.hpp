@@ -30,9 +30,9 @@ struct RequestCounters {
   std::atomic<std::uint64_t> late_replies{0};  // discarded: arrived after the deadline
 };
 
-// A request from outside the actor system (the admin server) is answered through a callback:
-// ALYS_OK and the reply bytes, ALYS_ERR_TIMEOUT, or the delivery error.
-using ExternalWaiter = std::function<void(std::int32_t, std::vector<std::uint8_t>)>;
+// A request from outside the actor system (the admin server) is answered through a callback: the
+// reply bytes, or a failure (ALYS_ERR_TIMEOUT, or the delivery error's code).
+using ExternalWaiter = std::function<void(Result<std::vector<std::uint8_t>>)>;
 
 class RequestTable {
  public:

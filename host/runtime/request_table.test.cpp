@@ -109,7 +109,7 @@ TEST_CASE("an external request hands its waiter to the reply or to the timeout",
           "[request_table]") {
   Fixture fixture;
   int answered = 0;
-  auto waiter = [&answered](std::int32_t, std::vector<std::uint8_t>) { ++answered; };
+  auto waiter = [&answered](alys::Result<std::vector<std::uint8_t>>) { ++answered; };
   std::uint64_t replied = fixture.table.next_correlation();
   fixture.table.add_external(replied, RequestTable::Pending{0, kTarget, ALYS_PRIORITY_HIGH},
                              kTimeoutMs, waiter);
@@ -120,7 +120,7 @@ TEST_CASE("an external request hands its waiter to the reply or to the timeout",
   auto settled = fixture.table.take_reply(replied, kTarget);
   REQUIRE(settled.ok());
   REQUIRE(settled->waiter);
-  settled->waiter(ALYS_OK, {});
+  settled->waiter(std::vector<std::uint8_t>{});
   CHECK(answered == 1);
 
   fixture.timers.advance(kTimeoutMs);

@@ -299,7 +299,7 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
 
 void Runtime::on_request_timeout(std::uint64_t correlation_id, RequestTable::Settled timed_out) {
   if (timed_out.request.requester == 0) {
-    if (timed_out.waiter) timed_out.waiter(ALYS_ERR_TIMEOUT, {});
+    if (timed_out.waiter) timed_out.waiter(Status(ALYS_ERR_TIMEOUT));
     return;
   }
   Envelope timeout;
@@ -322,8 +322,7 @@ std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std
   }
   const RequestTable::Pending& request = settled->request;
   if (request.requester == 0) {
-    if (settled->waiter)
-      settled->waiter(ALYS_OK, std::vector<std::uint8_t>(payload, payload + size));
+    if (settled->waiter) settled->waiter(std::vector<std::uint8_t>(payload, payload + size));
     return ALYS_OK;
   }
   Envelope answer;
@@ -394,7 +393,7 @@ void Runtime::external_request(alys_address to, std::uint64_t type_id,
   std::int32_t code = deliver(to, std::move(envelope));
   if (code != ALYS_OK) {
     requests_.withdraw(correlation);
-    done(code, {});
+    done(Status(code));
   }
 }
 

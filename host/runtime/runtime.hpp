@@ -128,8 +128,8 @@ class Runtime {
   // Admin RPC methods offered by plugins (alys_host_rpc_register). Any thread.
   RpcRegistry& rpc_methods() { return rpc_methods_; }
   const RpcRegistry& rpc_methods() const { return rpc_methods_; }
-  // A request from outside the actor system (the admin server): `done` gets ALYS_OK and the reply
-  // bytes, ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
+  // A request from outside the actor system (the admin server): `done` gets the reply bytes, or
+  // ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
   void external_request(alys_address to, std::uint64_t type_id, std::vector<std::uint8_t> payload,
                         std::uint64_t timeout_ms, ExternalWaiter done);
 

@@ -248,9 +248,9 @@ std::string Harness::call_rpc(const std::string& method, const std::string& para
   Bytes answer;
   impl_->runtime.external_request(served->address, ALYS_TYPE_RPC_CALL,
                                   encode(RpcCall{method, params_json}), timeout_ms,
-                                  [&](std::int32_t result, std::vector<std::uint8_t> bytes) {
-                                    code = result;
-                                    answer = std::move(bytes);
+                                  [&](Result<std::vector<std::uint8_t>> answered) {
+                                    code = answered.status().code();
+                                    if (answered.ok()) answer = std::move(answered).value();
                                   });
   impl_->runtime.run_until_idle();
   if (!code) impl_->runtime.advance(timeout_ms);  // not answered at once: let the deadline pass
