@@ -100,6 +100,8 @@ class Runtime {
   void advance(std::uint64_t ms);
 
   // --- messaging (any thread; used by the host API) ---
+  // These answer with the ABI's codes (alys_code), not a Status: the code goes straight back
+  // through the C ABI, and a failed send on the hot path then costs no message string.
   std::optional<alys_address> resolve(const std::string& role) const;
   std::int32_t send(alys_address from, alys_address to, std::uint64_t type_id,
                     std::uint32_t priority, const std::uint8_t* payload, std::size_t size);
