@@ -211,13 +211,14 @@ int main(int argc, char** argv) {
   }
 
   Runtime runtime(options);
-  AssemblyResult assembly = assemble(config, runtime, config.host.data_dir / ".plugin-copies");
-  if (assembly.error) {
-    logger->error("[host] cannot start: {}", *assembly.error);
+  alys::Result<std::vector<std::string>> refused =
+      assemble(config, runtime, config.host.data_dir / ".plugin-copies");
+  if (!refused.ok()) {
+    logger->error("[host] cannot start: {}", refused.status().message());
     return kExitStartFailed;
   }
-  if (auto error = runtime.start()) {
-    logger->error("[host] cannot start: {}", *error);
+  if (alys::Status started = runtime.start(); !started.ok()) {
+    logger->error("[host] cannot start: {}", started.message());
     return kExitStartFailed;
   }
 
@@ -226,20 +227,19 @@ int main(int argc, char** argv) {
   admin.max_body_bytes = config.host.admin_max_body_bytes;
   admin.rpc_timeout_ms = config.host.rpc_timeout_ms;
   admin.token = std::move(admin_token);
-  auto server = AdminServer::start(runtime, admin);
-  if (auto* error = std::get_if<std::string>(&server)) {
-    logger->error("[host] {}", *error);
+  alys::Result<std::unique_ptr<AdminServer>> server = AdminServer::start(runtime, admin);
+  if (!server.ok()) {
+    logger->error("[host] {}", server.status().message());
     runtime.shutdown(kExitStartFailed, "admin server could not start");
     return runtime.wait();
   }
-  auto& admin_server = std::get<std::unique_ptr<AdminServer>>(server);
+  std::unique_ptr<AdminServer>& admin_server = *server;
   logger->info("[host] admin API on http://{}/ (mutating methods {})",
                admin_server->bound_address(),
                admin.token.empty() ? "disabled: no admin_token_file" : "need the bearer token");
-  logger->info("[host] node running, {} actor(s){}", runtime.cells().size(),
-               assembly.refused.empty()
-                   ? ""
-                   : ", " + std::to_string(assembly.refused.size()) + " plugin(s) refused");
+  logger->info(
+      "[host] node running, {} actor(s){}", runtime.cells().size(),
+      refused->empty() ? "" : ", " + std::to_string(refused->size()) + " plugin(s) refused");
 
   NodeConfig running = config;
   auto reload = [&] {

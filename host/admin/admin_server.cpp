@@ -1,16 +1,21 @@
 #include "host/admin/admin_server.hpp"
-#include "alys_version.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/json.hpp>
 #include <mutex>
 #include <thread>
 
+#include "alys_version.hpp"
+
 #include "alys/admin_rpc.hpp"
+#include "alys/json_rpc.hpp"
 #include "alys/status.hpp"
+#include "host/admin/admin_methods.hpp"
 #include "host/admin/node_metrics.hpp"
 #include "host/runtime/runtime.hpp"
 
@@ -23,14 +28,7 @@ namespace http = beast::http;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
-constexpr int kParseError = -32700;
-constexpr int kInvalidRequest = -32600;
-constexpr int kMethodNotFound = -32601;
-constexpr int kInvalidParams = -32602;
-constexpr int kInternalError = -32603;
-constexpr int kOperationFailed = -32000;
-constexpr int kUnauthorized = -32001;
-constexpr int kPluginTimeout = -32002;
+using namespace alys::json_rpc;  // the error codes
 constexpr std::size_t kMaxBatchCalls = 1000;
 
 // An answer to one HTTP request.
@@ -52,6 +50,29 @@ Answer rpc_result(json::value id, json::value result) {
   json::object reply{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", std::move(id)}};
   return Answer{http::status::ok, "application/json", json::serialize(reply)};
 }
+
+// Delivers an answer; `after_write` (may be empty) runs once it is written.
+using Reply = std::function<void(Answer, std::function<void()> after_write)>;
+
+// One JSON-RPC call, validated, as a method's handler gets it.
+struct Call {
+  json::value id;
+  std::string method;
+  json::value params;  // an object or an array
+  Reply reply;         // call exactly once
+
+  void answer(json::value result) const { reply(rpc_result(id, std::move(result)), {}); }
+  void fail(int code, std::string message, json::value data = nullptr) const {
+    reply(rpc_error(id, code, std::move(message), std::move(data)), {});
+  }
+  // A string member of object params; nullopt when missing or not a string.
+  std::optional<std::string> string_param(const char* name) const {
+    if (!params.is_object()) return std::nullopt;
+    auto found = params.as_object().find(name);
+    if (found == params.as_object().end() || !found->value().is_string()) return std::nullopt;
+    return std::string(found->value().as_string());
+  }
+};
 
 // Compares without an early exit, so the time taken says nothing about the token.
 bool same_token(std::string_view given, std::string_view expected) {
@@ -101,17 +122,54 @@ struct AdminServer::Impl {
   void accept();
   void serve(tcp::socket socket);
   // Calls `reply` exactly once, on the io thread.
-  void route(const http::request<http::string_body>& request,
-             std::function<void(Answer, std::function<void()> after_write)> reply);
-  void rpc(const http::request<http::string_body>& request,
-           std::function<void(Answer, std::function<void()>)> reply);
-  // One call of a request or of a batch.
+  void route(const http::request<http::string_body>& request, Reply reply);
+  void rpc(const http::request<http::string_body>& request, Reply reply);
+  // One call of a request or of a batch: validates it, then dispatches it (reserved_methods).
   void rpc_call(const json::value& parsed, const http::request<http::string_body>& request,
-                std::function<void(Answer, std::function<void()>)> reply);
+                Reply reply);
   void rpc_batch(const json::array& calls, const http::request<http::string_body>& request,
-                 std::function<void(Answer, std::function<void()>)> reply);
+                 Reply reply);
+  bool authorized(const http::request<http::string_body>& request) const;
+  Answer unauthorized(const Call& call) const;
   Answer health() const;
+
+  // The host's own methods (admin_methods.hpp).
+  void node_status(const Call& call);
+  void plugin_list(const Call& call);
+  void plugin_reload(const Call& call);
+  void actor_restart(const Call& call);
+  void node_shutdown(const Call& call);
+  // Any other method: the plugin that registered it (RpcRegistry) answers.
+  void plugin_method(const Call& call, bool authorized);
+
+  // A method the host serves itself: its name, whether it changes the node (so it needs the
+  // bearer token), and its handler.
+  struct ReservedMethod {
+    std::string_view name;
+    bool needs_token;
+    void (Impl::*handle)(const Call&);
+  };
+  static const std::array<ReservedMethod, admin_methods::kReserved.size()> kReservedMethods;
+  // The entry of `method`; nullptr when the host does not serve it.
+  static const ReservedMethod* find_reserved(std::string_view method);
 };
+
+// The host's methods, each registered once. Constant-initialized: nothing runs before main().
+const std::array<AdminServer::Impl::ReservedMethod, admin_methods::kReserved.size()>
+    AdminServer::Impl::kReservedMethods{{
+        {admin_methods::kNodeStatus, false, &Impl::node_status},
+        {admin_methods::kPluginList, false, &Impl::plugin_list},
+        {admin_methods::kPluginReload, true, &Impl::plugin_reload},
+        {admin_methods::kActorRestart, true, &Impl::actor_restart},
+        {admin_methods::kNodeShutdown, true, &Impl::node_shutdown},
+    }};
+
+const AdminServer::Impl::ReservedMethod* AdminServer::Impl::find_reserved(std::string_view method) {
+  auto found =
+      std::find_if(kReservedMethods.begin(), kReservedMethods.end(),
+                   [&](const ReservedMethod& reserved) { return reserved.name == method; });
+  return found == kReservedMethods.end() ? nullptr : &*found;
+}
 
 // One connection: read a request, answer it, repeat while the client keeps it alive.
 class AdminSession : public std::enable_shared_from_this<AdminSession> {
@@ -206,8 +264,7 @@ Answer AdminServer::Impl::health() const {
                 json::serialize(body)};
 }
 
-void AdminServer::Impl::route(const http::request<http::string_body>& request,
-                              std::function<void(Answer, std::function<void()>)> reply) {
+void AdminServer::Impl::route(const http::request<http::string_body>& request, Reply reply) {
   std::string_view target(request.target().data(), request.target().size());
   if (auto query = target.find('?'); query != std::string_view::npos)
     target = target.substr(0, query);
@@ -226,8 +283,7 @@ void AdminServer::Impl::route(const http::request<http::string_body>& request,
         {});
 }
 
-void AdminServer::Impl::rpc(const http::request<http::string_body>& request,
-                            std::function<void(Answer, std::function<void()>)> reply) {
+void AdminServer::Impl::rpc(const http::request<http::string_body>& request, Reply reply) {
   json::value parsed;
   try {
     parsed = json::parse(request.body());
@@ -251,14 +307,13 @@ void AdminServer::Impl::rpc(const http::request<http::string_body>& request,
 // JSON-RPC 2.0 batches (wallets such as ethers send them): every call is answered in one array, in
 // the order of the calls, once the last answer is in. Authorization is per call, inside the array.
 void AdminServer::Impl::rpc_batch(const json::array& calls,
-                                  const http::request<http::string_body>& request,
-                                  std::function<void(Answer, std::function<void()>)> reply) {
+                                  const http::request<http::string_body>& request, Reply reply) {
   struct Collected {
     std::mutex mutex;
     std::vector<json::value> answers;
     std::vector<std::function<void()>> after_writes;
     std::size_t remaining;
-    std::function<void(Answer, std::function<void()>)> reply;
+    Reply reply;
   };
   auto collected = std::make_shared<Collected>();
   collected->answers.resize(calls.size());
@@ -284,159 +339,149 @@ void AdminServer::Impl::rpc_batch(const json::array& calls,
 }
 
 void AdminServer::Impl::rpc_call(const json::value& parsed,
-                                 const http::request<http::string_body>& request,
-                                 std::function<void(Answer, std::function<void()>)> reply) {
+                                 const http::request<http::string_body>& request, Reply reply) {
   if (!parsed.is_object())
     return reply(rpc_error(nullptr, kInvalidRequest, "a request must be a JSON object or a batch"),
                  {});
-  const json::object& call = parsed.as_object();
-  json::value id = call.contains("id") ? call.at("id") : json::value(nullptr);
+  const json::object& object = parsed.as_object();
+  json::value id = object.contains("id") ? object.at("id") : json::value(nullptr);
   if (!id.is_null() && !id.is_string() && !id.is_number())
     return reply(rpc_error(nullptr, kInvalidRequest, "id must be a string, a number or null"), {});
-  auto version = call.find("jsonrpc");
-  if (version == call.end() || !version->value().is_string() ||
+  auto version = object.find("jsonrpc");
+  if (version == object.end() || !version->value().is_string() ||
       version->value().as_string() != "2.0")
     return reply(rpc_error(id, kInvalidRequest, "jsonrpc must be \"2.0\""), {});
-  auto method_field = call.find("method");
-  if (method_field == call.end() || !method_field->value().is_string())
+  auto method_field = object.find("method");
+  if (method_field == object.end() || !method_field->value().is_string())
     return reply(rpc_error(id, kInvalidRequest, "method must be a string"), {});
-  std::string method(method_field->value().as_string());
-  json::value params = call.contains("params") ? call.at("params") : json::value(json::object());
+  json::value params =
+      object.contains("params") ? object.at("params") : json::value(json::object());
   if (!params.is_object() && !params.is_array())
     return reply(rpc_error(id, kInvalidRequest, "params must be an object or an array"), {});
 
-  bool authorized = false;
-  auto header = request.find(http::field::authorization);
-  if (header != request.end() && !options.token.empty()) {
-    std::string_view value(header->value().data(), header->value().size());
-    authorized = value.starts_with("Bearer ") && same_token(value.substr(7), options.token);
+  Call call{std::move(id), std::string(method_field->value().as_string()), std::move(params),
+            std::move(reply)};
+  bool has_token = authorized(request);
+  if (const ReservedMethod* reserved = find_reserved(call.method)) {
+    if (reserved->needs_token && !has_token) return call.reply(unauthorized(call), {});
+    return (this->*reserved->handle)(call);
   }
-  auto unauthorized = [&] {
-    return rpc_error(
-        id, kUnauthorized,
-        options.token.empty()
-            ? "unauthorized: no admin_token_file is configured, so '" + method + "' is disabled"
-            : "unauthorized: '" + method + "' needs a valid bearer token",
-        nullptr, http::status::unauthorized);
-  };
-  auto string_param = [&](const char* name) -> std::optional<std::string> {
-    if (!params.is_object()) return std::nullopt;
-    auto found = params.as_object().find(name);
-    if (found == params.as_object().end() || !found->value().is_string()) return std::nullopt;
-    return std::string(found->value().as_string());
-  };
+  plugin_method(call, has_token);
+}
 
-  if (method == "node_status") {
-    json::object status{
-        {"state", runtime.stopped() ? "stopped" : "running"},
-        {"version", ALYS_NODE_VERSION},
-        {"abi", std::to_string(ALYS_ABI_MAJOR) + "." + std::to_string(ALYS_ABI_MINOR)},
-        {"uptime_seconds", runtime.uptime_seconds()},
-        {"actors", actor_rows(runtime, true)}};
-    return reply(rpc_result(id, std::move(status)), {});
+bool AdminServer::Impl::authorized(const http::request<http::string_body>& request) const {
+  auto header = request.find(http::field::authorization);
+  if (header == request.end() || options.token.empty()) return false;
+  std::string_view value(header->value().data(), header->value().size());
+  return value.starts_with("Bearer ") && same_token(value.substr(7), options.token);
+}
+
+Answer AdminServer::Impl::unauthorized(const Call& call) const {
+  return rpc_error(
+      call.id, kUnauthorized,
+      options.token.empty()
+          ? "unauthorized: no admin_token_file is configured, so '" + call.method + "' is disabled"
+          : "unauthorized: '" + call.method + "' needs a valid bearer token",
+      nullptr, http::status::unauthorized);
+}
+
+void AdminServer::Impl::node_status(const Call& call) {
+  call.answer(
+      json::object{{"state", runtime.stopped() ? "stopped" : "running"},
+                   {"version", ALYS_NODE_VERSION},
+                   {"abi", std::to_string(ALYS_ABI_MAJOR) + "." + std::to_string(ALYS_ABI_MINOR)},
+                   {"uptime_seconds", runtime.uptime_seconds()},
+                   {"actors", actor_rows(runtime, true)}});
+}
+
+void AdminServer::Impl::plugin_list(const Call& call) {
+  json::array plugins;
+  for (ActorCell* cell : runtime.cells()) {
+    auto library = cell->library();
+    const alys_manifest& manifest = library->manifest();
+    json::array requires_roles;
+    for (const auto& role : cell->spec().requires_roles)
+      requires_roles.push_back(json::string(role));
+    plugins.push_back(json::object{
+        {"role", cell->role()},
+        {"name", manifest.name},
+        {"version", manifest.version},
+        {"file", library->file().string()},
+        {"abi", std::to_string(manifest.abi_major) + "." + std::to_string(manifest.abi_minor)},
+        {"state_schema_version", manifest.state_schema_version},
+        {"swappable", (manifest.capabilities & ALYS_CAP_SWAPPABLE) != 0},
+        {"dedicated_thread",
+         (manifest.capabilities & ALYS_CAP_DEDICATED_THREAD) != 0 || cell->spec().dedicated_thread},
+        {"requires", std::move(requires_roles)}});
   }
-  if (method == "plugin_list") {
-    json::array plugins;
-    for (ActorCell* cell : runtime.cells()) {
-      auto library = cell->library();
-      const alys_manifest& manifest = library->manifest();
-      json::array requires_roles;
-      for (const auto& role : cell->spec().requires_roles)
-        requires_roles.push_back(json::string(role));
-      plugins.push_back(json::object{
-          {"role", cell->role()},
-          {"name", manifest.name},
-          {"version", manifest.version},
-          {"file", library->file().string()},
-          {"abi", std::to_string(manifest.abi_major) + "." + std::to_string(manifest.abi_minor)},
-          {"state_schema_version", manifest.state_schema_version},
-          {"swappable", (manifest.capabilities & ALYS_CAP_SWAPPABLE) != 0},
-          {"dedicated_thread", (manifest.capabilities & ALYS_CAP_DEDICATED_THREAD) != 0 ||
-                                   cell->spec().dedicated_thread},
-          {"requires", std::move(requires_roles)}});
-    }
-    return reply(rpc_result(id, std::move(plugins)), {});
-  }
-  if (method == "plugin_reload") {
-    if (!authorized) return reply(unauthorized(), {});
-    auto role = string_param("role");
-    auto path = string_param("path");
-    if (!role || !path)
-      return reply(
-          rpc_error(id, kInvalidParams, "plugin_reload needs params {role: string, path: string}"),
-          {});
-    runtime.swap(*role, std::filesystem::absolute(*path), [id, reply](const SwapOutcome& outcome) {
-      if (outcome.ok) {
-        reply(rpc_result(id, json::object{{"role", outcome.role},
-                                          {"mode", outcome.mode},
-                                          {"from_version", outcome.from_version},
-                                          {"to_version", outcome.to_version},
-                                          {"pause_us", outcome.pause_us},
-                                          {"state_schema_from", outcome.state_schema_from},
-                                          {"state_schema_to", outcome.state_schema_to}}),
-              {});
-        return;
-      }
-      reply(rpc_error(id, kOperationFailed,
-                      "reload of '" + outcome.role + "' failed at " + outcome.stage + ": " +
-                          outcome.message,
-                      json::object{{"role", outcome.role},
-                                   {"stage", outcome.stage},
-                                   {"rolled_back", outcome.rolled_back},
-                                   {"serving_version", outcome.from_version}}),
-            {});
-    });
-    return;
-  }
-  if (method == "actor_restart") {
-    if (!authorized) return reply(unauthorized(), {});
-    auto role = string_param("role");
-    if (!role)
-      return reply(rpc_error(id, kInvalidParams, "actor_restart needs params {role: string}"), {});
-    runtime.restart_actor(*role, [id, role = *role, reply](std::optional<std::string> error) {
-      if (error)
-        return reply(rpc_error(id, kOperationFailed, "restart of '" + role + "' failed: " + *error),
-                     {});
-      reply(rpc_result(id, json::object{{"role", role}, {"restarted", true}}), {});
-    });
-    return;
-  }
-  if (method == "node_shutdown") {
-    if (!authorized) return reply(unauthorized(), {});
-    // The answer goes out first; the stop starts once it is written.
-    Runtime* node = &runtime;
-    return reply(rpc_result(id, json::object{{"shutting_down", true}}),
-                 [node] { node->shutdown(kExitOk, "node_shutdown (admin API)"); });
-  }
-  auto plugin_method = runtime.find_rpc(method);
-  if (!plugin_method)
-    return reply(rpc_error(id, kMethodNotFound, "unknown method '" + method + "'"), {});
-  if ((plugin_method->flags & ALYS_RPC_MUTATING) && !authorized) return reply(unauthorized(), {});
-  Bytes payload = encode(RpcCall{method, json::serialize(params)});
+  call.answer(std::move(plugins));
+}
+
+void AdminServer::Impl::plugin_reload(const Call& call) {
+  auto role = call.string_param("role");
+  auto path = call.string_param("path");
+  if (!role || !path)
+    return call.fail(kInvalidParams, "plugin_reload needs params {role: string, path: string}");
+  runtime.swap(*role, std::filesystem::absolute(*path), [call](const SwapOutcome& outcome) {
+    if (outcome.ok)
+      return call.answer(json::object{{"role", outcome.role},
+                                      {"mode", outcome.mode},
+                                      {"from_version", outcome.from_version},
+                                      {"to_version", outcome.to_version},
+                                      {"pause_us", outcome.pause_us},
+                                      {"state_schema_from", outcome.state_schema_from},
+                                      {"state_schema_to", outcome.state_schema_to}});
+    call.fail(
+        kOperationFailed,
+        "reload of '" + outcome.role + "' failed at " + outcome.stage + ": " + outcome.message,
+        json::object{{"role", outcome.role},
+                     {"stage", outcome.stage},
+                     {"rolled_back", outcome.rolled_back},
+                     {"serving_version", outcome.from_version}});
+  });
+}
+
+void AdminServer::Impl::actor_restart(const Call& call) {
+  auto role = call.string_param("role");
+  if (!role) return call.fail(kInvalidParams, "actor_restart needs params {role: string}");
+  runtime.restart_actor(*role, [call, role = *role](const Status& restarted) {
+    if (!restarted.ok())
+      return call.fail(kOperationFailed,
+                       "restart of '" + role + "' failed: " + restarted.message());
+    call.answer(json::object{{"role", role}, {"restarted", true}});
+  });
+}
+
+void AdminServer::Impl::node_shutdown(const Call& call) {
+  // The answer goes out first; the stop starts once it is written.
+  Runtime* node = &runtime;
+  call.reply(rpc_result(call.id, json::object{{"shutting_down", true}}),
+             [node] { node->shutdown(kExitOk, "node_shutdown (admin API)"); });
+}
+
+void AdminServer::Impl::plugin_method(const Call& call, bool has_token) {
+  auto served = runtime.rpc_methods().find(call.method);
+  if (!served) return call.fail(kMethodNotFound, "unknown method '" + call.method + "'");
+  if ((served->flags & ALYS_RPC_MUTATING) && !has_token) return call.reply(unauthorized(call), {});
+  Bytes payload = encode(RpcCall{call.method, json::serialize(call.params)});
   runtime.external_request(
-      plugin_method->address, ALYS_TYPE_RPC_CALL, std::move(payload), options.rpc_timeout_ms,
-      [id, method, reply](std::int32_t code, std::vector<std::uint8_t> bytes) {
-        if (code == ALYS_ERR_TIMEOUT)
-          return reply(rpc_error(id, kPluginTimeout, "'" + method + "' did not answer in time"),
-                       {});
-        if (code != ALYS_OK)
-          return reply(
-              rpc_error(id, kOperationFailed,
-                        "'" + method + "' could not be delivered: " + alys::code_name(code)),
-              {});
+      served->address, ALYS_TYPE_RPC_CALL, std::move(payload), options.rpc_timeout_ms,
+      [call](Result<std::vector<std::uint8_t>> answered) {
+        const std::string& method = call.method;
+        if (!answered.ok() && answered.status().code() == ALYS_ERR_TIMEOUT)
+          return call.fail(kPluginTimeout, "'" + method + "' did not answer in time");
+        if (!answered.ok())
+          return call.fail(kOperationFailed, "'" + method + "' could not be delivered: " +
+                                                 alys::code_name(answered.status().code()));
         try {
-          RpcResult result = decode<RpcResult>(bytes);
+          RpcResult result = decode<RpcResult>(*answered);
           if (!result.ok)
-            return reply(
-                rpc_error(id, result.error_code != 0 ? result.error_code : kOperationFailed,
-                          result.json),
-                {});
-          reply(rpc_result(id, json::parse(result.json)), {});
+            return call.fail(result.error_code != 0 ? result.error_code : kOperationFailed,
+                             result.json);
+          call.answer(json::parse(result.json));
         } catch (const std::exception& error) {
-          reply(rpc_error(
-                    id, kInternalError,
-                    "'" + method + "' answered with something that is not JSON: " + error.what()),
-                {});
+          call.fail(kInternalError,
+                    "'" + method + "' answered with something that is not JSON: " + error.what());
         }
       });
 }
@@ -459,12 +504,12 @@ std::string AdminServer::bound_address() const {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-std::variant<std::unique_ptr<AdminServer>, std::string> AdminServer::start(Runtime& runtime,
-                                                                           AdminOptions options) {
+Result<std::unique_ptr<AdminServer>> AdminServer::start(Runtime& runtime, AdminOptions options) {
   auto impl = std::make_unique<Impl>(runtime, options);
   std::string listen = options.listen;
   std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return "admin_listen '" + listen + "' is not HOST:PORT";
+  if (colon == std::string::npos)
+    return Status::Invalid("admin_listen '" + listen + "' is not HOST:PORT");
   std::string host = listen.substr(0, colon);
   std::string port = listen.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
@@ -479,7 +524,7 @@ std::variant<std::unique_ptr<AdminServer>, std::string> AdminServer::start(Runti
     impl->acceptor.bind(endpoint);
     impl->acceptor.listen();
   } catch (const std::exception& error) {
-    return "cannot listen on " + listen + ": " + error.what();
+    return Status::Failed("cannot listen on " + listen + ": " + error.what());
   }
   impl->accept();
   Impl* raw = impl.get();

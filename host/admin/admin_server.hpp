@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <variant>
+
+#include "alys/status.hpp"
 
 namespace alys::host {
 
@@ -21,9 +22,8 @@ struct AdminOptions {
 
 class AdminServer {
  public:
-  // Binds and starts serving on its own thread; an error message names the address.
-  static std::variant<std::unique_ptr<AdminServer>, std::string> start(Runtime& runtime,
-                                                                       AdminOptions options);
+  // Binds and starts serving on its own thread; a failure names the address.
+  static Result<std::unique_ptr<AdminServer>> start(Runtime& runtime, AdminOptions options);
   ~AdminServer();  // stops serving and joins its thread
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;

@@ -28,22 +28,22 @@ class FileBytes {
 
 }  // namespace
 
-std::variant<alys_manifest, ManifestReadError> read_manifest(const std::filesystem::path& file) {
+Result<alys_manifest> read_manifest(const std::filesystem::path& file) {
   FileBytes bytes(file);
-  if (!bytes.open()) return ManifestReadError{"cannot open " + file.string()};
+  if (!bytes.open()) return Status::NotFound("cannot open " + file.string());
 
   Elf64_Ehdr header{};
   if (!bytes.read(0, &header, sizeof header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
-    return ManifestReadError{file.string() + " is not an ELF file"};
+    return Status::Invalid(file.string() + " is not an ELF file");
   if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB)
-    return ManifestReadError{file.string() + " is not a 64-bit little-endian ELF file"};
-  if (header.e_type != ET_DYN) return ManifestReadError{file.string() + " is not a shared library"};
+    return Status::Invalid(file.string() + " is not a 64-bit little-endian ELF file");
+  if (header.e_type != ET_DYN) return Status::Invalid(file.string() + " is not a shared library");
   if (header.e_shentsize != sizeof(Elf64_Shdr) || header.e_shnum == 0)
-    return ManifestReadError{file.string() + " has no section headers"};
+    return Status::Invalid(file.string() + " has no section headers");
 
   std::vector<Elf64_Shdr> sections(header.e_shnum);
   if (!bytes.read(header.e_shoff, sections.data(), sections.size() * sizeof(Elf64_Shdr)))
-    return ManifestReadError{file.string() + " is truncated (section headers)"};
+    return Status::Invalid(file.string() + " is truncated (section headers)");
 
   for (const Elf64_Shdr& dynsym : sections) {
     if (dynsym.sh_type != SHT_DYNSYM || dynsym.sh_entsize != sizeof(Elf64_Sym)) continue;
@@ -51,27 +51,27 @@ std::variant<alys_manifest, ManifestReadError> read_manifest(const std::filesyst
     const Elf64_Shdr& strtab = sections[dynsym.sh_link];
     std::vector<char> names(strtab.sh_size + 1, '\0');
     if (!bytes.read(strtab.sh_offset, names.data(), strtab.sh_size))
-      return ManifestReadError{file.string() + " is truncated (dynamic strings)"};
+      return Status::Invalid(file.string() + " is truncated (dynamic strings)");
     std::vector<Elf64_Sym> symbols(dynsym.sh_size / sizeof(Elf64_Sym));
     if (!bytes.read(dynsym.sh_offset, symbols.data(), symbols.size() * sizeof(Elf64_Sym)))
-      return ManifestReadError{file.string() + " is truncated (dynamic symbols)"};
+      return Status::Invalid(file.string() + " is truncated (dynamic symbols)");
 
     for (const Elf64_Sym& symbol : symbols) {
       if (symbol.st_name >= strtab.sh_size) continue;
       if (std::strcmp(names.data() + symbol.st_name, ALYS_MANIFEST_SYMBOL) != 0) continue;
       if (symbol.st_shndx == SHN_UNDEF || symbol.st_shndx >= sections.size())
-        return ManifestReadError{file.string() + ": " ALYS_MANIFEST_SYMBOL " is not defined"};
+        return Status::Invalid(file.string() + ": " ALYS_MANIFEST_SYMBOL " is not defined");
       const Elf64_Shdr& home = sections[symbol.st_shndx];
       if (home.sh_type == SHT_NOBITS)
-        return ManifestReadError{file.string() + ": " ALYS_MANIFEST_SYMBOL
-                                                 " is zero-initialized (not constant data)"};
+        return Status::Invalid(file.string() + ": " ALYS_MANIFEST_SYMBOL
+                                               " is zero-initialized (not constant data)");
       if (symbol.st_size < 2 * sizeof(std::uint32_t))
-        return ManifestReadError{file.string() + ": " ALYS_MANIFEST_SYMBOL " is too small"};
+        return Status::Invalid(file.string() + ": " ALYS_MANIFEST_SYMBOL " is too small");
       std::uint64_t offset = home.sh_offset + (symbol.st_value - home.sh_addr);
       alys_manifest manifest{};
       std::size_t size = std::min<std::size_t>(symbol.st_size, sizeof manifest);
       if (!bytes.read(offset, &manifest, size))
-        return ManifestReadError{file.string() + " is truncated (manifest)"};
+        return Status::Invalid(file.string() + " is truncated (manifest)");
       // Text fields must be terminated whatever the file says.
       manifest.role[sizeof manifest.role - 1] = '\0';
       manifest.name[sizeof manifest.name - 1] = '\0';
@@ -81,8 +81,8 @@ std::variant<alys_manifest, ManifestReadError> read_manifest(const std::filesyst
       return manifest;
     }
   }
-  return ManifestReadError{file.string() + " exports no " ALYS_MANIFEST_SYMBOL
-                                           " (not an alys plugin)"};
+  return Status::Invalid(file.string() + " exports no " ALYS_MANIFEST_SYMBOL
+                                         " (not an alys plugin)");
 }
 
 }  // namespace alys::host

@@ -18,8 +18,6 @@
 
 namespace fs = std::filesystem;
 using alys::host::check_abi;
-using alys::host::GateError;
-using alys::host::ManifestReadError;
 using alys::host::PluginLibrary;
 using alys::host::read_manifest;
 using Catch::Matchers::Contains;
@@ -39,26 +37,26 @@ std::string file_bytes(const fs::path& file) {
 
 alys_manifest read_ok(const fs::path& file) {
   auto result = read_manifest(file);
-  if (auto* error = std::get_if<ManifestReadError>(&result)) FAIL(error->message);
-  return std::get<alys_manifest>(result);
+  if (!result.ok()) FAIL(result.status().message());
+  return *result;
 }
 
 std::string read_error(const fs::path& file) {
   auto result = read_manifest(file);
-  REQUIRE(std::holds_alternative<ManifestReadError>(result));
-  return std::get<ManifestReadError>(result).message;
+  REQUIRE_FALSE(result.ok());
+  return result.status().message();
 }
 
 std::shared_ptr<PluginLibrary> load_ok(const fs::path& file, const fs::path& scratch) {
   auto result = PluginLibrary::load(file, scratch);
-  if (auto* error = std::get_if<GateError>(&result)) FAIL(error->message);
-  return std::get<std::shared_ptr<PluginLibrary>>(result);
+  if (!result.ok()) FAIL(result.status().message());
+  return std::move(result).value();
 }
 
 std::string load_error(const fs::path& file, const fs::path& scratch) {
   auto result = PluginLibrary::load(file, scratch);
-  REQUIRE(std::holds_alternative<GateError>(result));
-  return std::get<GateError>(result).message;
+  REQUIRE_FALSE(result.ok());
+  return result.status().message();
 }
 
 alys_manifest manifest_with(std::uint32_t major, std::uint32_t minor) {
@@ -101,7 +99,7 @@ TEST_CASE("read_manifest reads the counter plugin's manifest from the file", "[e
   CHECK(manifest.state_schema_version == 1);
   CHECK(manifest.capabilities == ALYS_CAP_SWAPPABLE);
   CHECK(manifest.requires_count == 0);
-  CHECK_FALSE(check_abi(manifest, plugin("counter").string()).has_value());
+  CHECK(check_abi(manifest, plugin("counter").string()).ok());
 }
 
 TEST_CASE("read_manifest reads the other test plugins' manifests", "[elf_manifest]") {
@@ -146,29 +144,31 @@ TEST_CASE("loading abi_future is refused by the gate, naming the file and both v
 }
 
 TEST_CASE("check_abi accepts the host's own version", "[elf_manifest][plugin_library]") {
-  CHECK_FALSE(check_abi(manifest_with(ALYS_ABI_MAJOR, ALYS_ABI_MINOR), "p.so").has_value());
-  CHECK_FALSE(check_abi(manifest_with(1, 0), "p.so").has_value());
+  CHECK(check_abi(manifest_with(ALYS_ABI_MAJOR, ALYS_ABI_MINOR), "p.so").ok());
+  CHECK(check_abi(manifest_with(1, 0), "p.so").ok());
 }
 
 TEST_CASE("check_abi refuses a newer minor", "[elf_manifest][plugin_library]") {
   auto refused = check_abi(manifest_with(1, 1), "/plugins/newer.so");
-  REQUIRE(refused.has_value());
-  CHECK_THAT(refused->message, Contains("/plugins/newer.so"));
-  CHECK_THAT(refused->message, Contains("1.1"));
-  CHECK_THAT(refused->message, Contains("1.0"));
-  CHECK_THAT(refused->message, Contains("newer"));
-  CHECK_THAT(refused->message, Contains("upgrade"));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.code() == ALYS_ERR_UNSUPPORTED);
+  CHECK_THAT(refused.message(), Contains("/plugins/newer.so"));
+  CHECK_THAT(refused.message(), Contains("1.1"));
+  CHECK_THAT(refused.message(), Contains("1.0"));
+  CHECK_THAT(refused.message(), Contains("newer"));
+  CHECK_THAT(refused.message(), Contains("upgrade"));
 }
 
 TEST_CASE("check_abi refuses another major, older or newer", "[elf_manifest][plugin_library]") {
   for (std::uint32_t major : {0u, 2u, 3u}) {
     CAPTURE(major);
     auto refused = check_abi(manifest_with(major, 0), "other.so");
-    REQUIRE(refused.has_value());
-    CHECK_THAT(refused->message, Contains("other.so"));
-    CHECK_THAT(refused->message, Contains(std::to_string(major) + ".0"));
-    CHECK_THAT(refused->message, Contains("1.0"));
-    CHECK_THAT(refused->message, Contains("major"));
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.code() == ALYS_ERR_UNSUPPORTED);
+    CHECK_THAT(refused.message(), Contains("other.so"));
+    CHECK_THAT(refused.message(), Contains(std::to_string(major) + ".0"));
+    CHECK_THAT(refused.message(), Contains("1.0"));
+    CHECK_THAT(refused.message(), Contains("major"));
   }
 }
 
@@ -177,9 +177,10 @@ TEST_CASE("check_abi refuses a manifest too small for its version",
   alys_manifest manifest = manifest_with(1, 0);
   manifest.struct_size = 16;
   auto refused = check_abi(manifest, "small.so");
-  REQUIRE(refused.has_value());
-  CHECK_THAT(refused->message, Contains("small.so"));
-  CHECK_THAT(refused->message, Contains("16"));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.code() == ALYS_ERR_UNSUPPORTED);
+  CHECK_THAT(refused.message(), Contains("small.so"));
+  CHECK_THAT(refused.message(), Contains("16"));
 }
 
 TEST_CASE("read_manifest of a missing file is a clear error", "[elf_manifest]") {

@@ -40,8 +40,7 @@ bool mapped(const std::filesystem::path& file) {
 
 }  // namespace
 
-void Runtime::swap(const std::string& role, const std::filesystem::path& file,
-                   std::function<void(const SwapOutcome&)> done) {
+void Runtime::swap(const std::string& role, const std::filesystem::path& file, SwapDone done) {
   control_.post([this, role, file, done = std::move(done)] { run_swap(role, file, done); });
 }
 
@@ -68,8 +67,7 @@ std::vector<ActorCell*> Runtime::dependents_of(const std::string& role) const {
   return out;
 }
 
-void Runtime::run_swap(const std::string& role, const std::filesystem::path& file,
-                       std::function<void(const SwapOutcome&)> done) {
+void Runtime::run_swap(const std::string& role, const std::filesystem::path& file, SwapDone done) {
   SwapOutcome outcome;
   outcome.role = role;
   auto fail = [&](std::string stage, std::string message, bool rolled_back) {
@@ -81,19 +79,20 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   };
   ActorCell* target = cell(role);
   if (target == nullptr || stopped()) return fail("role", "no such role '" + role + "'", false);
-  if (trials_.count(target)) return fail("busy", "a swap of '" + role + "' is in its trial", false);
+  if (trials_.on_trial(target))
+    return fail("busy", "a swap of '" + role + "' is in its trial", false);
   if (target->state() != ActorState::running)
     return fail("role", "'" + role + "' is " + to_string(target->state()) + ", not running", false);
   std::shared_ptr<PluginLibrary> outgoing = target->library();
   outcome.from_version = outgoing->manifest().version;
 
-  auto loaded = PluginLibrary::load(file,
-                                    options_.scratch_dir.empty()
-                                        ? std::filesystem::temp_directory_path() / "alysd-swaps"
-                                        : options_.scratch_dir,
-                                    options_.abi_minor);
-  if (auto* refused = std::get_if<GateError>(&loaded)) return fail("gate", refused->message, false);
-  std::shared_ptr<PluginLibrary> incoming = std::get<std::shared_ptr<PluginLibrary>>(loaded);
+  Result<std::shared_ptr<PluginLibrary>> loaded = PluginLibrary::load(
+      file,
+      options_.scratch_dir.empty() ? std::filesystem::temp_directory_path() / "alysd-swaps"
+                                   : options_.scratch_dir,
+      options_.abi_minor);
+  if (!loaded.ok()) return fail("gate", loaded.status().message(), false);
+  std::shared_ptr<PluginLibrary> incoming = std::move(loaded).value();
   std::string served = incoming->manifest().role;
   if (served != ALYS_ROLE_ANY && served != role)
     return fail("role", file.string() + " serves role '" + served + "', not '" + role + "'", false);
@@ -117,11 +116,13 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
 
   StateBlob state;
   if (state_mode) {
-    if (auto error = target->snapshot(incoming->manifest().state_schema_version, state)) {
+    Result<StateBlob> snapshot = target->snapshot(incoming->manifest().state_schema_version);
+    if (!snapshot.ok()) {
       target->resume();
       resume_dependents();
-      return fail("snapshot", error->message, false);
+      return fail("snapshot", snapshot.status().message(), false);
     }
+    state = std::move(snapshot).value();
     outcome.state_schema_from = state.schema_version;
   }
   target->stop_instance();
@@ -130,26 +131,28 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
   // rollback can hand them all to the old version.
   bool on_trial = options_.swap_trial_ms > 0;
   if (on_trial) target->start_journal();
-  if (auto error = target->start_instance(state_mode ? &state : nullptr)) {
+  // Step by step, so that a failure reports its step (the stage) apart from the plugin's why.
+  for (InstanceStep step : kInstanceSteps) {
+    Status done_step = target->bring_up(step, state_mode ? &state : nullptr);
+    if (done_step.ok()) continue;
     if (on_trial) target->take_journal();  // nothing was handled by a version that never started
     // Back to the old library with the same snapshot (written for a schema it reads: its own or
     // older), then release the refused one.
     target->replace_library(outgoing);
-    auto again = target->start_instance(state_mode ? &state : nullptr);
+    Status again = target->start_instance(state_mode ? &state : nullptr);
     resume_dependents();
     outcome.pause_us = steady_us() - paused_at;
-    if (again) {
-      logger_->error("[swap {}] rollback failed too ({}: {}); the supervisor takes over", role,
-                     again->stage, again->message);
-      on_actor_exit(*target, ActorExit{true, again->stage + " failed: " + again->message,
-                                       target->generation()});
+    if (!again.ok()) {
+      logger_->error("[swap {}] rollback failed too ({}); the supervisor takes over", role,
+                     again.message());
+      on_actor_exit(*target, ActorExit{true, again.message(), target->generation()});
     }
     release_library(std::move(incoming));
-    return fail(error->stage, error->message, true);
+    return fail(to_string(step), done_step.message(), true);
   }
   resume_dependents();
   outcome.pause_us = steady_us() - paused_at;
-  swap_pause_.observe_ns(outcome.pause_us * 1000);
+  swap_figures_.observe_pause(outcome.pause_us);
   outcome.ok = true;
   logger_->info("[swap {}] {} -> {} ({}), paused {} us", role, outcome.from_version,
                 outcome.to_version, outcome.mode, outcome.pause_us);
@@ -159,34 +162,23 @@ void Runtime::run_swap(const std::string& role, const std::filesystem::path& fil
     settle_swap(outcome, done);
     return;
   }
-  auto trial = std::make_unique<Trial>();
-  trial->id = next_trial_id_++;
-  trial->old_library = std::move(outgoing);
-  trial->state = std::move(state);
-  trial->state_mode = state_mode;
-  trial->outcome = outcome;
-  trial->done = std::move(done);
-  std::uint64_t id = trial->id;
-  trials_[target] = std::move(trial);
+  std::uint64_t id = trials_.begin(target, SwapTrial{std::move(outgoing), std::move(state),
+                                                     state_mode, outcome, std::move(done)});
   timers_.start(options_.swap_trial_ms, 0, [this, target, id](std::uint64_t) {
     control_.post([this, target, id] { finish_trial(target, id); });
   });
 }
 
 void Runtime::finish_trial(ActorCell* target, std::uint64_t trial_id) {
-  auto found = trials_.find(target);
-  if (found == trials_.end() || found->second->id != trial_id) return;  // rolled back already
-  std::unique_ptr<Trial> trial = std::move(found->second);
-  trials_.erase(found);
+  std::unique_ptr<SwapTrial> trial = trials_.end(target, trial_id);
+  if (!trial) return;  // rolled back already
   target->take_journal();
   release_library(std::move(trial->old_library));
   settle_swap(trial->outcome, trial->done);
 }
 
 void Runtime::rollback_trial(ActorCell* target, const std::string& reason) {
-  auto found = trials_.find(target);
-  std::unique_ptr<Trial> trial = std::move(found->second);
-  trials_.erase(found);
+  std::unique_ptr<SwapTrial> trial = trials_.end(target);
   std::uint64_t paused_at = steady_us();
   target->stop_instance();  // the failed new instance; its poison message is dead-lettered
   std::vector<Envelope> journal = target->take_journal();
@@ -197,26 +189,19 @@ void Runtime::rollback_trial(ActorCell* target, const std::string& reason) {
   outcome.stage = "trial";
   outcome.rolled_back = true;
   outcome.message = "failed within the trial period: " + reason;
-  if (auto again = target->start_instance(trial->state_mode ? &trial->state : nullptr)) {
-    logger_->error("[swap {}] rollback failed too ({}: {}); the supervisor takes over",
-                   target->role(), again->stage, again->message);
-    on_actor_exit(*target, ActorExit{true, again->stage + " failed: " + again->message,
-                                     target->generation()});
+  if (Status again = target->start_instance(trial->state_mode ? &trial->state : nullptr);
+      !again.ok()) {
+    logger_->error("[swap {}] rollback failed too ({}); the supervisor takes over", target->role(),
+                   again.message());
+    on_actor_exit(*target, ActorExit{true, again.message(), target->generation()});
   }
   outcome.pause_us = steady_us() - paused_at;
   release_library(std::move(refused));
   settle_swap(outcome, trial->done);
 }
 
-void Runtime::settle_swap(SwapOutcome outcome,
-                          const std::function<void(const SwapOutcome&)>& done) {
-  {
-    std::lock_guard lock(swap_metrics_mutex_);
-    SwapCounts& counts = swap_counts_[outcome.role];
-    if (!outcome.ok && outcome.rolled_back) ++counts.rolled_back;
-    if (outcome.ok && outcome.mode == "state") ++counts.swapped;
-    if (outcome.ok && outcome.mode == "restart") ++counts.restarted;
-  }
+void Runtime::settle_swap(SwapOutcome outcome, const SwapDone& done) {
+  swap_figures_.count(outcome);
   if (!outcome.ok)
     logger_->error("[swap {}] failed at {}{}: {}", outcome.role, outcome.stage,
                    outcome.rolled_back ? " (rolled back, old version serving)" : "",
@@ -231,7 +216,7 @@ void Runtime::release_library(std::shared_ptr<PluginLibrary> library) {
   library.reset();  // unmaps when this was the last reference
   if (copy.empty() || !last_reference) return;
   if (mapped(copy)) {
-    unload_failures_.fetch_add(1);
+    swap_figures_.count_unload_failure();
     logger_->warn(
         "[host] {} is still mapped after unload (a GNU-unique symbol or a thread of the "
         "plugin pins it)",
@@ -239,39 +224,33 @@ void Runtime::release_library(std::shared_ptr<PluginLibrary> library) {
   }
 }
 
-std::map<std::string, SwapCounts> Runtime::swap_counts() const {
-  std::lock_guard lock(swap_metrics_mutex_);
-  return swap_counts_;
-}
-
-void Runtime::restart_actor(const std::string& role,
-                            std::function<void(std::optional<std::string>)> done) {
+void Runtime::restart_actor(const std::string& role, std::function<void(Status)> done) {
   control_.post([this, role, done = std::move(done)] {
     ActorCell* target = cell(role);
-    std::optional<std::string> error;
+    Status restarted;
     if (target == nullptr) {
-      error = "no such role '" + role + "'";
-    } else if (trials_.count(target)) {
-      error = "a swap of '" + role + "' is in its trial";
+      restarted = Status(ALYS_ERR_NO_SUCH_ROLE, "no such role '" + role + "'");
+    } else if (trials_.on_trial(target)) {
+      restarted = Status(ALYS_ERR_FAILED, "a swap of '" + role + "' is in its trial");
     } else if (stopped() || target->state() == ActorState::stopped) {
-      error = "'" + role + "' is stopped";
+      restarted = Status(ALYS_ERR_STOPPED, "'" + role + "' is stopped");
     } else {
       target->stop_instance();
-      if (auto failed = target->start_instance(nullptr)) {
-        error = failed->stage + " failed: " + failed->message;
-        on_actor_exit(*target, ActorExit{true, *error, target->generation()});
+      restarted = target->start_instance();
+      if (!restarted.ok()) {
+        on_actor_exit(*target, ActorExit{true, restarted.message(), target->generation()});
       } else {
         target->counters().restarts.fetch_add(1);
         logger_->info("[host] restarted role={} on request", role);
       }
     }
-    if (done) done(error);
+    if (done) done(restarted);
   });
 }
 
-bool Runtime::update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table) {
+Status Runtime::update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table) {
   ActorCell* target = cell(role);
-  if (target == nullptr) return false;
+  if (target == nullptr) return Status(ALYS_ERR_NO_SUCH_ROLE, "no such role '" + role + "'");
   std::string json = table ? table->to_json() : std::string("{}");
   target->set_role_table(std::move(table));
   Envelope notice;
@@ -279,7 +258,10 @@ bool Runtime::update_role_table(const std::string& role, std::shared_ptr<const R
   notice.kind = ALYS_KIND_CONFIG;
   notice.priority = ALYS_PRIORITY_HIGH;
   notice.payload = Payload(reinterpret_cast<const std::uint8_t*>(json.data()), json.size());
-  return target->deliver(std::move(notice)) == ALYS_OK;
+  std::int32_t delivered = target->deliver(std::move(notice));
+  if (delivered != ALYS_OK)
+    return Status(delivered, "the new config table could not be delivered to '" + role + "'");
+  return Status::Ok();
 }
 
 }  // namespace alys::host

@@ -86,7 +86,7 @@ TEST_CASE("swap under load: 1,000,000 messages, 20 swaps between v1 and v2, each
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("counter", load_test_plugin("counter"),
                           MailboxConfig{4096, OverflowPolicy::reject, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address counter = probe.context().resolve("counter");
 
   constexpr std::uint64_t kMessages = 1'000'000;
@@ -133,7 +133,7 @@ TEST_CASE(
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("counter", load_test_plugin("counter"),
                           MailboxConfig{4096, OverflowPolicy::reject, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address counter = probe.context().resolve("counter");
 
   struct Case {
@@ -190,7 +190,7 @@ TEST_CASE("a plugin that is not swappable is swapped by restart, and the outcome
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("echo", load_test_plugin("echo")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   SwapOutcome outcome = runtime.swap_and_wait("echo", test_plugin("echo"));
   CHECK(outcome.ok);
   CHECK(outcome.mode == "restart");
@@ -206,7 +206,7 @@ TEST_CASE("a swap to a plugin serving another role or to a missing file changes 
   testing::TempDir scratch("alys-swap-bad");
   Runtime runtime(swap_options(0, scratch));
   runtime.add_actor(actor("counter", load_test_plugin("counter")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   SwapOutcome missing = runtime.swap_and_wait("counter", "/nonexistent/plugin.so");
   CHECK_FALSE(missing.ok);
   CHECK(missing.stage == "gate");
@@ -221,7 +221,7 @@ TEST_CASE("after 100 swaps at most 2 copies are mapped and RSS grew by less than
   testing::TempDir scratch("alys-swap-unload");
   Runtime runtime(swap_options(0, scratch));
   runtime.add_actor(actor("counter", load_test_plugin("counter")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   // Warm up once so allocator and loader caches are in place before measuring.
   REQUIRE(runtime.swap_and_wait("counter", test_plugin("counter_v2")).ok);
   REQUIRE(runtime.swap_and_wait("counter", test_plugin("counter")).ok);
@@ -257,9 +257,9 @@ TEST_CASE("a changed role table reaches the actor as a config message; declining
   Runtime runtime(testing::deterministic_options());
   runtime.add_actor(actor("accepts", load_test_plugin("faulty")));
   runtime.add_actor(actor("declines", load_test_plugin("counter")));
-  REQUIRE_FALSE(runtime.start());
-  REQUIRE(runtime.update_role_table("accepts", std::make_shared<Table>()));
-  REQUIRE(runtime.update_role_table("declines", std::make_shared<Table>()));
+  REQUIRE(runtime.start().ok());
+  REQUIRE(runtime.update_role_table("accepts", std::make_shared<Table>()).ok());
+  REQUIRE(runtime.update_role_table("declines", std::make_shared<Table>()).ok());
   runtime.run_until_idle();
   auto changes = runtime.metrics().find("accepts", "config_changes");
   REQUIRE(changes);
@@ -281,7 +281,7 @@ TEST_CASE("a plugin can have the roles requiring it paused during its swap",
   runtime.add_actor(dependent);
   ActorSpec bystander = actor("bystander", load_test_plugin("echo"));
   runtime.add_actor(bystander);
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
 
   // counter_pausing takes 300 ms to start and asks for its dependents to pause meanwhile.
   SwapOutcome outcome;  // checked after join: Catch assertions are not thread-safe

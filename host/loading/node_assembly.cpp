@@ -32,12 +32,12 @@ std::vector<std::string> combined_requires(const PluginConfig& plugin,
   return roles;
 }
 
-std::optional<std::string> role_mismatch(const PluginConfig& plugin,
-                                         const alys_manifest& manifest) {
+// OK when the plugin serves the role it is configured for (or any role).
+Status check_role(const PluginConfig& plugin, const alys_manifest& manifest) {
   std::string served = manifest.role;
-  if (served == ALYS_ROLE_ANY || served == plugin.role) return std::nullopt;
-  return plugin.file.string() + " serves role '" + served + "', configured as role '" +
-         plugin.role + "'";
+  if (served == ALYS_ROLE_ANY || served == plugin.role) return Status::Ok();
+  return Status::Invalid(plugin.file.string() + " serves role '" + served +
+                         "', configured as role '" + plugin.role + "'");
 }
 
 }  // namespace
@@ -51,18 +51,18 @@ std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_
 
   for (const auto& plugin : config.plugins) {
     roles.push_back(plugin.role);
-    auto read = read_manifest(plugin.file);
-    if (auto* failure = std::get_if<ManifestReadError>(&read)) {
-      errors.push_back(error_at(config, plugin, failure->message));
+    Result<alys_manifest> read = read_manifest(plugin.file);
+    if (!read.ok()) {
+      errors.push_back(error_at(config, plugin, read.status().message()));
       continue;
     }
-    const alys_manifest& manifest = std::get<alys_manifest>(read);
-    if (auto refused = check_abi(manifest, plugin.file.string())) {
-      if (refused_is_error) errors.push_back(error_at(config, plugin, refused->message));
+    const alys_manifest& manifest = *read;
+    if (Status accepted = check_abi(manifest, plugin.file.string()); !accepted.ok()) {
+      if (refused_is_error) errors.push_back(error_at(config, plugin, accepted.message()));
       continue;
     }
-    if (auto mismatch = role_mismatch(plugin, manifest))
-      errors.push_back(error_at(config, plugin, *mismatch));
+    if (Status role = check_role(plugin, manifest); !role.ok())
+      errors.push_back(error_at(config, plugin, role.message()));
     for (const auto& required : manifest_requires(manifest))
       if (!configured.count(required))
         errors.push_back(error_at(
@@ -80,9 +80,9 @@ std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_
   return errors;
 }
 
-AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
-                        const std::filesystem::path& scratch_dir) {
-  AssemblyResult result;
+Result<std::vector<std::string>> assemble(const NodeConfig& config, Runtime& runtime,
+                                          const std::filesystem::path& scratch_dir) {
+  std::vector<std::string> refused_plugins;
   struct Loaded {
     const PluginConfig* plugin;
     std::shared_ptr<PluginLibrary> library;
@@ -90,19 +90,16 @@ AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
   std::vector<Loaded> loaded;
   std::set<std::string> refused_roles;
   for (const auto& plugin : config.plugins) {
-    auto outcome = PluginLibrary::load(plugin.file, scratch_dir);
-    if (auto* refused = std::get_if<GateError>(&outcome)) {
-      runtime.logger().error("[host] plugin for role '{}' refused: {}", plugin.role,
-                             refused->message);
-      result.refused.push_back(refused->message);
+    Result<std::shared_ptr<PluginLibrary>> outcome = PluginLibrary::load(plugin.file, scratch_dir);
+    if (!outcome.ok()) {
+      std::string refused = outcome.status().message();
+      runtime.logger().error("[host] plugin for role '{}' refused: {}", plugin.role, refused);
+      refused_plugins.push_back(refused);
       refused_roles.insert(plugin.role);
       continue;
     }
-    auto library = std::get<std::shared_ptr<PluginLibrary>>(outcome);
-    if (auto mismatch = role_mismatch(plugin, library->manifest())) {
-      result.error = *mismatch;
-      return result;
-    }
+    std::shared_ptr<PluginLibrary> library = std::move(outcome).value();
+    if (Status role = check_role(plugin, library->manifest()); !role.ok()) return role;
     loaded.push_back({&plugin, std::move(library)});
   }
   for (const auto& [plugin, library] : loaded) {
@@ -113,11 +110,9 @@ AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
     spec.restart = plugin->restart;
     spec.requires_roles = combined_requires(*plugin, library->manifest());
     for (const auto& required : spec.requires_roles) {
-      if (refused_roles.count(required)) {
-        result.error =
-            "role '" + plugin->role + "' requires '" + required + "', whose plugin was refused";
-        return result;
-      }
+      if (refused_roles.count(required))
+        return Status::Invalid("role '" + plugin->role + "' requires '" + required +
+                               "', whose plugin was refused");
     }
     auto table = config.role_tables.find(plugin->role);
     if (table != config.role_tables.end()) spec.role_table = table->second;
@@ -125,9 +120,9 @@ AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
     spec.health_interval_ms = plugin->health_interval_ms;
     runtime.add_actor(std::move(spec));
   }
-  if (loaded.empty()) result.error = "no plugin could be loaded";
+  if (loaded.empty()) return Status::Failed("no plugin could be loaded");
   runtime.set_supervisors(config.supervisors);
-  return result;
+  return refused_plugins;
 }
 
 std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime) {
@@ -163,7 +158,9 @@ std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runti
                                : "{}";
     if (old_json != new_json && new_table != next.role_tables.end()) {
       log.info("[reload] role '{}': config table changed, delivering it", plugin.role);
-      runtime.update_role_table(plugin.role, new_table->second);
+      if (Status delivered = runtime.update_role_table(plugin.role, new_table->second);
+          !delivered.ok())
+        log.warn("[reload] role '{}': {}", plugin.role, delivered.message());
       ++applied;
     }
     if (plugin.requires_roles != before->requires_roles || plugin.restart != before->restart ||

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "alys/status.hpp"
 #include "host/config/config.hpp"
 #include "host/runtime/runtime.hpp"
 
@@ -20,15 +20,11 @@ namespace alys::host {
 // assemble() leaves its role out and the node runs the others.
 std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error = true);
 
-struct AssemblyResult {
-  std::vector<std::string> refused;  // plugins the ABI gate refused; their roles are left out
-  std::optional<std::string> error;  // fatal: the node cannot start
-};
-
 // Loads the plugins into `runtime` (private copies under `scratch_dir`). A plugin refused by the
-// gate is logged and left out while the others run, unless another role requires it (fatal).
-AssemblyResult assemble(const NodeConfig& config, Runtime& runtime,
-                        const std::filesystem::path& scratch_dir);
+// gate is logged and left out while the others run, unless another role requires it. Returns the
+// refusals (one message each); fails when the node cannot start.
+Result<std::vector<std::string>> assemble(const NodeConfig& config, Runtime& runtime,
+                                          const std::filesystem::path& scratch_dir);
 
 // SIGHUP: applies what can change in a running node. A role whose plugin file changed (another
 // path, or the same path replaced by a new build) is hot-swapped; a role whose own table changed

@@ -35,32 +35,35 @@ std::optional<FileIdentity> file_identity(const std::filesystem::path& file) {
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
 }
 
-std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file,
-                                   std::uint32_t host_abi_minor) {
+Status check_abi(const alys_manifest& manifest, const std::string& file,
+                 std::uint32_t host_abi_minor) {
   auto version = [](std::uint32_t major, std::uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
   };
   std::string plugin = version(manifest.abi_major, manifest.abi_minor);
   std::string host = version(ALYS_ABI_MAJOR, host_abi_minor);
   if (manifest.abi_major != ALYS_ABI_MAJOR)
-    return GateError{file + ": plugin ABI " + plugin + " is incompatible with host ABI " + host +
-                     " (different major version); refused"};
+    return Status(ALYS_ERR_UNSUPPORTED, file + ": plugin ABI " + plugin +
+                                            " is incompatible with host ABI " + host +
+                                            " (different major version); refused");
   if (manifest.abi_minor > host_abi_minor)
-    return GateError{file + ": plugin ABI " + plugin + " is newer than host ABI " + host +
-                     " (upgrade the host); refused"};
+    return Status(ALYS_ERR_UNSUPPORTED, file + ": plugin ABI " + plugin +
+                                            " is newer than host ABI " + host +
+                                            " (upgrade the host); refused");
   if (manifest.struct_size < kManifestSizeV1_0)
-    return GateError{file + ": manifest of " + std::to_string(manifest.struct_size) +
-                     " bytes is too small for ABI " + plugin + "; refused"};
-  return std::nullopt;
+    return Status(ALYS_ERR_UNSUPPORTED, file + ": manifest of " +
+                                            std::to_string(manifest.struct_size) +
+                                            " bytes is too small for ABI " + plugin + "; refused");
+  return Status::Ok();
 }
 
-std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
-    const std::filesystem::path& file, const std::filesystem::path& scratch_dir,
-    std::uint32_t host_abi_minor) {
-  auto manifest = read_manifest(file);
-  if (auto* error = std::get_if<ManifestReadError>(&manifest)) return GateError{error->message};
-  if (auto refused = check_abi(std::get<alys_manifest>(manifest), file.string(), host_abi_minor))
-    return *refused;
+Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem::path& file,
+                                                           const std::filesystem::path& scratch_dir,
+                                                           std::uint32_t host_abi_minor) {
+  Result<alys_manifest> manifest = read_manifest(file);
+  if (!manifest.ok()) return manifest.status();
+  if (Status accepted = check_abi(*manifest, file.string(), host_abi_minor); !accepted.ok())
+    return accepted;
 
   // Load a private copy: a file replaced or rewritten later can then never be the mapping we run
   // (copying over a mapped library kills the process with SIGBUS; dlopen of the same path would
@@ -73,11 +76,11 @@ std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
                      file.filename().string());
   std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing, ec);
   if (ec)
-    return GateError{file.string() + ": cannot make a private copy in " + scratch_dir.string() +
-                     ": " + ec.message()};
+    return Status::Failed(file.string() + ": cannot make a private copy in " +
+                          scratch_dir.string() + ": " + ec.message());
 
   auto library = std::shared_ptr<PluginLibrary>(new PluginLibrary());
-  library->manifest_ = std::get<alys_manifest>(manifest);
+  library->manifest_ = *manifest;
   library->file_ = file;
   library->copy_path_ = copy;
   library->identity_ = file_identity(file);
@@ -87,17 +90,18 @@ std::variant<std::shared_ptr<PluginLibrary>, GateError> PluginLibrary::load(
         copy, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& error) {
     std::filesystem::remove(copy, ec);
-    return GateError{file.string() + ": cannot load: " + error.what()};
+    return Status::Failed(file.string() + ": cannot load: " + error.what());
   }
   std::filesystem::remove(copy, ec);  // the mapping keeps the inode alive
 
   if (!library->mapping_->library.has(ALYS_FUNCTIONS_SYMBOL))
-    return GateError{file.string() + ": exports no " ALYS_FUNCTIONS_SYMBOL};
+    return Status::Invalid(file.string() + ": exports no " ALYS_FUNCTIONS_SYMBOL);
   library->functions_ =
       &library->mapping_->library.get<const alys_plugin_function_table>(ALYS_FUNCTIONS_SYMBOL);
   if (library->functions_->struct_size < kFunctionTableSizeV1_0)
-    return GateError{file.string() + ": function table of " +
-                     std::to_string(library->functions_->struct_size) + " bytes is too small"};
+    return Status::Invalid(file.string() + ": function table of " +
+                           std::to_string(library->functions_->struct_size) +
+                           " bytes is too small");
   return library;
 }
 

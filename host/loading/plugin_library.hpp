@@ -7,9 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "alys/abi.h"
+#include "alys/status.hpp"
 
 namespace alys::host {
 
@@ -27,13 +27,10 @@ struct FileIdentity {
 };
 std::optional<FileIdentity> file_identity(const std::filesystem::path& file);
 
-struct GateError {
-  std::string message;  // names the file and both versions
-};
-
-// The ABI gate: same major, minor not newer than the host's. Returns nullopt when accepted.
-std::optional<GateError> check_abi(const alys_manifest& manifest, const std::string& file,
-                                   std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
+// The ABI gate: same major, minor not newer than the host's. OK when accepted; a refusal
+// (ALYS_ERR_UNSUPPORTED) names the file and both versions.
+Status check_abi(const alys_manifest& manifest, const std::string& file,
+                 std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
 
 class PluginLibrary {
  public:
@@ -43,9 +40,10 @@ class PluginLibrary {
 
   // Reads the manifest from the file, gates it, copies the file to `scratch_dir`, loads the copy
   // and removes the copy's name (the mapping stays). Runs no plugin code before the gate passes.
-  static std::variant<std::shared_ptr<PluginLibrary>, GateError> load(
-      const std::filesystem::path& file, const std::filesystem::path& scratch_dir,
-      std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
+  // A failure (unreadable file, refused by the gate, not loadable) names the file.
+  static Result<std::shared_ptr<PluginLibrary>> load(const std::filesystem::path& file,
+                                                     const std::filesystem::path& scratch_dir,
+                                                     std::uint32_t host_abi_minor = ALYS_ABI_MINOR);
 
   // A plugin compiled into this process.
   static std::shared_ptr<PluginLibrary> linked(const alys_manifest& manifest,

@@ -219,48 +219,70 @@ void ActorCell::dead_letter(const Envelope& envelope, std::string reason) {
   runtime_.dead_letters().add(spec_.role, envelope, std::move(reason));
 }
 
-std::optional<std::string> ActorCell::start_instance() {
-  auto error = start_instance(nullptr);
-  if (!error) return std::nullopt;
-  return error->stage + " failed: " + error->message;
+const char* to_string(InstanceStep step) {
+  switch (step) {
+    case InstanceStep::create:
+      return "create";
+    case InstanceStep::restore:
+      return "restore";
+    case InstanceStep::start:
+      return "start";
+  }
+  return "unknown";
 }
 
-std::optional<InstanceError> ActorCell::start_instance(const StateBlob* state) {
+Status ActorCell::start_instance(const StateBlob* state) {
+  for (InstanceStep step : kInstanceSteps) {
+    Status done = bring_up(step, state);
+    if (!done.ok()) return done.with_context(std::string(to_string(step)) + " failed");
+  }
+  return Status::Ok();
+}
+
+Status ActorCell::bring_up(InstanceStep step, const StateBlob* state) {
+  auto fail = [this, step](const alys_status& status) {
+    Status failure(status.code != ALYS_OK ? status.code : ALYS_ERR_FAILED, status_text(status));
+    std::lock_guard lock(mutex_);
+    last_error_ = std::string(to_string(step)) + " failed: " + failure.message();
+    state_ = ActorState::failed;
+    return failure;
+  };
   std::shared_ptr<PluginLibrary> plugin = library();
   const alys_plugin_function_table& functions = plugin->functions();
-  auto fail = [this](std::string stage, std::string message) {
-    std::lock_guard lock(mutex_);
-    last_error_ = stage + " failed: " + message;
-    state_ = ActorState::failed;
-    return InstanceError{std::move(stage), std::move(message)};
-  };
-  alys_status status{};
   alys_instance* instance = nullptr;
-  if (plugin->factory()) {
-    instance = plugin->factory()(runtime_.host_api(), &context_, &status);
-  } else {
-    instance = functions.alys_plugin_on_create(runtime_.host_api(), &context_, &status);
-  }
-  if (instance == nullptr) return fail("create", status_text(status));
   {
     std::lock_guard lock(mutex_);
-    instance_ = instance;
-    functions_ = &functions;
+    instance = instance_;
   }
-  if (state != nullptr) {
-    status = alys_status{};
-    if (functions.alys_plugin_on_restore(instance, state->bytes.data(), state->bytes.size(),
-                                         state->schema_version, &status) != ALYS_OK) {
-      std::string message = status_text(status);
-      stop_instance();
-      return fail("restore", message);
-    }
+  alys_status status{};
+  switch (step) {
+    case InstanceStep::create:
+      if (plugin->factory()) {
+        instance = plugin->factory()(runtime_.host_api(), &context_, &status);
+      } else {
+        instance = functions.alys_plugin_on_create(runtime_.host_api(), &context_, &status);
+      }
+      if (instance == nullptr) return fail(status);
+      {
+        std::lock_guard lock(mutex_);
+        instance_ = instance;
+        functions_ = &functions;
+      }
+      return Status::Ok();
+    case InstanceStep::restore:
+      if (state == nullptr) return Status::Ok();
+      if (functions.alys_plugin_on_restore(instance, state->bytes.data(), state->bytes.size(),
+                                           state->schema_version, &status) != ALYS_OK) {
+        stop_instance();
+        return fail(status);
+      }
+      return Status::Ok();
+    case InstanceStep::start:
+      break;
   }
-  status = alys_status{};
   if (functions.alys_plugin_on_start(instance, &status) != ALYS_OK) {
-    std::string message = status_text(status);
     stop_instance();
-    return fail("start", message);
+    return fail(status);
   }
   if (spec_.health_interval_ms > 0) {
     std::uint64_t generation = generation_.load();
@@ -279,11 +301,10 @@ std::optional<InstanceError> ActorCell::start_instance(const StateBlob* state) {
     paused_.store(false);
   }
   schedule_if_ready();
-  return std::nullopt;
+  return Status::Ok();
 }
 
-std::optional<InstanceError> ActorCell::snapshot(std::uint32_t target_schema_version,
-                                                 StateBlob& out) {
+Result<StateBlob> ActorCell::snapshot(std::uint32_t target_schema_version) {
   alys_instance* instance = nullptr;
   const alys_plugin_function_table* functions = nullptr;
   {
@@ -291,15 +312,16 @@ std::optional<InstanceError> ActorCell::snapshot(std::uint32_t target_schema_ver
     instance = instance_;
     functions = functions_;
   }
-  if (instance == nullptr) return InstanceError{"snapshot", "the actor has no running instance"};
+  if (instance == nullptr) return Status(ALYS_ERR_STOPPED, "the actor has no running instance");
   alys_status status{};
   alys_snapshot_view view{};
   if (functions->alys_plugin_on_snapshot(instance, target_schema_version, &view, &status) !=
       ALYS_OK)
-    return InstanceError{"snapshot", status_text(status)};
-  out.bytes.assign(view.plugin_owned_data, view.plugin_owned_data + view.size);
-  out.schema_version = view.schema_version;
-  return std::nullopt;
+    return Status(status.code != ALYS_OK ? status.code : ALYS_ERR_FAILED, status_text(status));
+  StateBlob state;
+  state.bytes.assign(view.plugin_owned_data, view.plugin_owned_data + view.size);
+  state.schema_version = view.schema_version;
+  return state;
 }
 
 std::shared_ptr<PluginLibrary> ActorCell::replace_library(std::shared_ptr<PluginLibrary> plugin) {

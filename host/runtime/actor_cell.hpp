@@ -18,11 +18,12 @@
 #include <vector>
 
 #include "alys/abi.h"
+#include "alys/status.hpp"
 #include "host/config/config.hpp"
+#include "host/loading/plugin_library.hpp"
 #include "host/runtime/executor.hpp"
 #include "host/runtime/histogram.hpp"
 #include "host/runtime/mailbox.hpp"
-#include "host/loading/plugin_library.hpp"
 
 namespace alys::host {
 
@@ -73,11 +74,11 @@ struct StateBlob {
   std::uint32_t schema_version = 0;
 };
 
-// Which step of bringing up an instance failed, and why.
-struct InstanceError {
-  std::string stage;  // "snapshot", "create", "restore" or "start"
-  std::string message;
-};
+// The steps of bringing up an instance, in order.
+enum class InstanceStep { create, restore, start };
+inline constexpr InstanceStep kInstanceSteps[] = {InstanceStep::create, InstanceStep::restore,
+                                                  InstanceStep::start};
+const char* to_string(InstanceStep step);
 
 // How an instance's run ended, reported to the supervisor.
 struct ActorExit {
@@ -104,11 +105,15 @@ class ActorCell final : public Runnable {
   std::int32_t deliver(Envelope&& envelope);
 
   // Control thread. Creates, restores `state` (if given), starts the instance and resumes
-  // dispatch. On failure the half-made instance is stopped and destroyed and the error returned.
-  std::optional<std::string> start_instance();
-  std::optional<InstanceError> start_instance(const StateBlob* state);
+  // dispatch: every step of bring_up() in turn. A failure reads "<step> failed: <why>".
+  Status start_instance(const StateBlob* state = nullptr);
+  // Control thread. One step of bringing up an instance: create it (REQUIRES no instance), restore
+  // `state` into it (nothing to do without a state), or start it and resume dispatch. On failure
+  // the half-made instance is stopped and destroyed, the actor is failed with the last error
+  // "<step> failed: <why>", and the plugin's why is returned with its code.
+  Status bring_up(InstanceStep step, const StateBlob* state = nullptr);
   // Control thread, dispatch paused: the instance's state for a plugin of `target_schema_version`.
-  std::optional<InstanceError> snapshot(std::uint32_t target_schema_version, StateBlob& out);
+  Result<StateBlob> snapshot(std::uint32_t target_schema_version);
   // Control thread, no instance: serve from another library from now on; returns the old one.
   std::shared_ptr<PluginLibrary> replace_library(std::shared_ptr<PluginLibrary> library);
   void set_role_table(std::shared_ptr<const RoleTable> table);

@@ -208,7 +208,10 @@ void host_report_fatal(alys_host_context* ctx, const char* text, std::size_t siz
 std::int32_t host_rpc_register(alys_host_context* ctx, const char* method, std::uint32_t flags) {
   return guarded([&]() -> std::int32_t {
     if (method == nullptr) return ALYS_ERR_INVALID;
-    return runtime_of(ctx).register_rpc(cell_of(ctx).address(), method, flags);
+    return runtime_of(ctx)
+        .rpc_methods()
+        .register_method(cell_of(ctx).address(), method, flags)
+        .code();
   });
 }
 

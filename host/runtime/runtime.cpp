@@ -1,7 +1,5 @@
 #include "host/runtime/runtime.hpp"
 
-#include "host/admin/admin_methods.hpp"
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -32,6 +30,10 @@ Runtime::Runtime(RuntimeOptions options)
       timers_(TimerService::Options{options_.virtual_clock || options_.deterministic,
                                     options_.virtual_start_ms}),
       dead_letters_(options_.dead_letters_kept),
+      requests_(timers_,
+                [this](std::uint64_t correlation_id, RequestTable::Settled timed_out) {
+                  on_request_timeout(correlation_id, std::move(timed_out));
+                }),
       pool_("alys-worker",
             options_.deterministic
                 ? 0u
@@ -74,14 +76,15 @@ void Runtime::set_supervisors(std::vector<SupervisorConfig> supervisors) {
   supervisor_config_ = std::move(supervisors);
 }
 
-std::optional<std::string> Runtime::start() {
+Status Runtime::start() {
   std::vector<std::string> roles;
   std::map<std::string, std::vector<std::string>> requires_of;
   for (const auto& cell : cells_) {
     roles.push_back(cell->role());
     for (const std::string& required : cell->spec().requires_roles) {
       if (!roles_.count(required))
-        return "role '" + cell->role() + "' requires '" + required + "', which is not running";
+        return Status::Invalid("role '" + cell->role() + "' requires '" + required +
+                               "', which is not running");
       requires_of[cell->role()].push_back(required);
     }
   }
@@ -89,16 +92,16 @@ std::optional<std::string> Runtime::start() {
   if (!order.cycle.empty()) {
     std::string path;
     for (const auto& role : order.cycle) path += (path.empty() ? "" : " -> ") + role;
-    return "requires cycle: " + path;
+    return Status::Invalid("requires cycle: " + path);
   }
   {
     std::lock_guard lock(state_mutex_);
-    if (started_) return "already started";
+    if (started_) return Status::Invalid("already started");
     started_ = true;
     start_order_ = order.order;
   }
 
-  auto start_all = [this]() -> std::optional<std::string> {
+  auto start_all = [this]() -> Status {
     std::vector<ActorCell*> ordered;
     for (const auto& role : start_order_) ordered.push_back(cell(role));
     if (supervisor_config_.empty()) {
@@ -110,39 +113,39 @@ std::optional<std::string> Runtime::start() {
     supervisors_ = std::make_unique<SupervisorTree>(*this, supervisor_config_, ordered);
     for (std::size_t i = 0; i < ordered.size(); ++i) {
       ActorCell* next = ordered[i];
-      if (auto error = next->start_instance()) {
-        std::string message = "role '" + next->role() + "' failed to start: " + *error;
-        logger_->error("{}", message);
+      if (Status started = next->start_instance(); !started.ok()) {
+        Status failed = started.with_context("role '" + next->role() + "' failed to start");
+        logger_->error("{}", failed.message());
         for (std::size_t j = i; j-- > 0;) {
           ordered[j]->terminate(ActorState::stopped);
           logger_->info("[host] stopped role={}", ordered[j]->role());
         }
         next->terminate(ActorState::stopped);
-        return message;
+        return failed;
       }
       logger_->info("[host] started role={} plugin={} version={}", next->role(),
                     next->library()->manifest().name, next->library()->manifest().version);
     }
-    return std::nullopt;
+    return Status::Ok();
   };
 
-  std::optional<std::string> error;
+  Status started;
   if (options_.deterministic) {
-    error = start_all();
+    started = start_all();
   } else {
-    std::promise<std::optional<std::string>> done;
+    std::promise<Status> done;
     auto result = done.get_future();
     control_.post([&] { done.set_value(start_all()); });
-    error = result.get();
+    started = result.get();
   }
-  if (error) {
+  if (!started.ok()) {
     std::lock_guard lock(state_mutex_);
     shutdown_requested_ = true;
     stopped_ = true;
     exit_code_ = kExitStartFailed;
     state_changed_.notify_all();
   }
-  return error;
+  return started;
 }
 
 void Runtime::shutdown(int exit_code, std::string reason) {
@@ -162,13 +165,12 @@ void Runtime::shutdown(int exit_code, std::string reason) {
 
 void Runtime::stop_all(const std::string& reason) {
   // Swaps in their trial keep the new version: the node is stopping anyway.
-  for (auto& [trial_cell, trial] : trials_) {
+  for (auto& [trial_cell, trial] : trials_.end_all()) {
     trial_cell->take_journal();
     SwapOutcome outcome = trial->outcome;
     outcome.message = "trial cut short by shutdown";
     if (trial->done) trial->done(outcome);
   }
-  trials_.clear();
   logger_->info("[host] stopping ({}), {} role(s) in reverse start order", reason,
                 start_order_.size());
   for (auto it = start_order_.rbegin(); it != start_order_.rend(); ++it) {
@@ -274,9 +276,9 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
                               std::uint64_t timeout_ms, std::uint64_t* correlation_out) {
   if (priority > ALYS_PRIORITY_CONSENSUS) return ALYS_ERR_INVALID;
   if (cell(to) == nullptr) return ALYS_ERR_NO_SUCH_ROLE;
-  std::uint64_t correlation = next_correlation_.fetch_add(1, std::memory_order_relaxed);
+  std::uint64_t correlation = requests_.next_correlation();
   // Recorded before delivery: the reply may come back before deliver() returns.
-  add_pending(correlation, PendingRequest{from, to, priority}, timeout_ms);
+  requests_.add(correlation, RequestTable::Pending{from, to, priority}, timeout_ms);
   Envelope envelope;
   envelope.type_id = type_id;
   envelope.correlation_id = correlation;
@@ -287,109 +289,40 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
   std::int32_t code = deliver(to, std::move(envelope));
   if (code != ALYS_OK) {
     // No longer pending, so its deadline passes silently: a refused request never times out.
-    std::lock_guard lock(requests_mutex_);
-    pending_.erase(correlation);
+    requests_.withdraw(correlation);
     return code;
   }
-  request_counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  requests_.counters().requests.fetch_add(1, std::memory_order_relaxed);
   if (correlation_out) *correlation_out = correlation;
   return ALYS_OK;
 }
 
-void Runtime::add_pending(std::uint64_t correlation, PendingRequest request,
-                          std::uint64_t timeout_ms) {
-  std::uint64_t now = timers_.monotonic_ms();
-  std::uint64_t due = now + timeout_ms;
-  std::lock_guard lock(requests_mutex_);
-  pending_.emplace(correlation, request);
-  auto is_live = [this](std::uint64_t id) { return pending_.count(id) > 0; };
-  deadlines_.compact_if_stale(pending_.size(), is_live);
-  deadlines_.push(due, correlation);
-  arm_deadline_timer_locked(due, now);
-}
-
-void Runtime::arm_deadline_timer_locked(std::uint64_t due_ms, std::uint64_t now_ms) {
-  // Lock order: requests_mutex_, then the timer service's (whose callbacks run with no lock held).
-  if (deadline_timer_ != 0 && deadline_timer_due_ms_ <= due_ms) return;  // fires early enough
-  if (deadline_timer_ != 0) timers_.cancel(deadline_timer_);
-  deadline_timer_due_ms_ = due_ms;
-  deadline_timer_ = timers_.start(due_ms > now_ms ? due_ms - now_ms : 0, 0,
-                                  [this](std::uint64_t fired) { on_deadline_timer(fired); });
-}
-
-void Runtime::on_deadline_timer(std::uint64_t fired) {
-  std::vector<std::uint64_t> expired;
-  {
-    std::lock_guard lock(requests_mutex_);
-    std::uint64_t now = timers_.monotonic_ms();
-    // A timer replaced while it was already firing may still fire once: harmless, it finds what
-    // is due like the armed one would.
-    if (fired == deadline_timer_) deadline_timer_ = 0;
-    deadlines_.pop_due(
-        now, [this](std::uint64_t id) { return pending_.count(id) > 0; }, expired);
-    if (auto next = deadlines_.earliest()) arm_deadline_timer_locked(*next, now);
-  }
-  for (std::uint64_t correlation : expired) on_request_timeout(correlation);
-}
-
-void Runtime::on_request_timeout(std::uint64_t correlation_id) {
-  PendingRequest request{};
-  {
-    std::lock_guard lock(requests_mutex_);
-    auto found = pending_.find(correlation_id);
-    if (found == pending_.end()) return;  // answered in time
-    request = found->second;
-    pending_.erase(found);
-  }
-  request_counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
-  if (request.requester == 0) {
-    std::function<void(std::int32_t, std::vector<std::uint8_t>)> waiter;
-    {
-      std::lock_guard lock(requests_mutex_);
-      auto found = external_waiters_.find(correlation_id);
-      if (found == external_waiters_.end()) return;
-      waiter = std::move(found->second);
-      external_waiters_.erase(found);
-    }
-    waiter(ALYS_ERR_TIMEOUT, {});
+void Runtime::on_request_timeout(std::uint64_t correlation_id, RequestTable::Settled timed_out) {
+  if (timed_out.request.requester == 0) {
+    if (timed_out.waiter) timed_out.waiter(Status(ALYS_ERR_TIMEOUT));
     return;
   }
   Envelope timeout;
   timeout.type_id = ALYS_TYPE_TIMEOUT;
   timeout.correlation_id = correlation_id;
-  timeout.sender = request.target;
+  timeout.sender = timed_out.request.target;
   timeout.kind = ALYS_KIND_TIMEOUT;
-  timeout.priority = request.priority;
-  deliver(request.requester, std::move(timeout));
+  timeout.priority = timed_out.request.priority;
+  deliver(timed_out.request.requester, std::move(timeout));
 }
 
 std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std::uint64_t type_id,
                             const std::uint8_t* payload, std::size_t size) {
-  PendingRequest request{};
-  {
-    std::lock_guard lock(requests_mutex_);
-    auto found = pending_.find(correlation_id);
-    if (found == pending_.end()) {
-      request_counters_.late_replies.fetch_add(1, std::memory_order_relaxed);
+  Result<RequestTable::Settled> settled = requests_.take_reply(correlation_id, from);
+  if (!settled.ok()) {
+    if (settled.status().code() == ALYS_ERR_TIMEOUT)
       logger_->debug("[{}] late reply corr={} discarded", cell(from) ? cell(from)->role() : "?",
                      correlation_id);
-      return ALYS_ERR_TIMEOUT;
-    }
-    if (found->second.target != from) return ALYS_ERR_INVALID;  // only the addressee answers
-    request = found->second;
-    pending_.erase(found);  // its deadline entry goes stale: skipped, or compacted away
+    return settled.status().code();
   }
-  request_counters_.replies.fetch_add(1, std::memory_order_relaxed);
+  const RequestTable::Pending& request = settled->request;
   if (request.requester == 0) {
-    std::function<void(std::int32_t, std::vector<std::uint8_t>)> waiter;
-    {
-      std::lock_guard lock(requests_mutex_);
-      auto found = external_waiters_.find(correlation_id);
-      if (found == external_waiters_.end()) return ALYS_OK;
-      waiter = std::move(found->second);
-      external_waiters_.erase(found);
-    }
-    waiter(ALYS_OK, std::vector<std::uint8_t>(payload, payload + size));
+    if (settled->waiter) settled->waiter(std::vector<std::uint8_t>(payload, payload + size));
     return ALYS_OK;
   }
   Envelope answer;
@@ -405,13 +338,7 @@ std::int32_t Runtime::reply(alys_address from, std::uint64_t correlation_id, std
 std::int32_t Runtime::publish(alys_address from, const std::string& topic, std::uint64_t type_id,
                               const std::uint8_t* payload, std::size_t size) {
   std::uint64_t id = topic_id(topic);
-  std::vector<alys_address> subscribers;
-  {
-    std::lock_guard lock(topics_mutex_);
-    if (auto found = subscribers_.find(id); found != subscribers_.end())
-      subscribers = found->second;
-  }
-  for (alys_address subscriber : subscribers) {
+  for (alys_address subscriber : topics_.subscribers(id)) {
     Envelope event;
     event.type_id = type_id;
     event.topic_id = id;
@@ -424,11 +351,7 @@ std::int32_t Runtime::publish(alys_address from, const std::string& topic, std::
 }
 
 std::int32_t Runtime::subscribe(alys_address subscriber, const std::string& topic) {
-  if (topic.empty()) return ALYS_ERR_INVALID;
-  std::lock_guard lock(topics_mutex_);
-  auto& list = subscribers_[topic_id(topic)];
-  if (std::find(list.begin(), list.end(), subscriber) == list.end()) list.push_back(subscriber);
-  return ALYS_OK;
+  return topics_.subscribe(subscriber, topic).code();
 }
 
 void Runtime::on_actor_exit(ActorCell& exited, ActorExit exit) {
@@ -439,7 +362,7 @@ void Runtime::on_actor_exit(ActorCell& exited, ActorExit exit) {
       if (shutdown_requested_) return;
     }
     // A swapped-in version failing within its trial is rolled back, not restarted.
-    if (trials_.count(&exited) && exit.generation == exited.generation()) {
+    if (trials_.on_trial(&exited) && exit.generation == exited.generation()) {
       rollback_trial(&exited, exit.reason);
       return;
     }
@@ -455,37 +378,12 @@ double Runtime::uptime_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - created_).count();
 }
 
-std::int32_t Runtime::register_rpc(alys_address address, const std::string& method,
-                                   std::uint32_t flags) {
-  bool valid = !method.empty() && method.size() <= 64 && method[0] >= 'a' && method[0] <= 'z';
-  for (char c : method)
-    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_');
-  for (std::string_view reserved : admin_methods::kReserved) valid = valid && method != reserved;
-  if (!valid) return ALYS_ERR_INVALID;
-  std::lock_guard lock(rpc_mutex_);
-  auto [it, inserted] = rpc_methods_.try_emplace(method, RpcMethod{address, flags});
-  if (!inserted && it->second.address != address) return ALYS_ERR_INVALID;  // another role's
-  it->second.flags = flags;
-  return ALYS_OK;
-}
-
-std::optional<RpcMethod> Runtime::find_rpc(const std::string& method) const {
-  std::lock_guard lock(rpc_mutex_);
-  auto found = rpc_methods_.find(method);
-  if (found == rpc_methods_.end()) return std::nullopt;
-  return found->second;
-}
-
 void Runtime::external_request(alys_address to, std::uint64_t type_id,
                                std::vector<std::uint8_t> payload, std::uint64_t timeout_ms,
-                               std::function<void(std::int32_t, std::vector<std::uint8_t>)> done) {
-  std::uint64_t correlation = next_correlation_.fetch_add(1, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(requests_mutex_);
-    external_waiters_[correlation] = done;
-  }
-  add_pending(correlation, PendingRequest{0, to, ALYS_PRIORITY_HIGH}, timeout_ms);
+                               ExternalWaiter done) {
+  std::uint64_t correlation = requests_.next_correlation();
+  requests_.add_external(correlation, RequestTable::Pending{0, to, ALYS_PRIORITY_HIGH}, timeout_ms,
+                         done);
   Envelope envelope;
   envelope.type_id = type_id;
   envelope.correlation_id = correlation;
@@ -494,12 +392,8 @@ void Runtime::external_request(alys_address to, std::uint64_t type_id,
   envelope.payload = Payload(payload.data(), payload.size());
   std::int32_t code = deliver(to, std::move(envelope));
   if (code != ALYS_OK) {
-    {
-      std::lock_guard lock(requests_mutex_);
-      pending_.erase(correlation);
-      external_waiters_.erase(correlation);
-    }
-    done(code, {});
+    requests_.withdraw(correlation);
+    done(Status(code));
   }
 }
 

@@ -1,8 +1,14 @@
-// Runtime — the host's actor system: registry (role -> stable address), cells and their mailboxes,
-// executors, timers, request/response, pub/sub, supervision and lifecycle.
+// Runtime — the host's actor system. It owns the registry and the lifecycle (cells and their
+// mailboxes by role, start order, start/stop/shutdown/wait) and composes the rest, each in its own
+// class: executors, timers, the requests in flight (RequestTable), topics (TopicTable), the admin
+// methods plugins offer (RpcRegistry) and hot-swap trials (SwapTrials, SwapFigures).
 //
 // Services are injected through RuntimeOptions (logger, clock mode, worker count); there is no
 // global state, so a test can run several runtimes in one process.
+//
+// Threads: each member says who may call it. Assembly (add_actor, set_supervisors) before start()
+// from one thread; messaging from any thread without a lock of the runtime's own (send takes none,
+// request/reply only the request table's); lifecycle work runs on the control thread.
 #pragma once
 
 #include <atomic>
@@ -19,16 +25,19 @@
 #include <unordered_map>
 #include <vector>
 
-#include "host/runtime/actor_cell.hpp"
+#include "alys/status.hpp"
+#include "host/admin/rpc_registry.hpp"
 #include "host/config/config.hpp"
+#include "host/loading/swap_trials.hpp"
+#include "host/runtime/actor_cell.hpp"
 #include "host/runtime/control_loop.hpp"
 #include "host/runtime/dead_letters.hpp"
-#include "host/runtime/deadline_heap.hpp"
 #include "host/runtime/executor.hpp"
 #include "host/runtime/histogram.hpp"
-#include "host/admin/metrics_exposition.hpp"
 #include "host/runtime/metrics_registry.hpp"
+#include "host/runtime/request_table.hpp"
 #include "host/runtime/timer_service.hpp"
+#include "host/runtime/topic_table.hpp"
 
 namespace spdlog {
 class logger;
@@ -59,33 +68,6 @@ struct RuntimeOptions {
   std::uint32_t abi_minor = ALYS_ABI_MINOR;
 };
 
-// What a hot swap did, for the admin API and the log.
-struct SwapOutcome {
-  bool ok = false;
-  std::string role;
-  std::string mode;   // "state" (handed over) or "restart" (fresh state)
-  std::string stage;  // on failure: gate, role, busy, snapshot, create, restore, start, trial
-  bool rolled_back = false;  // on failure: the old version was stopped and is serving again
-  std::string message;
-  std::string from_version;
-  std::string to_version;
-  std::uint32_t state_schema_from = 0;
-  std::uint32_t state_schema_to = 0;
-  std::uint64_t pause_us = 0;  // dispatch to the role paused, in microseconds
-};
-
-struct RpcMethod {
-  alys_address address = 0;
-  std::uint32_t flags = 0;  // alys_rpc_flag
-};
-
-struct RequestCounters {
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> replies{0};
-  std::atomic<std::uint64_t> timeouts{0};
-  std::atomic<std::uint64_t> late_replies{0};  // discarded: arrived after the deadline
-};
-
 class Runtime {
  public:
   explicit Runtime(RuntimeOptions options);
@@ -100,8 +82,8 @@ class Runtime {
   void set_supervisors(std::vector<SupervisorConfig> supervisors);
 
   // Creates and starts every actor in `requires` order. On failure, the actors already started are
-  // stopped in reverse order, and the error names the role. Blocks until done.
-  std::optional<std::string> start();
+  // stopped in reverse order, and the failure names the role. Blocks until done.
+  Status start();
   // Stops every actor in reverse start order, then the node. Any thread; idempotent (the first
   // exit code wins). Returns at once; wait() blocks until the node is down.
   void shutdown(int exit_code = kExitOk, std::string reason = "requested");
@@ -118,6 +100,8 @@ class Runtime {
   void advance(std::uint64_t ms);
 
   // --- messaging (any thread; used by the host API) ---
+  // These answer with the ABI's codes (alys_code), not a Status: the code goes straight back
+  // through the C ABI, and a failed send on the hot path then costs no message string.
   std::optional<alys_address> resolve(const std::string& role) const;
   std::int32_t send(alys_address from, alys_address to, std::uint64_t type_id,
                     std::uint32_t priority, const std::uint8_t* payload, std::size_t size);
@@ -135,26 +119,25 @@ class Runtime {
   // --- operating a running node (any thread; the work runs on the control thread) ---
   // Hot swap of `role` to the plugin `file` (see docs/operations.md). `done` runs on the control
   // thread once the swap and its trial period are over.
-  void swap(const std::string& role, const std::filesystem::path& file,
-            std::function<void(const SwapOutcome&)> done);
+  void swap(const std::string& role, const std::filesystem::path& file, SwapDone done);
   SwapOutcome swap_and_wait(const std::string& role, const std::filesystem::path& file);
-  // Fresh instance for `role`, mailbox kept. `done` gets the error, if any.
-  void restart_actor(const std::string& role, std::function<void(std::optional<std::string>)> done);
+  // Fresh instance for `role`, mailbox kept. `done` gets how it went (on the control thread).
+  void restart_actor(const std::string& role, std::function<void(Status)> done);
   // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it.
-  bool update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
+  // Fails when there is no such role or the message could not be delivered.
+  Status update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
 
-  // Admin RPC methods offered by plugins (alys_host_rpc_register).
-  std::int32_t register_rpc(alys_address address, const std::string& method, std::uint32_t flags);
-  std::optional<RpcMethod> find_rpc(const std::string& method) const;
-  // A request from outside the actor system (the admin server): `done` gets ALYS_OK and the reply
-  // bytes, ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
+  // Admin RPC methods offered by plugins (alys_host_rpc_register). Any thread.
+  RpcRegistry& rpc_methods() { return rpc_methods_; }
+  const RpcRegistry& rpc_methods() const { return rpc_methods_; }
+  // A request from outside the actor system (the admin server): `done` gets the reply bytes, or
+  // ALYS_ERR_TIMEOUT, or the delivery error. Runs on whichever thread settles it.
   void external_request(alys_address to, std::uint64_t type_id, std::vector<std::uint8_t> payload,
-                        std::uint64_t timeout_ms,
-                        std::function<void(std::int32_t, std::vector<std::uint8_t>)> done);
+                        std::uint64_t timeout_ms, ExternalWaiter done);
 
-  std::map<std::string, SwapCounts> swap_counts() const;
-  HistogramSnapshot swap_pause() const { return swap_pause_.snapshot(); }
-  std::uint64_t unload_failures() const { return unload_failures_.load(); }
+  std::map<std::string, SwapCounts> swap_counts() const { return swap_figures_.counts(); }
+  HistogramSnapshot swap_pause() const { return swap_figures_.pause(); }
+  std::uint64_t unload_failures() const { return swap_figures_.unload_failures(); }
   double uptime_seconds() const;
 
   // --- services ---
@@ -165,8 +148,8 @@ class Runtime {
   const DeadLetters& dead_letters() const { return dead_letters_; }
   MetricsRegistry& metrics() { return metrics_; }
   const MetricsRegistry& metrics() const { return metrics_; }
-  RequestCounters& request_counters() { return request_counters_; }
-  const RequestCounters& request_counters() const { return request_counters_; }
+  RequestCounters& request_counters() { return requests_.counters(); }
+  const RequestCounters& request_counters() const { return requests_.counters(); }
   spdlog::logger& logger() { return *logger_; }
   // Queue lifecycle work on the control thread (or the deterministic fixture).
   void post_control(std::function<void()> task);
@@ -182,25 +165,17 @@ class Runtime {
   std::uint64_t supervisor_restarts(const std::string& group) const;
 
  private:
-  // A swap whose new version is on trial.
-  struct Trial {
-    std::uint64_t id = 0;
-    std::shared_ptr<PluginLibrary> old_library;
-    StateBlob state;  // the pre-swap snapshot, in a schema the old version reads
-    bool state_mode = false;
-    SwapOutcome outcome;
-    std::function<void(const SwapOutcome&)> done;
-  };
-  void run_swap(const std::string& role, const std::filesystem::path& file,
-                std::function<void(const SwapOutcome&)> done);
+  void run_swap(const std::string& role, const std::filesystem::path& file, SwapDone done);
   void finish_trial(ActorCell* cell, std::uint64_t trial_id);
   void rollback_trial(ActorCell* cell, const std::string& reason);
-  void settle_swap(SwapOutcome outcome, const std::function<void(const SwapOutcome&)>& done);
+  void settle_swap(SwapOutcome outcome, const SwapDone& done);
   void release_library(std::shared_ptr<PluginLibrary> library);
   std::vector<ActorCell*> dependents_of(const std::string& role) const;
   void stop_all(const std::string& reason);
   std::int32_t deliver(alys_address to, Envelope&& envelope);
-  void on_request_timeout(std::uint64_t correlation_id);
+  // A request's deadline passed unanswered: the requester gets a timeout message (an external
+  // requester, ALYS_ERR_TIMEOUT).
+  void on_request_timeout(std::uint64_t correlation_id, RequestTable::Settled timed_out);
   Executor& executor_for(const ActorSpec& spec);
 
   RuntimeOptions options_;
@@ -208,7 +183,11 @@ class Runtime {
   TimerService timers_;
   DeadLetters dead_letters_;
   MetricsRegistry metrics_;
-  RequestCounters request_counters_;
+  RequestTable requests_;
+  TopicTable topics_;
+  RpcRegistry rpc_methods_;
+  SwapTrials trials_;  // control thread only
+  SwapFigures swap_figures_;
   Executor pool_;
   std::vector<std::unique_ptr<Executor>> dedicated_;
   ControlLoop control_;
@@ -218,41 +197,6 @@ class Runtime {
   std::vector<std::string> start_order_;
   std::vector<SupervisorConfig> supervisor_config_;
   std::unique_ptr<SupervisorTree> supervisors_;
-
-  struct PendingRequest {
-    alys_address requester;
-    alys_address target;
-    std::uint32_t priority;
-  };
-  // Records a request and its deadline; arms the deadline timer if this deadline is the earliest.
-  void add_pending(std::uint64_t correlation, PendingRequest request, std::uint64_t timeout_ms);
-  // A deadline timer fired: times out what is due and arms the timer for the next deadline.
-  void on_deadline_timer(std::uint64_t fired);
-  void arm_deadline_timer_locked(std::uint64_t due_ms, std::uint64_t now_ms);
-  std::mutex requests_mutex_;
-  std::unordered_map<std::uint64_t, PendingRequest> pending_;
-  // Deadlines of pending_ (and of answered requests, until they come due or are compacted away),
-  // served by one timer armed for the earliest: a request costs no timer, a reply no cancel.
-  DeadlineHeap deadlines_;
-  std::uint64_t deadline_timer_ = 0;  // 0: none armed
-  std::uint64_t deadline_timer_due_ms_ = 0;
-  std::atomic<std::uint64_t> next_correlation_{1};
-
-  mutable std::mutex topics_mutex_;
-  std::unordered_map<std::uint64_t, std::vector<alys_address>> subscribers_;
-
-  // Hot swap: trials in progress (control thread only) and the figures they leave.
-  std::unordered_map<ActorCell*, std::unique_ptr<Trial>> trials_;
-  std::uint64_t next_trial_id_ = 1;
-  mutable std::mutex swap_metrics_mutex_;
-  std::map<std::string, SwapCounts> swap_counts_;
-  LatencyHistogram swap_pause_;
-  std::atomic<std::uint64_t> unload_failures_{0};
-
-  mutable std::mutex rpc_mutex_;
-  std::unordered_map<std::string, RpcMethod> rpc_methods_;
-  std::unordered_map<std::uint64_t, std::function<void(std::int32_t, std::vector<std::uint8_t>)>>
-      external_waiters_;  // guarded by requests_mutex_
 
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   mutable std::mutex state_mutex_;

@@ -52,7 +52,7 @@ TEST_CASE("1,000,000 messages from 4 sender threads arrive exactly once, in per-
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("counter", load_test_plugin("counter"),
                           MailboxConfig{4096, OverflowPolicy::reject, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
 
   constexpr std::uint32_t kSenders = 4;
   constexpr std::uint64_t kPerSender = 250'000;
@@ -102,7 +102,7 @@ TEST_CASE(
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("counter", load_test_plugin("counter"),
                           MailboxConfig{200'000, OverflowPolicy::reject, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address counter = probe.context().resolve("counter");
 
   for (std::uint64_t sequence = 1; sequence <= 100'000; ++sequence)
@@ -132,7 +132,7 @@ TEST_CASE("mailbox overflow: reject gives the sender an error, drop-oldest drops
       actor("strict", load_test_plugin("counter"), MailboxConfig{10, OverflowPolicy::reject, 64}));
   runtime.add_actor(actor("lossy", load_test_plugin("counter"),
                           MailboxConfig{10, OverflowPolicy::drop_oldest, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
 
   SECTION("reject") {
     Address strict = probe.context().resolve("strict");
@@ -170,7 +170,7 @@ TEST_CASE("a request gets its reply under its correlation id", "[runtime]") {
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("echo", load_test_plugin("echo")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address echo = probe.context().resolve("echo");
 
   std::uint64_t first = probe.context().request(echo, test::Echo{"first"}, 1000);
@@ -200,7 +200,7 @@ TEST_CASE("unanswered requests time out at their deadlines, in deadline order", 
   // counter handles Count without answering: every request to it times out.
   runtime.add_actor(
       actor("counter", load_test_plugin("counter"), MailboxConfig{3, OverflowPolicy::reject, 64}));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address counter = probe.context().resolve("counter");
 
   std::uint64_t late = probe.context().request(counter, test::Count{0, 1}, 300);
@@ -231,7 +231,7 @@ TEST_CASE("a request to slow times out; the late reply is discarded and counted"
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("slow", load_test_plugin("slow")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   Address slow = probe.context().resolve("slow");
 
   std::uint64_t correlation = probe.context().request(slow, test::Sleep{400}, 50);
@@ -257,7 +257,7 @@ TEST_CASE("10,000 periodic 2-second ticks run on the virtual clock in under a se
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("counter", load_test_plugin("counter")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   std::uint64_t start_ms = runtime.timers().now_ms();
   REQUIRE(probe.context().send(probe.context().resolve("counter"), test::StartTicking{2000}).ok());
   runtime.run_until_idle();
@@ -282,7 +282,7 @@ TEST_CASE("pub/sub delivers published events to subscribed roles only", "[runtim
   runtime.add_actor(actor("publisher", publisher.library));
   runtime.add_actor(actor("subscriber", subscriber.library));
   runtime.add_actor(actor("bystander", bystander.library));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
 
   subscriber.context().subscribe("chain.block_imported");
   REQUIRE(publisher.context().publish("chain.block_imported", test::Echo{"block 1"}).ok());
@@ -302,7 +302,7 @@ TEST_CASE("an unhandled message type is dead-lettered and the actor carries on",
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("echo", load_test_plugin("echo")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   REQUIRE(probe.context().send(probe.context().resolve("echo"), test::Count{1, 1}).ok());
   runtime.run_until_idle();
   auto letters = runtime.dead_letters().recent();
@@ -322,7 +322,7 @@ TEST_CASE("start order follows requires; shutdown stops in reverse", "[runtime]"
   runtime.add_actor(with_requires(actor("chain", load_test_plugin("echo")), {"engine", "storage"}));
   runtime.add_actor(with_requires(actor("engine", load_test_plugin("echo")), {"storage"}));
   runtime.add_actor(actor("storage", load_test_plugin("echo")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   CHECK(runtime.start_order() == std::vector<std::string>{"storage", "engine", "chain"});
   runtime.shutdown();
   CHECK(runtime.wait() == kExitOk);
@@ -337,9 +337,9 @@ TEST_CASE("a requires cycle is refused at start", "[runtime]") {
   b.requires_roles = {"a"};
   runtime.add_actor(a);
   runtime.add_actor(b);
-  auto error = runtime.start();
-  REQUIRE(error);
-  CHECK(error->find("requires cycle") != std::string::npos);
+  alys::Status started = runtime.start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.message().find("requires cycle") != std::string::npos);
 }
 
 TEST_CASE("a consensus message moves its actor ahead of actors already queued", "[runtime]") {
@@ -348,7 +348,7 @@ TEST_CASE("a consensus message moves its actor ahead of actors already queued", 
   runtime.add_actor(actor("probe", probe.library));
   runtime.add_actor(actor("a", load_test_plugin("counter")));
   runtime.add_actor(actor("b", load_test_plugin("counter")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   runtime.run_until_idle();
   Address a = probe.context().resolve("a");
   Address b = probe.context().resolve("b");
@@ -373,7 +373,7 @@ TEST_CASE("a dedicated-thread actor blocking does not hold up the worker pool",
   slow.dedicated_thread = true;
   runtime.add_actor(slow);
   runtime.add_actor(actor("echo", load_test_plugin("echo")));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
 
   std::uint64_t sleeping =
       probe.context().request(probe.context().resolve("slow"), test::Sleep{500}, 10'000);
@@ -391,16 +391,19 @@ TEST_CASE("admin method names: lowercase start, camelCase allowed, host methods 
   Runtime runtime(testing::threaded_options(1));
   Probe probe;
   runtime.add_actor(actor("probe", probe.library));
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   const Address self = probe.context().resolve("probe");
-  CHECK(runtime.register_rpc(self, "eth_getBalance", 0) == ALYS_OK);
-  CHECK(runtime.register_rpc(self, "chain_status", 0) == ALYS_OK);
-  CHECK(runtime.register_rpc(self, "Eth_getBalance", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "eth-getBalance", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "", 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, std::string(65, 'a'), 0) == ALYS_ERR_INVALID);
-  CHECK(runtime.register_rpc(self, "node_status", 0) == ALYS_ERR_INVALID);
-  REQUIRE(runtime.find_rpc("eth_getBalance"));
-  CHECK(runtime.find_rpc("eth_getBalance")->address == self);
+  CHECK(runtime.rpc_methods().register_method(self, "eth_getBalance", 0).code() == ALYS_OK);
+  CHECK(runtime.rpc_methods().register_method(self, "chain_status", 0).code() == ALYS_OK);
+  CHECK(runtime.rpc_methods().register_method(self, "Eth_getBalance", 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "eth-getBalance", 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "", 0).code() == ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, std::string(65, 'a'), 0).code() ==
+        ALYS_ERR_INVALID);
+  CHECK(runtime.rpc_methods().register_method(self, "node_status", 0).code() == ALYS_ERR_INVALID);
+  REQUIRE(runtime.rpc_methods().find("eth_getBalance"));
+  CHECK(runtime.rpc_methods().find("eth_getBalance")->address == self);
   runtime.shutdown();
 }

@@ -188,11 +188,11 @@ void SupervisorTree::start_child(Group& group, std::size_t index) {
   }
   ActorCell* cell = child.cell;
   if (cell->state() == ActorState::exited) return;
-  if (auto error = cell->start_instance()) {
+  if (Status started = cell->start_instance(); !started.ok()) {
     runtime_.logger().error("[supervisor {}] restart of '{}' failed: {}", group.config.name,
-                            cell->role(), *error);
+                            cell->role(), started.message());
     // A failed restart is another failure of that child, handled on its own control turn.
-    runtime_.post_control([this, &group, index, error = *error] {
+    runtime_.post_control([this, &group, index, error = started.message()] {
       if (!runtime_.stopped()) child_exited(group, index, true, error);
     });
     return;

@@ -78,7 +78,7 @@ TEST_CASE("one_for_one: faulty is restarted; the poison is dead-lettered; the re
           "[supervisor]") {
   Node node({"faulty"});
   node.runtime.set_supervisors({group("root", Strategy::one_for_one, {"probe", "faulty"})});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
 
   for (std::uint64_t i = 0; i < 5; ++i) node.send("faulty", test::Work{i});
   node.send("faulty", test::Poison{"bad input"});
@@ -100,7 +100,7 @@ TEST_CASE("one_for_all restarts every sibling", "[supervisor]") {
   Node node({"a", "b", "c"});
   node.runtime.set_supervisors({group("root", Strategy::one_for_one, {"probe", "workers"}),
                                 group("workers", Strategy::one_for_all, {"a", "b", "c"})});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   node.send("b", test::Poison{"b"});
   node.runtime.run_until_idle();
   CHECK(node.restarts("a") == 1);
@@ -114,7 +114,7 @@ TEST_CASE("rest_for_one restarts the failed child and those started after it", "
   Node node({"a", "b", "c"});
   node.runtime.set_supervisors({group("root", Strategy::one_for_one, {"probe", "workers"}),
                                 group("workers", Strategy::rest_for_one, {"a", "b", "c"})});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   node.send("b", test::Poison{"b"});
   node.runtime.run_until_idle();
   CHECK(node.restarts("a") == 0);
@@ -127,7 +127,7 @@ TEST_CASE("rest_for_one restarts the failed child and those started after it", "
 TEST_CASE("restart types", "[supervisor]") {
   SECTION("permanent: restarted after a failure and after a normal exit") {
     Node node({"worker"}, RestartType::permanent);
-    REQUIRE_FALSE(node.runtime.start());
+    REQUIRE(node.runtime.start().ok());
     node.send("worker", test::Finish{});
     node.runtime.run_until_idle();
     CHECK(node.restarts("worker") == 1);
@@ -138,7 +138,7 @@ TEST_CASE("restart types", "[supervisor]") {
   }
   SECTION("transient: restarted after a failure, not after a normal exit") {
     Node node({"worker"}, RestartType::transient);
-    REQUIRE_FALSE(node.runtime.start());
+    REQUIRE(node.runtime.start().ok());
     node.send("worker", test::Poison{"x"});
     node.runtime.run_until_idle();
     CHECK(node.restarts("worker") == 1);
@@ -151,7 +151,7 @@ TEST_CASE("restart types", "[supervisor]") {
   }
   SECTION("temporary: never restarted; later messages are dead-lettered") {
     Node node({"worker"}, RestartType::temporary);
-    REQUIRE_FALSE(node.runtime.start());
+    REQUIRE(node.runtime.start().ok());
     node.send("worker", test::Poison{"x"});
     node.send("worker", test::Work{1});  // queued behind the poison
     node.runtime.run_until_idle();
@@ -168,7 +168,7 @@ TEST_CASE("exceeding the intensity escalates to the parent group", "[supervisor]
   Node node({"worker"});
   node.runtime.set_supervisors({group("root", Strategy::one_for_one, {"probe", "inner"}, 5),
                                 group("inner", Strategy::one_for_one, {"worker"}, 2)});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   for (int i = 0; i < 2; ++i) {
     node.send("worker", test::Poison{"again"});
     node.runtime.run_until_idle();
@@ -188,7 +188,7 @@ TEST_CASE("exceeding the intensity escalates to the parent group", "[supervisor]
 TEST_CASE("the root giving up shuts the node down with a non-zero exit code", "[supervisor]") {
   Node node({"worker"});
   node.runtime.set_supervisors({group("root", Strategy::one_for_one, {"probe", "worker"}, 1)});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   node.send("worker", test::Poison{"1"});
   node.runtime.run_until_idle();
   CHECK_FALSE(node.runtime.stopped());
@@ -205,7 +205,7 @@ TEST_CASE("restarts back off exponentially on the clock", "[supervisor]") {
   root.backoff_initial_ms = 100;
   root.backoff_max_ms = 300;
   node.runtime.set_supervisors({root});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
 
   std::uint64_t expected_delays[] = {100, 200, 300};
   for (std::uint64_t delay : expected_delays) {
@@ -226,7 +226,7 @@ TEST_CASE("messages queued during backoff are handled after the restart", "[supe
   root.backoff_initial_ms = 50;
   root.backoff_max_ms = 50;
   node.runtime.set_supervisors({root});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   node.send("worker", test::Poison{"x"});
   node.runtime.run_until_idle();
   for (std::uint64_t i = 0; i < 7; ++i) node.send("worker", test::Work{i});
@@ -237,7 +237,7 @@ TEST_CASE("messages queued during backoff are handled after the restart", "[supe
 
 TEST_CASE("a fatal report from a plugin's own thread counts as a failure", "[supervisor]") {
   Node node({"worker"});
-  REQUIRE_FALSE(node.runtime.start());
+  REQUIRE(node.runtime.start().ok());
   node.send("worker", test::FailFromThread{});
   node.runtime.run_until_idle();
   // The report comes from another thread: wait for it to land, then let the supervisor act.
@@ -257,7 +257,7 @@ TEST_CASE("a failed health check counts as a failure", "[supervisor]") {
   spec.health_interval_ms = 1000;
   spec.role_table = table("fail_health = true");
   runtime.add_actor(spec);
-  REQUIRE_FALSE(runtime.start());
+  REQUIRE(runtime.start().ok());
   runtime.advance(999);
   CHECK(runtime.cell("worker")->counters().restarts.load() == 0);
   runtime.advance(1);
@@ -278,10 +278,10 @@ TEST_CASE("a plugin whose start fails is stopped cleanly, named, and the others 
   later.requires_roles = {"engine"};
   runtime.add_actor(later);
 
-  auto error = runtime.start();
-  REQUIRE(error);
-  CHECK(error->find("'engine'") != std::string::npos);
-  CHECK(error->find("configured to fail on start") != std::string::npos);
+  alys::Status started = runtime.start();
+  REQUIRE_FALSE(started.ok());
+  CHECK(started.message().find("'engine'") != std::string::npos);
+  CHECK(started.message().find("configured to fail on start") != std::string::npos);
   CHECK(runtime.cell("storage")->state() == ActorState::stopped);
   CHECK(runtime.cell("engine")->state() == ActorState::stopped);
   CHECK(runtime.cell("chain")->state() == ActorState::not_started);

@@ -132,26 +132,26 @@ Harness::~Harness() = default;
 
 Harness& Harness::add(std::string_view role, const std::filesystem::path& plugin_file,
                       std::string_view config_toml, std::vector<std::string> requires_roles) {
-  auto loaded = host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
-  if (auto* refused = std::get_if<host::GateError>(&loaded))
-    throw std::runtime_error(refused->message);
-  impl_->add(std::string(role), std::get<std::shared_ptr<host::PluginLibrary>>(loaded), config_toml,
-             std::move(requires_roles));
+  Result<std::shared_ptr<host::PluginLibrary>> loaded =
+      host::PluginLibrary::load(plugin_file, impl_->runtime_options({}).scratch_dir);
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  impl_->add(std::string(role), std::move(loaded).value(), config_toml, std::move(requires_roles));
   return *this;
 }
 
 Harness& Harness::add(std::string_view role, const LinkedPlugin& plugin,
                       std::string_view config_toml, std::vector<std::string> requires_roles) {
-  if (auto refused =
-          host::check_abi(plugin.manifest, "linked plugin for role '" + std::string(role) + "'"))
-    throw std::runtime_error(refused->message);
+  Status accepted =
+      host::check_abi(plugin.manifest, "linked plugin for role '" + std::string(role) + "'");
+  if (!accepted.ok()) throw std::runtime_error(accepted.message());
   impl_->add(std::string(role), host::PluginLibrary::linked(plugin.manifest, *plugin.functions),
              config_toml, std::move(requires_roles));
   return *this;
 }
 
 void Harness::start() {
-  if (auto error = impl_->runtime.start()) throw std::runtime_error(*error);
+  if (Status started = impl_->runtime.start(); !started.ok())
+    throw std::runtime_error(started.message());
   impl_->started = true;
   impl_->runtime.run_until_idle();
 }
@@ -249,15 +249,15 @@ std::uint64_t Harness::restarts(std::string_view role) const {
 std::string Harness::call_rpc(std::string_view method_name, std::string_view params_json,
                               std::uint64_t timeout_ms) {
   const std::string method(method_name);
-  auto served = impl_->runtime.find_rpc(method);
+  auto served = impl_->runtime.rpc_methods().find(method);
   if (!served) throw std::runtime_error("no plugin serves the admin method '" + method + "'");
   std::optional<std::int32_t> code;
   Bytes answer;
   impl_->runtime.external_request(served->address, ALYS_TYPE_RPC_CALL,
                                   encode(RpcCall{method, std::string(params_json)}), timeout_ms,
-                                  [&](std::int32_t result, std::vector<std::uint8_t> bytes) {
-                                    code = result;
-                                    answer = std::move(bytes);
+                                  [&](Result<std::vector<std::uint8_t>> answered) {
+                                    code = answered.status().code();
+                                    if (answered.ok()) answer = std::move(answered).value();
                                   });
   impl_->runtime.run_until_idle();
   if (!code) impl_->runtime.advance(timeout_ms);  // not answered at once: let the deadline pass

@@ -29,11 +29,11 @@ namespace {
 std::shared_ptr<PluginLibrary> bench_plugin(const std::string& name) {
   auto loaded = PluginLibrary::load(std::filesystem::path(ALYS_BENCH_PLUGIN_DIR) / (name + ".so"),
                                     std::filesystem::temp_directory_path() / "alys-bench-copies");
-  if (auto* refused = std::get_if<GateError>(&loaded)) {
-    std::fprintf(stderr, "%s\n", refused->message.c_str());
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
     std::exit(1);
   }
-  return std::get<std::shared_ptr<PluginLibrary>>(loaded);
+  return std::move(loaded).value();
 }
 
 double peak_rss_mb() {
@@ -93,7 +93,8 @@ int oneway(std::uint64_t n, int sources) {
   runtime.add_actor(sink);
   for (int i = 0; i < sources; ++i)
     runtime.add_actor(role("source" + std::to_string(i), bench_plugin("bench_source")));
-  if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
+  if (alys::Status started = runtime.start(); !started.ok())
+    return std::fprintf(stderr, "%s\n", started.message().c_str()), 1;
   probe.context().subscribe(bench::kDoneTopic);
   auto start = clock_type::now();
   for (int i = 0; i < sources; ++i)
@@ -115,7 +116,8 @@ int pingpong(std::uint64_t n) {
   runtime.add_actor(testing::actor("probe", probe.library));
   runtime.add_actor(role("ping", bench_plugin("bench_ping")));
   runtime.add_actor(role("pong", bench_plugin("bench_pong")));
-  if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
+  if (alys::Status started = runtime.start(); !started.ok())
+    return std::fprintf(stderr, "%s\n", started.message().c_str()), 1;
   probe.context().subscribe(bench::kDoneTopic);
   auto start = clock_type::now();
   (void)probe.context().send(probe.context().resolve("ping"), bench::Go{n, "pong"});
@@ -143,7 +145,8 @@ int restart(std::uint64_t n) {
   root.backoff_initial_ms = 0;  // measure the mechanism, not a configured delay
   root.backoff_max_ms = 0;
   runtime.set_supervisors({root});
-  if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
+  if (alys::Status started = runtime.start(); !started.ok())
+    return std::fprintf(stderr, "%s\n", started.message().c_str()), 1;
   Address pong = probe.context().resolve("pong");
   std::vector<std::uint64_t> resumed_ns;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -180,7 +183,8 @@ int mailbox(std::uint64_t n) {
   runtime.add_actor(testing::actor("probe", probe.library));
   runtime.add_actor(role("sink", bench_plugin("bench_sink"), static_cast<std::size_t>(n)));
   runtime.add_actor(role("drained", bench_plugin("bench_sink")));
-  if (auto error = runtime.start()) return std::fprintf(stderr, "%s\n", error->c_str()), 1;
+  if (alys::Status started = runtime.start(); !started.ok())
+    return std::fprintf(stderr, "%s\n", started.message().c_str()), 1;
   Address sink = probe.context().resolve("sink");
   double before = current_rss_bytes();
   for (std::uint64_t i = 0; i < n; ++i) (void)probe.context().send(sink, bench::Value{i});

@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   runtime.add_actor(testing::actor("probe", probe.library));
   runtime.add_actor(testing::actor("counter", testing::load_test_plugin("counter"),
                                    MailboxConfig{4096, OverflowPolicy::reject, 64}));
-  if (auto error = runtime.start()) {
-    std::fprintf(stderr, "start failed: %s\n", error->c_str());
+  if (alys::Status started = runtime.start(); !started.ok()) {
+    std::fprintf(stderr, "start failed: %s\n", started.message().c_str());
     return 1;
   }
   Address counter = probe.context().resolve("counter");

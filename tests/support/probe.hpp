@@ -119,8 +119,8 @@ inline std::filesystem::path scratch_dir() {
 
 inline std::shared_ptr<host::PluginLibrary> load_test_plugin(const std::string& name) {
   auto loaded = host::PluginLibrary::load(test_plugin(name), scratch_dir());
-  if (auto* error = std::get_if<host::GateError>(&loaded)) throw std::runtime_error(error->message);
-  return std::get<std::shared_ptr<host::PluginLibrary>>(loaded);
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  return std::move(loaded).value();
 }
 
 // Runtime logs go to stderr at `warn` unless ALYS_TEST_LOG names another level.
