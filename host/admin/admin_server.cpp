@@ -17,6 +17,7 @@
 #include "alys/status.hpp"
 #include "host/admin/admin_methods.hpp"
 #include "host/admin/node_metrics.hpp"
+#include "host/config/host_port.hpp"
 #include "host/runtime/runtime.hpp"
 
 namespace alys::host {
@@ -506,18 +507,13 @@ std::string AdminServer::bound_address() const {
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(Runtime& runtime, AdminOptions options) {
   auto impl = std::make_unique<Impl>(runtime, options);
-  std::string listen = options.listen;
-  std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Status::Invalid("admin_listen '" + listen + "' is not HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  std::string port = listen.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  const std::string& listen = options.listen;
+  Result<HostPort> address = parse_host_port(listen, PortZero::allowed);
+  if (!address.ok()) return address.status().with_context("admin_listen");
   try {
     tcp::resolver resolver(impl->io);
-    auto endpoints =
-        resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service);
+    auto endpoints = resolver.resolve(address->host, std::to_string(address->port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service);
     tcp::endpoint endpoint = endpoints.begin()->endpoint();
     impl->acceptor.open(endpoint.protocol());
     impl->acceptor.set_option(tcp::acceptor::reuse_address(true));

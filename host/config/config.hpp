@@ -1,5 +1,6 @@
 // The node's configuration: one TOML file describing a deployment. Parsing and validation live in
-// config.cpp (the only file that includes toml++); everything else sees these plain structs.
+// the alys_host_config library (config.cpp, role_table.cpp and toml_reader.hpp are the only files
+// that include toml++); everything else sees these plain structs.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "alys/status.hpp"
 
 namespace alys::host {
 
@@ -126,8 +129,8 @@ ConfigLoadResult load_config(const std::filesystem::path& file,
                              const HostOverrides& overrides = {});
 
 // A role table from TOML text (what follows `[<role>]` in a node's config). Used by the SDK's test
-// harness. On a syntax error returns nullptr and sets `error`.
-std::shared_ptr<const RoleTable> parse_role_table(const std::string& toml_text, std::string& error);
+// harness. A syntax error fails with ALYS_ERR_INVALID, its description and line.
+Result<std::shared_ptr<const RoleTable>> parse_role_table(const std::string& toml_text);
 
 // Same, from text (tests); `virtual_file` names the file in errors and anchors relative paths.
 ConfigLoadResult load_config_text(const std::string& text,

@@ -55,15 +55,13 @@ std::shared_ptr<const RoleTable> make_role_table(toml::table table) {
 
 }  // namespace toml_config
 
-std::shared_ptr<const RoleTable> parse_role_table(const std::string& toml_text,
-                                                  std::string& error) {
+Result<std::shared_ptr<const RoleTable>> parse_role_table(const std::string& toml_text) {
   try {
     toml::table table = toml::parse(toml_text);
     return toml_config::make_role_table(std::move(table));
   } catch (const toml::parse_error& failure) {
-    error = std::string(failure.description()) + " at line " +
-            std::to_string(failure.source().begin.line);
-    return nullptr;
+    return Status::Invalid(std::string(failure.description()) + " at line " +
+                           std::to_string(failure.source().begin.line));
   }
 }
 

@@ -16,10 +16,10 @@ namespace {
 
 // A role table from TOML text, as a node's config would give it.
 std::shared_ptr<const RoleTable> table(const std::string& toml) {
-  std::string error;
-  auto parsed = parse_role_table(toml, error);
-  REQUIRE(parsed);
-  return parsed;
+  auto parsed = parse_role_table(toml);
+  INFO(parsed.status().to_string());
+  REQUIRE(parsed.ok());
+  return *parsed;
 }
 
 SupervisorConfig group(std::string name, Strategy strategy, std::vector<std::string> children,

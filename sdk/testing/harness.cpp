@@ -90,10 +90,11 @@ struct Harness::Impl {
     spec.role = role;
     spec.library = std::move(library);
     spec.requires_roles = std::move(requires_roles);
-    std::string error;
-    spec.role_table = host::parse_role_table(std::string(config_toml), error);
-    if (!spec.role_table)
-      throw std::runtime_error("config of role '" + role + "' is not valid TOML: " + error);
+    auto table = host::parse_role_table(std::string(config_toml));
+    if (!table.ok())
+      throw std::runtime_error("config of role '" + role +
+                               "' is not valid TOML: " + table.status().message());
+    spec.role_table = std::move(*table);
     runtime.add_actor(std::move(spec));
   }
 

@@ -88,8 +88,7 @@ int oneway(std::uint64_t n, int sources) {
   testing::Probe probe;
   runtime.add_actor(testing::actor("probe", probe.library));
   ActorSpec sink = role("sink", bench_plugin("bench_sink"));
-  std::string table_error;
-  sink.role_table = parse_role_table("expect = " + std::to_string(n), table_error);
+  sink.role_table = parse_role_table("expect = " + std::to_string(n)).value();
   runtime.add_actor(sink);
   for (int i = 0; i < sources; ++i)
     runtime.add_actor(role("source" + std::to_string(i), bench_plugin("bench_source")));
