@@ -94,7 +94,8 @@ struct HostState {
   bool plugin_dir_usable = true;
 };
 
-HostState read_host(const toml::table& root, const fs::path& config_dir, ErrorSink& errors) {
+HostState read_host(const toml::table& root, const fs::path& config_dir, ConfigReader reader,
+                    ErrorSink& errors) {
   HostState state;
   HostConfig& host = state.host;
   host.data_dir = resolve(config_dir, "data");
@@ -130,7 +131,9 @@ HostState read_host(const toml::table& root, const fs::path& config_dir, ErrorSi
     if (v) host.plugin_dir = *v;
   }
   if (auto v = r.path("admin_token_file", config_dir)) {
-    if (auto problem = token_file_problem(*v)) {
+    std::optional<std::string> problem;
+    if (reader == ConfigReader::node) problem = token_file_problem(*v);
+    if (problem) {
       r.error(*table->get("admin_token_file"), "admin_token_file", *problem);
     } else {
       host.admin_token_file = *v;
@@ -343,7 +346,8 @@ void collect_secret_files(const toml::node& node, const std::string& key,
   }
 }
 
-void read_role_tables(const toml::table& root, NodeConfig& config, ErrorSink& errors) {
+void read_role_tables(const toml::table& root, NodeConfig& config, ConfigReader reader,
+                      ErrorSink& errors) {
   std::vector<SecretFileSetting> secret_files;
   for (const PluginConfig& plugin : config.plugins) {
     toml::table own;
@@ -373,7 +377,10 @@ void read_role_tables(const toml::table& root, NodeConfig& config, ErrorSink& er
     if (written != nullptr)
       collect_secret_files(*written, plugin.role, config.file.parent_path(), secret_files, errors);
   }
-  for (const ConfigError& e : check_secret_files(secret_files)) errors.add(e.pos, e.key, e.message);
+  if (reader == ConfigReader::node) {
+    for (const ConfigError& e : check_secret_files(secret_files))
+      errors.add(e.pos, e.key, e.message);
+  }
 
   for (const auto& [k, node] : in_file_order(root)) {
     const std::string name(k->str());
@@ -477,10 +484,10 @@ std::vector<SupervisorConfig> read_supervision(const toml::table& root,
 // --- whole file --------------------------------------------------------------------------------
 
 NodeConfig build_config(const toml::table& root, const fs::path& file,
-                        const HostOverrides& overrides, ErrorSink& errors) {
+                        const HostOverrides& overrides, ConfigReader reader, ErrorSink& errors) {
   NodeConfig config;
   config.file = file;
-  HostState host = read_host(root, file.parent_path(), errors);
+  HostState host = read_host(root, file.parent_path(), reader, errors);
   apply_overrides(overrides, host, errors);
   config.host = host.host;
 
@@ -502,7 +509,7 @@ NodeConfig build_config(const toml::table& root, const fs::path& file,
   }
   check_requires(drafts, errors);
   for (PluginDraft& draft : drafts) config.plugins.push_back(std::move(draft.config));
-  read_role_tables(root, config, errors);
+  read_role_tables(root, config, reader, errors);
   config.supervisors = read_supervision(root, config.plugins, errors);
   return config;
 }
@@ -533,7 +540,7 @@ const PluginConfig* NodeConfig::find_plugin(const std::string& role) const {
 }
 
 ConfigLoadResult load_config_text(const std::string& text, const fs::path& virtual_file,
-                                  const HostOverrides& overrides) {
+                                  const HostOverrides& overrides, ConfigReader reader) {
   const fs::path file = normalized(fs::absolute(virtual_file));
   ErrorSink errors(file);
   toml::table root;
@@ -546,10 +553,11 @@ ConfigLoadResult load_config_text(const std::string& text, const fs::path& virtu
     apply_overrides(overrides, ignored, errors);
     return finish(std::nullopt, errors);
   }
-  return finish(build_config(root, file, overrides, errors), errors);
+  return finish(build_config(root, file, overrides, reader, errors), errors);
 }
 
-ConfigLoadResult load_config(const fs::path& file, const HostOverrides& overrides) {
+ConfigLoadResult load_config(const fs::path& file, const HostOverrides& overrides,
+                             ConfigReader reader) {
   const auto unreadable = [&](const std::string& why) {
     ConfigLoadResult result;
     result.errors.push_back(
@@ -562,7 +570,7 @@ ConfigLoadResult load_config(const fs::path& file, const HostOverrides& override
   if (!in) return unreadable(std::error_code(errno, std::generic_category()).message());
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return unreadable("read failed");
-  return load_config_text(text, file, overrides);
+  return load_config_text(text, file, overrides, reader);
 }
 
 }  // namespace alys::host

@@ -120,13 +120,19 @@ struct ConfigLoadResult {
   std::vector<ConfigError> errors;   // every error found, in file order
 };
 
+// Who reads the config. The node checks everything, including the files only it must be able to
+// read: the admin token file (mode, content) and the secret files role tables name. A client
+// (alys-ctl reading the admin address) runs as another user and reads only what it needs, so
+// those two checks are left to the node.
+enum class ConfigReader { node, client };
+
 // Parses and validates a config file. Checks syntax, unknown keys, types, value ranges, that plugin
 // files exist, that `requires` and supervision children name configured roles/groups, that every
 // role is supervised exactly once, that the `requires` graph has no cycle, and that the secret
 // files role tables name are private (secret_files.hpp). Runs no plugin code and reads no manifests
 // (check_manifests in node_assembly.hpp does that).
-ConfigLoadResult load_config(const std::filesystem::path& file,
-                             const HostOverrides& overrides = {});
+ConfigLoadResult load_config(const std::filesystem::path& file, const HostOverrides& overrides = {},
+                             ConfigReader reader = ConfigReader::node);
 
 // A role table from TOML text (what follows `[<role>]` in a node's config). Used by the SDK's test
 // harness. A syntax error fails with ALYS_ERR_INVALID, its description and line.
@@ -135,6 +141,7 @@ Result<std::shared_ptr<const RoleTable>> parse_role_table(const std::string& tom
 // Same, from text (tests); `virtual_file` names the file in errors and anchors relative paths.
 ConfigLoadResult load_config_text(const std::string& text,
                                   const std::filesystem::path& virtual_file,
-                                  const HostOverrides& overrides = {});
+                                  const HostOverrides& overrides = {},
+                                  ConfigReader reader = ConfigReader::node);
 
 }  // namespace alys::host

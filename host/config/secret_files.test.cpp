@@ -126,3 +126,26 @@ tls_key_file = "open.key"
     CHECK(result.errors[1].message.find("got an empty string") != std::string::npos);
   }
 }
+
+TEST_CASE("a client reading the config (alys-ctl) leaves the node's own files to the node",
+          "[config][secret_files]") {
+  // alys-ctl reads the admin address from the node's config as another user: the member key and
+  // the admin token are the node's to read, and a client that cannot must still get the address.
+  TempDir dir("alys-secret-client");
+  dir.write("a.so");
+  secret(dir, "open.key", fs::perms(0644));
+  secret(dir, "open.token", fs::perms(0644));
+  const std::string text =
+      "[host]\nadmin_token_file = \"open.token\"\n"
+      "[plugins.chain]\nfile = \"a.so\"\n[chain]\nkey_file = \"open.key\"\n";
+
+  ConfigLoadResult node = load_config_text(text, dir.path() / "node.toml");
+  INFO(describe(node));
+  CHECK(node.errors.size() == 2);  // the token file and the key file, both open to others
+
+  ConfigLoadResult client =
+      load_config_text(text, dir.path() / "node.toml", {}, ConfigReader::client);
+  INFO(describe(client));
+  REQUIRE(client.config);
+  CHECK(client.config->host.admin_token_file == dir.path() / "open.token");
+}

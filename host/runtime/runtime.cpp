@@ -288,7 +288,9 @@ std::int32_t Runtime::request(alys_address from, alys_address to, std::uint64_t 
   envelope.payload = Payload(payload, size);
   std::int32_t code = deliver(to, std::move(envelope));
   if (code != ALYS_OK) {
-    // No longer pending, so its deadline passes silently: a refused request never times out.
+    // No longer pending, so its deadline passes silently — unless it was so short that the timer
+    // took it before this withdrawal (see Context::request_raw): the requester then also gets a
+    // timeout for an id it was never given.
     requests_.withdraw(correlation);
     return code;
   }

@@ -1,6 +1,8 @@
 #include "alys/json.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -153,6 +155,16 @@ TEST_CASE("the JSON parser refuses what RFC 8259 does not allow", "[json]") {
   CHECK_THAT(refusal("1e"), Catch::Contains("exponent"));
   CHECK_THAT(refusal("-"), Catch::Contains("digit after '-'"));
   CHECK_THAT(refusal("1e999"), Catch::Contains("out of the range of a double"));
+  CHECK_THAT(refusal("-12.5e400"), Catch::Contains("out of the range of a double"));
+  // Too small for a double is still a number: it reads as zero, with its sign.
+  for (const char* tiny : {"1e-400", "0.0001e-400", "123.45e-500", "-1e-400"}) {
+    INFO(tiny);
+    alys::Result<alys::json::Value> parsed = alys::json::parse(tiny);
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed->if_double());
+    CHECK(*parsed->if_double() == 0.0);
+    CHECK(std::signbit(*parsed->if_double()) == (tiny[0] == '-'));
+  }
   CHECK_THAT(refusal("NaN"), Catch::Contains("expected a value"));
   CHECK_THAT(refusal("-Infinity"), Catch::Contains("digit after '-'"));
   // Strings: raw control characters, single quotes, invalid UTF-8 (stray continuation, overlong,

@@ -6,15 +6,16 @@
 #include "alys/json_rpc.hpp"
 #include "alys_version.hpp"
 #include "host/config/config.hpp"
-#include "host/tools/alys-ctl/output.hpp"
 #include "host/config/token_file.hpp"
+#include "host/tools/alys-ctl/output.hpp"
 
 namespace alys::ctl {
 
 Result<Target> resolve_target(const TargetOptions& options) {
   std::optional<host::NodeConfig> config;
   if (options.config) {
-    host::ConfigLoadResult loaded = host::load_config(*options.config);
+    host::ConfigLoadResult loaded =
+        host::load_config(*options.config, {}, host::ConfigReader::client);
     if (!loaded.config) {
       std::string message = "cannot read admin settings from " + options.config->string() + ":";
       for (const auto& error : loaded.errors) message += "\n  " + error.to_string();

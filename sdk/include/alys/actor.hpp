@@ -107,7 +107,7 @@ class Actor {
   virtual bool on_config_changed(std::string_view /*table_json*/) { return false; }
 
   // Called by the SDK's ABI glue: on_start, then the on_error of requests it made that the host
-  // refused.
+  // refused. done() has no effect here: an actor ends from a handler, not while it starts.
   void start_instance() {
     on_start();
     requests_.run_refused();
@@ -140,8 +140,13 @@ class Actor {
       code = dispatch_envelope(envelope);
     } catch (...) {
       // A handler that failed on invalid input leaves the actor running: what it asked and the
-      // host refused still gets its answer.
-      requests_.run_refused();
+      // host refused still gets its answer. The handler's failure is what the host must see (its
+      // code decides between dead-lettering the message and restarting the actor), so a
+      // continuation that fails too does not replace it.
+      try {
+        requests_.run_refused();
+      } catch (...) {
+      }
       throw;
     }
     requests_.run_refused();

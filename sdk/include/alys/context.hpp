@@ -43,6 +43,16 @@ class Context {
  public:
   Context(const alys_host_api* api, alys_host_context* ctx) : api_(api), ctx_(ctx) {}
 
+  // The role's address, or ALYS_ERR_NO_SUCH_ROLE when the node runs no such role: for a role a
+  // plugin can do without (one it does not list in its manifest's requires).
+  Result<Address> find_role(std::string_view role) const {
+    std::string name(role);
+    Address address = 0;
+    std::int32_t code = api_->alys_host_resolve(ctx_, name.c_str(), &address);
+    if (code != ALYS_OK) return Status(code, "resolve '" + name + "': " + code_name(code));
+    return address;
+  }
+
   // Throws alys::Error when the role is not configured.
   Address resolve(std::string_view role) const {
     std::string name(role);
@@ -77,8 +87,11 @@ class Context {
     return *sent;
   }
 
-  // The correlation id, or the host's refusal (ALYS_ERR_NO_SUCH_ROLE, ALYS_ERR_MAILBOX_FULL, ...):
-  // a refused request never also times out.
+  // The correlation id, or the host's refusal (ALYS_ERR_NO_SUCH_ROLE, ALYS_ERR_MAILBOX_FULL, ...).
+  // A refused request is withdrawn at once, so it does not also time out — unless its deadline is
+  // shorter than the delivery attempt itself (a timeout of 0 or 1 ms), when its timeout can arrive
+  // first: a timeout for a correlation id you were never given is such a one (request().then()
+  // ignores it).
   Result<std::uint64_t> request_raw(Address to, std::uint64_t type, ByteView bytes,
                                     std::uint64_t timeout_ms,
                                     Priority priority = Priority::normal) const {

@@ -169,7 +169,15 @@ class BlockIndexer : public alys::Actor {
   // it costs nothing but the log line and the gauge, so a chain that does not answer is no reason
   // to fail.
   void ask_where_the_chain_stands() {
-    request(context().resolve("chain"), alys::chain::GetStatus{}, kChainStatusTimeoutMs)
+    // The indexer does not require a chain (its manifest lists none): a node without one is a
+    // node with nothing to index yet, not a reason to refuse to start.
+    alys::Result<alys::Address> chain = context().find_role("chain");
+    if (!chain.ok()) {
+      context().log(alys::LogLevel::info,
+                    "this node runs no chain role; indexing whatever blocks are published");
+      return;
+    }
+    request(*chain, alys::chain::GetStatus{}, kChainStatusTimeoutMs)
         .then([this](const ChainStatus& status) { chain_stands_at(status); },
               [this](const alys::Status& error) {
                 context().log(alys::LogLevel::warn,

@@ -1,8 +1,8 @@
-// example-demo-chain: a stand-in for the `chain` role until the node's real chain plugin exists
-// (the node builds none yet). It publishes alys::chain::BlockImported on the topic the real chain
-// plugin will publish it on, so a plugin that follows the chain, such as the block indexer, can be
-// written and tested now and run unchanged against the real chain later. Replace it by pointing
-// [plugins.chain] at the real plugin; nothing else changes.
+// example-demo-chain: a stand-in for the `chain` role, so that the example runs without the node's
+// real chain plugin (plugins/chain) and the storage and engine it needs. It publishes
+// alys::chain::BlockImported on the topic the real chain plugin publishes it on, so a plugin that
+// follows the chain, such as the block indexer, is tested here and runs unchanged against the real
+// chain: point [plugins.chain] at the real plugin; nothing else changes.
 //
 // Every `interval_ms` it announces the next height as the new head, and it answers
 // alys.chain.GetStatus/1 with that head (never finalized, never syncing). The blocks are made up:

@@ -193,6 +193,17 @@ TEST_CASE("a keep_blocks below 1 fails the indexer's start") {
                     Contains("indexer") && Contains("keep_blocks must be at least 1, got 0"));
 }
 
+TEST_CASE("the indexer starts in a node without a chain role and indexes nothing yet") {
+  // It asks the chain where it stands on start; a node with no chain must not make that fail.
+  Harness harness;
+  harness.add("indexer", kIndexerPlugin);
+  harness.start();
+  harness.advance(4s);
+  CHECK(harness.call_rpc("indexer_status") ==
+        "{\"version\":\"" BLOCK_INDEXER_VERSION
+        "\",\"indexed\":0,\"highest\":null,\"transactions\":0}");
+}
+
 TEST_CASE("the index survives a hot swap to the same plugin file") {
   Harness harness;
   start_node(harness);

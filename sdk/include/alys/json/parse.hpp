@@ -34,7 +34,8 @@ struct ParseOptions {
 // trailing commas, comments, single quotes, unquoted keys, duplicate keys in an object, bad or
 // unknown escapes, unescaped control characters in strings, invalid UTF-8, lone UTF-16 surrogates
 // (\ud800 without its pair, or a low one alone), numbers with leading zeros, a leading '+', a bare
-// '.', or out of the range of a double, NaN and Infinity, and nesting beyond `max_depth`.
+// '.', or too large for a double, NaN and Infinity, and nesting beyond `max_depth`. A number too
+// small for a double reads as 0.
 // Integers keep every int64 and uint64 value exactly; integers beyond them become doubles.
 class Parser {
  public:
@@ -334,11 +335,52 @@ class Parser {
     }
     double value = 0;
     if (std::from_chars(first, last, value).ec != std::errc{}) {
+      // Too small for a double is a valid number that rounds to zero (1e-400), as every parser
+      // reads it; too large has no double to stand for it.
+      if (magnitude_below_one(first, last)) {
+        out = Value(negative ? -0.0 : 0.0);
+        return true;
+      }
       at_ = start;
       return fail("number " + std::string(first, last) + " is out of the range of a double");
     }
     out = Value(value);
     return true;
+  }
+
+  // Whether a well-formed JSON number (as number() checked it) is below 1 in magnitude, judged
+  // from its digits and exponent without converting it: its decimal exponent (the position of its
+  // first significant digit) is negative.
+  static bool magnitude_below_one(const char* first, const char* last) {
+    if (first != last && *first == '-') ++first;
+    const char* exponent_mark =
+        std::find_if(first, last, [](char c) { return c == 'e' || c == 'E'; });
+    // Digits before the point, without leading zeros; or, for 0.000ddd, minus the zeros after it.
+    std::int64_t position = 0;
+    const char* point = std::find(first, exponent_mark, '.');
+    const char* digit = first;
+    while (digit != point && *digit == '0') ++digit;
+    if (digit != point) {
+      position = point - digit;
+    } else if (point != exponent_mark) {
+      const char* fraction = point + 1;
+      while (fraction != exponent_mark && *fraction == '0') ++fraction;
+      if (fraction == exponent_mark) return true;  // all zeros
+      position = -(fraction - (point + 1));
+    } else {
+      return true;  // "0"
+    }
+    if (exponent_mark != last) {
+      const char* e = exponent_mark + 1;
+      bool exponent_negative = *e == '-';
+      if (*e == '+' || *e == '-') ++e;
+      std::int64_t exponent = 0;
+      for (; e != last; ++e) {
+        exponent = std::min<std::int64_t>(exponent * 10 + (*e - '0'), 1'000'000'000);
+      }
+      position += exponent_negative ? -exponent : exponent;
+    }
+    return position <= 0;
   }
 
   void skip_whitespace() {
