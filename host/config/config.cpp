@@ -51,33 +51,32 @@ bool valid_name(std::string_view name) {
 }
 
 // An absolute, lexically normal path without a trailing separator, so equal paths compare equal.
-std::optional<std::string> log_level_problem(std::string_view level) {
+Status check_log_level(std::string_view level) {
   if (std::find(std::begin(kLogLevels), std::end(kLogLevels), level) != std::end(kLogLevels)) {
-    return std::nullopt;
+    return Status::Ok();
   }
-  return one_of(kLogLevels, level);
+  return Status::Invalid(one_of(kLogLevels, level));
 }
 
 // The token guards reload, restart and shutdown: refuse a file others can read.
-std::optional<std::string> token_file_problem(const fs::path& file) {
+Status check_token_file(const fs::path& file) {
   std::error_code ec;
   const fs::file_status status = fs::status(file, ec);
-  if (ec || !fs::exists(status)) return "token file not found: " + file.string();
-  if (!fs::is_regular_file(status)) return "token file is not a regular file: " + file.string();
+  if (ec || !fs::exists(status)) return Status::NotFound("token file not found: " + file.string());
+  if (!fs::is_regular_file(status))
+    return Status::Invalid("token file is not a regular file: " + file.string());
   const fs::perms loose = fs::perms::group_all | fs::perms::others_all;
   if ((status.permissions() & loose) != fs::perms::none)
-    return "token file " + file.string() + " is accessible by group or others; chmod 600 it";
+    return Status::Invalid("token file " + file.string() +
+                           " is accessible by group or others; chmod 600 it");
   // What is in it follows the one rule the clients read it by (token_file.hpp).
   Result<std::string> token = read_token_file(file);
-  if (!token.ok()) return token.status().message();
-  return std::nullopt;
+  return token.status();
 }
 
 // The address the admin server will listen on; port 0 lets the system pick.
-std::optional<std::string> admin_listen_problem(std::string_view text) {
-  Result<HostPort> address = parse_host_port(text, PortZero::allowed);
-  if (address.ok()) return std::nullopt;
-  return address.status().message();
+Status check_admin_listen(std::string_view text) {
+  return parse_host_port(text, PortZero::allowed).status();
 }
 
 // Top-level section as a table, or nullptr (absent, or wrong type and reported).
@@ -112,15 +111,15 @@ HostState read_host(const toml::table& root, const fs::path& config_dir, ConfigR
   }
   if (auto v = r.path("data_dir", config_dir)) host.data_dir = *v;
   if (auto v = r.string("log_level")) {
-    if (auto problem = log_level_problem(*v)) {
-      r.error(*table->get("log_level"), "log_level", *problem);
+    if (Status checked = check_log_level(*v); !checked.ok()) {
+      r.error(*table->get("log_level"), "log_level", checked.message());
     } else {
       host.log_level = *v;
     }
   }
   if (auto v = r.string("admin_listen")) {
-    if (auto problem = admin_listen_problem(*v)) {
-      r.error(*table->get("admin_listen"), "admin_listen", *problem);
+    if (Status checked = check_admin_listen(*v); !checked.ok()) {
+      r.error(*table->get("admin_listen"), "admin_listen", checked.message());
     } else {
       host.admin_listen = *v;
     }
@@ -131,10 +130,9 @@ HostState read_host(const toml::table& root, const fs::path& config_dir, ConfigR
     if (v) host.plugin_dir = *v;
   }
   if (auto v = r.path("admin_token_file", config_dir)) {
-    std::optional<std::string> problem;
-    if (reader == ConfigReader::node) problem = token_file_problem(*v);
-    if (problem) {
-      r.error(*table->get("admin_token_file"), "admin_token_file", *problem);
+    Status checked = reader == ConfigReader::node ? check_token_file(*v) : Status::Ok();
+    if (!checked.ok()) {
+      r.error(*table->get("admin_token_file"), "admin_token_file", checked.message());
     } else {
       host.admin_token_file = *v;
     }
@@ -165,15 +163,15 @@ void apply_overrides(const HostOverrides& overrides, HostState& state, ErrorSink
     if (p) host.plugin_dir = *p;
   }
   if (overrides.log_level) {
-    if (auto problem = log_level_problem(*overrides.log_level)) {
-      errors.add_override("--log-level", *problem);
+    if (Status checked = check_log_level(*overrides.log_level); !checked.ok()) {
+      errors.add_override("--log-level", checked.message());
     } else {
       host.log_level = *overrides.log_level;
     }
   }
   if (overrides.admin_listen) {
-    if (auto problem = admin_listen_problem(*overrides.admin_listen)) {
-      errors.add_override("--admin-listen", *problem);
+    if (Status checked = check_admin_listen(*overrides.admin_listen); !checked.ok()) {
+      errors.add_override("--admin-listen", checked.message());
     } else {
       host.admin_listen = *overrides.admin_listen;
     }

@@ -13,29 +13,31 @@ bool names_secret_file(std::string_view key_name) {
   return key_name == kName || (key_name.size() > kSuffix.size() && key_name.ends_with(kSuffix));
 }
 
-std::optional<std::string> secret_file_problem(const fs::path& file) {
+Status check_secret_file(const fs::path& file) {
   std::error_code ec;
   const fs::file_status status = fs::status(file, ec);
-  if (ec || !fs::exists(status)) return "secret file not found: " + file.string();
-  if (!fs::is_regular_file(status)) return "secret file is not a regular file: " + file.string();
+  if (ec || !fs::exists(status)) return Status::NotFound("secret file not found: " + file.string());
+  if (!fs::is_regular_file(status))
+    return Status::Invalid("secret file is not a regular file: " + file.string());
   const fs::perms loose = fs::perms::group_all | fs::perms::others_all;
   if ((status.permissions() & loose) != fs::perms::none) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o",
                   static_cast<unsigned>(status.permissions() & fs::perms::mask));
-    return "secret file " + file.string() + " is accessible by group or others (mode " + mode +
-           "); restrict it with: chmod 600 " + file.string();
+    return Status::Invalid("secret file " + file.string() +
+                           " is accessible by group or others (mode " + mode +
+                           "); restrict it with: chmod 600 " + file.string());
   }
   if (!std::ifstream(file))
-    return "cannot read secret file " + file.string() + " (run alysd as its owner)";
-  return std::nullopt;
+    return Status::Failed("cannot read secret file " + file.string() + " (run alysd as its owner)");
+  return Status::Ok();
 }
 
 std::vector<ConfigError> check_secret_files(const std::vector<SecretFileSetting>& settings) {
   std::vector<ConfigError> errors;
   for (const SecretFileSetting& setting : settings) {
-    if (auto problem = secret_file_problem(setting.file))
-      errors.push_back(ConfigError{{}, setting.pos, setting.key, *problem});
+    if (Status checked = check_secret_file(setting.file); !checked.ok())
+      errors.push_back(ConfigError{{}, setting.pos, setting.key, checked.message()});
   }
   return errors;
 }

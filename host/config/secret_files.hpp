@@ -29,10 +29,10 @@ struct SecretFileSetting {
   std::filesystem::path file;  // absolute (relative paths resolve against the config's directory)
 };
 
-// Why `file` cannot be a secret file, or nullopt when it can: it must exist, be a regular file (a
-// symbolic link to one counts), grant nothing to group or others (chmod 600 or 400), and be
-// readable by this process.
-std::optional<std::string> secret_file_problem(const std::filesystem::path& file);
+// OK when `file` can be a secret file: it exists (else ALYS_ERR_NOT_FOUND), is a regular file (a
+// symbolic link to one counts), grants nothing to group or others (chmod 600 or 400; else
+// ALYS_ERR_INVALID), and is readable by this process (else ALYS_ERR_FAILED). The message says why.
+Status check_secret_file(const std::filesystem::path& file);
 
 // An error for each setting whose file has a problem, in the order given. The errors have no
 // `file`: the caller knows it.

@@ -42,24 +42,25 @@ TEST_CASE("key_file and names ending in _key_file name secret files", "[config][
 TEST_CASE("a secret file must exist, be regular and private to its owner",
           "[config][secret_files]") {
   TempDir dir("alys-secret");
-  CHECK_FALSE(secret_file_problem(
-      secret(dir, "owner.key", fs::perms::owner_read | fs::perms::owner_write)));
-  CHECK_FALSE(secret_file_problem(secret(dir, "read-only.key", fs::perms::owner_read)));
+  CHECK(check_secret_file(secret(dir, "owner.key", fs::perms::owner_read | fs::perms::owner_write))
+            .ok());
+  CHECK(check_secret_file(secret(dir, "read-only.key", fs::perms::owner_read)).ok());
 
   fs::path open = secret(dir, "open.key", fs::perms(0644));
-  auto problem = secret_file_problem(open);
-  REQUIRE(problem);
-  CHECK(*problem == "secret file " + open.string() +
-                        " is accessible by group or others (mode 0644); restrict it with: chmod "
-                        "600 " +
-                        open.string());
+  alys::Status problem = check_secret_file(open);
+  REQUIRE_FALSE(problem.ok());
+  CHECK(problem.message() ==
+        "secret file " + open.string() +
+            " is accessible by group or others (mode 0644); restrict it with: chmod "
+            "600 " +
+            open.string());
   // Any permission for group or others counts, not only reading.
-  CHECK(secret_file_problem(secret(dir, "group-write.key", fs::perms(0620))));
-  CHECK(secret_file_problem(secret(dir, "others-exec.key", fs::perms(0601))));
+  CHECK_FALSE(check_secret_file(secret(dir, "group-write.key", fs::perms(0620))).ok());
+  CHECK_FALSE(check_secret_file(secret(dir, "others-exec.key", fs::perms(0601))).ok());
 
-  CHECK(secret_file_problem(dir.path() / "absent.key") ==
+  CHECK(check_secret_file(dir.path() / "absent.key").message() ==
         "secret file not found: " + (dir.path() / "absent.key").string());
-  CHECK(secret_file_problem(dir.path()) ==
+  CHECK(check_secret_file(dir.path()).message() ==
         "secret file is not a regular file: " + dir.path().string());
 
   std::vector<ConfigError> errors =
