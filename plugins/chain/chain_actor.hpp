@@ -97,7 +97,8 @@ class ChainActor : public Actor {
   // An on_error continuation that fails the actor: `what` didn't happen, and why.
   static std::function<void(const Status&)> fatal_unless_answered(std::string what);
 
-  // Consensus traffic never waits behind user RPC in the other roles' mailboxes (DESIGN.md).
+  // Consensus traffic never waits behind user RPC in the other roles' mailboxes: requests to
+  // engine and storage go at consensus priority (docs/chain.md).
   template <class M>
   RequestHandle ask(Address to, const M& message, std::uint64_t timeout_ms) {
     return request(to, message, timeout_ms, Priority::consensus);

@@ -1,8 +1,9 @@
 // alys-storage: the `storage` role. Keeps the chain (blocks by hash, the canonical height index,
 // head and finalized pointers) and the engine's state in one database, each imported block
-// committed with its index, pointers and engine changes as one atomic batch (DESIGN.md,
-// invariant 8). Every request of alys/schemas/storage.hpp gets its reply type; a refused or
-// failed request is answered with `error` set, and a block that is not there is `found = false`.
+// committed with its index, pointers and engine changes as one atomic batch, so that a crash at
+// any instant leaves a consistent chain (docs/storage.md). Every request of
+// alys/schemas/storage.hpp gets its reply type; a refused or failed request is answered with
+// `error` set, and a block that is not there is `found = false`.
 //
 // Role settings (`[storage]`): backend, path, sync, cache_mb, max_open_files — see
 // docs/storage.md. Runs on a dedicated thread: LevelDB blocks on disk I/O.
