@@ -1,8 +1,12 @@
 #include "host/runtime/request_table.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -137,4 +141,62 @@ TEST_CASE("correlation ids are never 0 and never repeat", "[request_table]") {
     CHECK(id != 0);
     CHECK(seen.insert(id).second);
   }
+}
+
+TEST_CASE("replies racing deadlines on the timer thread: each request settles exactly once",
+          "[request_table][concurrency]") {
+  // Real clock: the deadline timer fires on the timer thread while four threads add requests with
+  // deadlines of 0-2 ms and reply to them at once. Whichever comes first settles the request; the
+  // other is refused (a late reply) or finds nothing (a passed deadline).
+  TimerService timers{TimerService::Options{}};
+  std::atomic<std::uint64_t> timeouts_seen{0};
+  std::mutex seen_mutex;
+  std::set<std::uint64_t> settled_ids;
+  bool settled_twice = false;
+  auto settle = [&](std::uint64_t id) {
+    std::lock_guard lock(seen_mutex);
+    if (!settled_ids.insert(id).second) settled_twice = true;
+  };
+  RequestTable table{timers, [&](std::uint64_t id, RequestTable::Settled) {
+                       timeouts_seen.fetch_add(1);
+                       settle(id);
+                     }};
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2000;
+  std::atomic<std::uint64_t> replies_taken{0};
+  std::atomic<std::uint64_t> replies_late{0};
+  std::atomic<std::uint64_t> other_refusals{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::uint64_t id = table.next_correlation();
+        table.add(id, RequestTable::Pending{kRequester, kTarget, ALYS_PRIORITY_NORMAL},
+                  static_cast<std::uint64_t>((t + i) % 3));
+        auto reply = table.take_reply(id, kTarget);
+        if (reply.ok()) {
+          replies_taken.fetch_add(1);
+          settle(id);
+        } else if (reply.status().code() == ALYS_ERR_TIMEOUT) {
+          replies_late.fetch_add(1);
+        } else {
+          other_refusals.fetch_add(1);  // counted here: Catch2's assertions are not thread-safe
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  // Every request was answered or timed out by the time its reply was taken: nothing is left.
+  CHECK(table.pending() == 0);
+  timers.stop();
+
+  constexpr std::uint64_t kTotal = kThreads * kPerThread;
+  CHECK(other_refusals == 0);
+  CHECK_FALSE(settled_twice);
+  CHECK(settled_ids.size() == kTotal);
+  CHECK(replies_taken + timeouts_seen == kTotal);
+  CHECK(replies_late == timeouts_seen);
+  CHECK(table.counters().replies == replies_taken);
+  CHECK(table.counters().timeouts == timeouts_seen);
+  CHECK(table.counters().late_replies == replies_late);
 }
