@@ -47,6 +47,21 @@ struct CtlRun {
   std::string output;  // stdout and stderr together
 };
 
+// alys-ctl run with no node behind it (usage, help): each run logs to its own file in `dir`.
+struct OfflineCtl {
+  const TempDir& dir;
+  int runs = 0;
+
+  CtlRun operator()(std::vector<std::string> args) {
+    args.insert(args.begin(), kCtl);
+    ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
+    auto code = run.wait_exit(20s);
+    REQUIRE(code);
+    UNSCOPED_INFO("output: " << run.output());
+    return CtlRun{*code, run.output()};
+  }
+};
+
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
@@ -426,15 +441,7 @@ TEST_CASE("alys-ctl shutdown stops the node; afterwards the node is not reachabl
 
 TEST_CASE("alys-ctl usage errors exit 2, --help exits 0", "[integration]") {
   TempDir dir("alys-ctl-usage");
-  int runs = 0;
-  auto ctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), kCtl);
-    ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
-    auto code = run.wait_exit(20s);
-    REQUIRE(code);
-    UNSCOPED_INFO("output: " << run.output());
-    return CtlRun{*code, run.output()};
-  };
+  OfflineCtl ctl{dir};
 
   CtlRun help = ctl({"--help"});
   CHECK(help.code == 0);
@@ -481,15 +488,7 @@ TEST_CASE("alys-ctl usage errors exit 2, --help exits 0", "[integration]") {
 
 TEST_CASE("alys-ctl --help per command", "[integration]") {
   TempDir dir("alys-ctl-help");
-  int runs = 0;
-  auto ctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), kCtl);
-    ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
-    auto code = run.wait_exit(20s);
-    REQUIRE(code);
-    UNSCOPED_INFO("output: " << run.output());
-    return CtlRun{*code, run.output()};
-  };
+  OfflineCtl ctl{dir};
   CtlRun all = ctl({"--help"});
   CHECK(all.code == 0);
   for (const char* text :
