@@ -60,18 +60,10 @@ Status check_log_level(std::string_view level) {
 
 // The token guards reload, restart and shutdown: refuse a file others can read.
 Status check_token_file(const fs::path& file) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(file, ec);
-  if (ec || !fs::exists(status)) return Status::NotFound("token file not found: " + file.string());
-  if (!fs::is_regular_file(status))
-    return Status::Invalid("token file is not a regular file: " + file.string());
-  const fs::perms loose = fs::perms::group_all | fs::perms::others_all;
-  if ((status.permissions() & loose) != fs::perms::none)
-    return Status::Invalid("token file " + file.string() +
-                           " is accessible by group or others; chmod 600 it");
-  // What is in it follows the one rule the clients read it by (token_file.hpp).
-  Result<std::string> token = read_token_file(file);
-  return token.status();
+  // A secret file like a key (secret_files.hpp: present, regular, chmod 600), whose content follows
+  // the one rule the clients read it by (token_file.hpp).
+  if (Status private_file = check_secret_file(file); !private_file.ok()) return private_file;
+  return read_token_file(file).status();
 }
 
 // The address the admin server will listen on; port 0 lets the system pick.
