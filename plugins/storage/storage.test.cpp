@@ -505,13 +505,50 @@ TEST_CASE("the plugin unloads after using leveldb, while libleveldb stays for it
   CHECK(again.commit(block_at(12)).error.empty());
 }
 
-TEST_CASE("a reload restarts the role, and the new instance reopens the same database") {
+TEST_CASE("a reload of the same build hands over, and the new instance reopens the same database") {
   alys::testing::TempDir dir("alys-storage");
   StorageNode node(LevelDbBackendConfig::toml(dir.path()));
   node.commit_chain(0, 2);
   alys::testing::SwapResult swapped = node.harness().swap("storage", kPluginFile);
   REQUIRE(swapped.ok);
-  CHECK(swapped.mode == "restart");
+  CHECK(swapped.mode == "state");
   CHECK(node.head().height == 2);
   CHECK(node.commit(block_at(3)).error.empty());
+}
+
+TEMPLATE_TEST_CASE("a hot swap hands the database to the new version and back (v1 -> v2 -> v1)", "",
+                   MemoryBackendConfig, LevelDbBackendConfig) {
+  SuiteNode<TestType> node;
+  node->commit_chain(0, 5);
+  CommitBlock with_state = block_at(6);
+  with_state.engine_puts = {{bytes_of("balance/alice"), bytes_of("100")}};
+  REQUIRE(node->commit(with_state).error.empty());
+
+  for (const char* file : {kPluginV2File, kPluginFile, kPluginV2File, kPluginFile}) {
+    alys::testing::SwapResult swapped = node->harness().swap("storage", file);
+    INFO(file << ": " << swapped.stage << " " << swapped.message);
+    REQUIRE(swapped.ok);
+    CHECK(swapped.mode == "state");
+    Head head = node->head();
+    CHECK(head.has_head);
+    CHECK(head.height == 6);
+    CHECK(node->by_height(3).found);
+    int pages = 0;
+    CHECK(as_map(node->scan_all(16, pages))[bytes_of("balance/alice")] == bytes_of("100"));
+  }
+  // The chain goes on after the swaps, on the same data.
+  node->commit_chain(7, 9);
+  CHECK(node->head().height == 9);
+  CHECK(heights_of(node->range(0).blocks) ==
+        std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+TEST_CASE("a memory database survives a reload: before hand-off it was lost with the instance") {
+  StorageNode node(MemoryBackendConfig::toml({}));
+  node.commit_chain(0, 3);
+  REQUIRE(node.harness().swap("storage", kPluginFile).ok);
+  Head head = node.head();
+  REQUIRE(head.has_head);
+  CHECK(head.height == 3);
+  CHECK(node.commit(block_at(4)).error.empty());
 }

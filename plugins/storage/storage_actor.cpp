@@ -8,10 +8,12 @@
 // Role settings (`[storage]`): backend, path, sync, cache_mb, max_open_files — see
 // docs/storage.md. Runs on a dedicated thread: LevelDB blocks on disk I/O.
 //
-// Not swappable by state (it holds a database handle): a reload restarts it, and the new instance
-// reopens the database.
+// Swappable (storage_state.hpp): the old instance closes the database when it stops and the new
+// one reopens it; a memory database's entries are handed over. Commits are synchronous within one
+// message, so no batch is ever open across a swap.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,7 +21,14 @@
 #include "alys/schemas/storage.hpp"
 #include "alys_version.hpp"
 #include "storage/backend.hpp"
+#include "storage/memory/memory_backend.hpp"
 #include "storage/storage_config.hpp"
+#include "storage/storage_state.hpp"
+
+// The test build alys_storage_v2 says so in its version.
+#ifndef ALYS_STORAGE_VERSION
+#define ALYS_STORAGE_VERSION ALYS_NODE_VERSION
+#endif
 
 namespace alys::storage {
 namespace {
@@ -83,7 +92,11 @@ class StorageActor : public Actor {
 
   void on_start() override {
     StorageConfig config = read_config(context());
-    backend_ = open_backend(config);
+    if (restored_ && restored_->backend == BackendKind::memory)
+      backend_ = std::make_unique<MemoryBackend>(std::move(restored_->memory_entries));
+    else
+      backend_ = open_backend(config);
+    config_ = config;
     const auto& head = backend_->head();
     context().log(LogLevel::info,
                   "opened the " + backend_->describe() +
@@ -94,6 +107,26 @@ class StorageActor : public Actor {
   }
 
   void on_stop() override { backend_.reset(); }
+
+  StateSnapshot snapshot(std::uint32_t target_schema_version) override {
+    StorageState state;
+    state.backend = config_.backend;
+    state.handoffs = handoffs_;
+    if (config_.backend == BackendKind::leveldb) state.leveldb_path = config_.leveldb.path.string();
+    if (const auto* memory = dynamic_cast<const MemoryBackend*>(backend_.get()))
+      state.memory_entries = memory->entries();
+    return encode_storage_state(state, target_schema_version);
+  }
+
+  // Before start: a state of another database than this instance's config names fails the swap
+  // here, and the host rolls back to the old version.
+  void restore(ByteView bytes, std::uint32_t schema_version) override {
+    StorageState state = decode_storage_state(bytes, schema_version);
+    if (std::string mismatch = restore_mismatch(state, read_config(context())); !mismatch.empty())
+      throw Error(ALYS_ERR_INVALID, "cannot take over the storage: " + mismatch);
+    handoffs_ = state.handoffs + 1;
+    restored_ = std::move(state);
+  }
 
   // Sticky until the restart: a write failed, and only a fresh open tells whether the disk is
   // usable again.
@@ -146,8 +179,11 @@ class StorageActor : public Actor {
     return reply;
   }
 
+  StorageConfig config_;
   std::unique_ptr<Backend> backend_;
   std::string write_failure_;
+  std::optional<StorageState> restored_;  // from restore() until on_start opens the database
+  std::uint64_t handoffs_ = 0;            // hand-offs this state went through (schema 2 keeps it)
 };
 
 }  // namespace
@@ -156,5 +192,6 @@ class StorageActor : public Actor {
 ALYS_PLUGIN(alys::storage::StorageActor,
             alys::PluginInfo{.role = "storage",
                              .name = "alys-storage",
-                             .version = ALYS_NODE_VERSION,
-                             .capabilities = ALYS_CAP_DEDICATED_THREAD});
+                             .version = ALYS_STORAGE_VERSION,
+                             .state_schema_version = alys::storage::kStorageStateSchema,
+                             .capabilities = ALYS_CAP_DEDICATED_THREAD | ALYS_CAP_SWAPPABLE});

@@ -24,6 +24,8 @@ using namespace alys::storage;
 
 // Set by CMakeLists.txt from $<TARGET_FILE:alys_storage>.
 constexpr const char* kPluginFile = ALYS_STORAGE_PLUGIN;
+// The same plugin at state schema 2 (CMakeLists.txt: alys_storage_v2), for hot swap.
+constexpr const char* kPluginV2File = ALYS_STORAGE_V2_PLUGIN;
 
 struct MemoryBackendConfig {
   static std::string toml(const std::filesystem::path& /*dir*/) { return "backend = \"memory\"\n"; }

@@ -2,7 +2,9 @@
 
 namespace alys::storage {
 
-MemoryBackend::MemoryBackend() { load(); }
+MemoryBackend::MemoryBackend(std::map<Bytes, Bytes> entries) : entries_(std::move(entries)) {
+  load();
+}
 
 std::optional<Bytes> MemoryBackend::get(ByteView key) const {
   auto found = entries_.find(Bytes(key.begin(), key.end()));

@@ -1,6 +1,6 @@
 // The `memory` backend: the storage's key space in a std::map, for tests and development. Same
 // validation, ordering and paging as every backend (they share Backend's code); nothing survives
-// the instance.
+// the instance except what a hot swap hands to the next one (storage_state.hpp).
 #pragma once
 
 #include <map>
@@ -12,7 +12,11 @@ namespace alys::storage {
 
 class MemoryBackend final : public Backend {
  public:
-  MemoryBackend();
+  // The entries a previous instance held (a hot swap), or none. Throws StoreFailure when they are
+  // not a database of this format.
+  explicit MemoryBackend(std::map<Bytes, Bytes> entries = {});
+
+  const std::map<Bytes, Bytes>& entries() const { return entries_; }
 
   std::string describe() const override { return "memory database"; }
 
