@@ -271,7 +271,7 @@ std::string Harness::call_rpc(std::string_view method_name, std::string_view par
 
 SwapResult Harness::swap(std::string_view role, const std::filesystem::path& plugin_file) {
   host::SwapOutcome outcome = impl_->runtime.swap_and_wait(std::string(role), plugin_file);
-  return SwapResult{outcome.ok, outcome.mode, outcome.stage, outcome.message};
+  return SwapResult{outcome.ok, outcome.mode, outcome.stage, outcome.message, outcome.pause_us};
 }
 
 }  // namespace alys::testing

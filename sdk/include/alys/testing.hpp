@@ -65,9 +65,10 @@ struct DeadLetterInfo {
 
 struct SwapResult {
   bool ok = false;
-  std::string mode;     // "state" or "restart"
-  std::string stage;    // on failure
-  std::string message;  // on failure
+  std::string mode;            // "state" or "restart"
+  std::string stage;           // on failure
+  std::string message;         // on failure
+  std::uint64_t pause_us = 0;  // dispatch to the role paused (on failure: until the rollback)
 };
 
 // A plugin compiled into the test binary.
