@@ -1,5 +1,6 @@
 // alysd — the node: loads the plugin set a config file describes and runs it until SIGTERM/SIGINT.
 #include <signal.h>
+#include <unistd.h>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include "host/config/config.hpp"
 #include "host/config/token_file.hpp"
 #include "host/loading/node_assembly.hpp"
+#include "host/loading/table_check.hpp"
 #include "host/runtime/runtime.hpp"
 #include "host/tools/common/command_line.hpp"
 
@@ -35,7 +37,8 @@ constexpr const char* kUsageHead = R"(usage:
   alysd --help | --version
 
 Runs the node described by FILE until SIGTERM or SIGINT. --check-config validates FILE and the
-manifests of its plugins without running plugin code.
+manifests of its plugins, then loads each plugin (no actor is created) and has it check its role's
+table; errors print as FILE:LINE:COL: KEY: MESSAGE.
 
 )";
 
@@ -53,7 +56,7 @@ po::options_description options() {
   described.add_options()                                                                   //
       ("config", po::value<std::string>()->value_name("FILE"), "the node's config (TOML)")  //
       ("check-config", po::value<std::string>()->value_name("FILE"),
-       "validate FILE and its plugins' manifests, then exit")                                 //
+       "validate FILE, its plugins' manifests and role tables, then exit")                    //
       ("data-dir", po::value<std::string>()->value_name("DIR"), "overrides [host] data_dir")  //
       ("plugin-dir", po::value<std::string>()->value_name("DIR"),
        "overrides [host] plugin_dir")  //
@@ -100,6 +103,28 @@ alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
   line.overrides.log_level = text("log-level");
   return line;
 }
+
+// Plugins are loaded from private copies, as the node loads them; a check must not create the
+// node's data_dir, so without one it copies into a directory of its own (removed afterwards).
+struct CheckScratch {
+  explicit CheckScratch(const NodeConfig& config) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(config.host.data_dir, ec)) {
+      path = config.host.data_dir / ".plugin-copies";
+    } else {
+      path = std::filesystem::temp_directory_path(ec) / ("alysd-check-" + std::to_string(getpid()));
+      owned = true;
+    }
+  }
+  ~CheckScratch() {
+    std::error_code ec;
+    if (owned) std::filesystem::remove_all(path, ec);
+  }
+  CheckScratch(const CheckScratch&) = delete;
+  CheckScratch& operator=(const CheckScratch&) = delete;
+  std::filesystem::path path;
+  bool owned = false;
+};
 
 // SIGTERM, SIGINT and SIGHUP are blocked in every thread and taken here, so a handler never runs
 // inside a plugin's code. SIGHUP re-reads the config. The first SIGTERM/SIGINT stops the node in
@@ -154,6 +179,13 @@ int main(int argc, char** argv) {
     errors.insert(errors.end(), manifest_errors.begin(), manifest_errors.end());
   }
   if (line->check_only) {
+    if (loaded.config) {
+      CheckScratch scratch(*loaded.config);
+      TableCheckReport tables = check_role_tables(*loaded.config, scratch.path);
+      errors.insert(errors.end(), tables.errors.begin(), tables.errors.end());
+      for (const auto& warning : tables.warnings)
+        std::cerr << "warning: " << warning.to_string() << "\n";
+    }
     for (const auto& error : errors) std::cerr << error.to_string() << "\n";
     if (!errors.empty()) {
       std::cerr << errors.size() << " error(s) in " << line->config.string() << "\n";
@@ -249,6 +281,12 @@ int main(int argc, char** argv) {
     if (next.config) {
       auto manifest_errors = check_manifests(*next.config, true);
       problems.insert(problems.end(), manifest_errors.begin(), manifest_errors.end());
+    }
+    // Every changed table, by the plugin that will serve it, before anything is applied.
+    if (problems.empty()) {
+      TableCheckReport tables = check_reload(*next.config, runtime, options.scratch_dir);
+      for (const auto& warning : tables.warnings) logger->warn("[reload] {}", warning.to_string());
+      problems = std::move(tables.errors);
     }
     if (!problems.empty()) {
       for (const auto& problem : problems) logger->error("[reload] {}", problem.to_string());

@@ -363,7 +363,7 @@ void read_role_tables(const toml::table& root, NodeConfig& config, ConfigReader 
     host_paths.insert("data_dir", config.host.data_dir.string());
     host_paths.insert("config_dir", config.file.parent_path().string());
     own.insert_or_assign("host", std::move(host_paths));
-    config.role_tables[plugin.role] = toml_config::make_role_table(std::move(own));
+    config.role_tables[plugin.role] = toml_config::make_role_table(std::move(own), written);
     if (written != nullptr)
       collect_secret_files(*written, plugin.role, config.file.parent_path(), secret_files, errors);
   }

@@ -52,6 +52,11 @@ class RoleTable {
   virtual Lookup get_bool(const std::string& key, bool& out) const = 0;
   virtual Lookup get_string(const std::string& key, std::string& out) const = 0;
   virtual std::string to_json() const = 0;
+  // Where `key` (a dotted path inside the table, array elements as [i]: "auxpow.chain_id",
+  // "members[2]"; "" for the table itself) is written in the config file: the key itself, or when
+  // it is not written there (a missing key, a value the host added), the nearest enclosing key or
+  // table that is. {} (line 0) when nothing of the path is in the file.
+  virtual SourcePos position(const std::string& /*key*/) const { return {}; }
 };
 
 // `[plugins.<role>]`

@@ -74,3 +74,38 @@ TEST_CASE("a role's own table may not be a plain value", "[config]") {
   REQUIRE(error != nullptr);
   CHECK(error->pos.line == 1);
 }
+
+TEST_CASE("role tables know where each key is written", "[config]") {
+  const Fixture f;
+  const NodeConfig config = f.load_ok(R"([plugins.a]
+file = "a.so"
+[plugins.b]
+file = "b.so"
+backend = "x"
+
+[a]
+limit = 5
+nested.deep.value = 7
+list = [1, { inner = 2 }]
+
+[a.auxpow]
+interval = 3
+)");
+  const RoleTable& a = *config.role_tables.at("a");
+  auto at = [&a](const std::string& key) {
+    const SourcePos pos = a.position(key);
+    return std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  };
+  CHECK(at("") == "7:1");  // the [a] header
+  CHECK(at("limit") == "8:1");
+  CHECK(at("nested.deep.value") == "9:13");  // dotted keys: the last one
+  CHECK(at("list[1]") == "10:12");
+  CHECK(at("list[1].inner") == "10:14");
+  CHECK(at("auxpow.interval") == "13:1");
+  // Not written: the nearest enclosing key or table that is.
+  CHECK(at("auxpow.chain_id") == at("auxpow"));
+  CHECK(at("missing") == "7:1");
+  CHECK(at("host.data_dir") == "7:1");  // the host adds it
+  // A role without a table of its own in the file: nothing to point at.
+  CHECK(config.role_tables.at("b")->position("backend").line == 0);
+}

@@ -239,7 +239,10 @@ class TableReader {
   ErrorSink& errors_;
 };
 
-// A role's own table, as plugins read it through the host API.
-std::shared_ptr<const RoleTable> make_role_table(toml::table table);
+// A role's own table, as plugins read it through the host API. `written` is the table as the file
+// has it (nullptr when the file has none): its positions answer RoleTable::position, since a
+// copied toml++ node keeps no source position.
+std::shared_ptr<const RoleTable> make_role_table(toml::table table,
+                                                 const toml::table* written = nullptr);
 
 }  // namespace alys::host::toml_config

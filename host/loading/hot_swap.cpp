@@ -1,4 +1,4 @@
-// Runtime: hot swap, actor restart and config updates of a running node.
+// Runtime: hot swap and actor restart of a running node (config updates: config_update.cpp).
 //
 // A swap, on the control thread: load the new library from a private copy and gate it (nothing is
 // paused yet) -> pause dispatch to the role (and, if either version asks, to the roles requiring
@@ -246,22 +246,6 @@ void Runtime::restart_actor(const std::string& role, std::function<void(Status)>
     }
     if (done) done(restarted);
   });
-}
-
-Status Runtime::update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table) {
-  ActorCell* target = cell(role);
-  if (target == nullptr) return Status(ALYS_ERR_NO_SUCH_ROLE, "no such role '" + role + "'");
-  std::string json = table ? table->to_json() : std::string("{}");
-  target->set_role_table(std::move(table));
-  Envelope notice;
-  notice.type_id = ALYS_TYPE_CONFIG_CHANGED;
-  notice.kind = ALYS_KIND_CONFIG;
-  notice.priority = ALYS_PRIORITY_HIGH;
-  notice.payload = Payload(reinterpret_cast<const std::uint8_t*>(json.data()), json.size());
-  std::int32_t delivered = target->deliver(std::move(notice));
-  if (delivered != ALYS_OK)
-    return Status(delivered, "the new config table could not be delivered to '" + role + "'");
-  return Status::Ok();
 }
 
 }  // namespace alys::host

@@ -40,6 +40,20 @@ Status check_role(const PluginConfig& plugin, const alys_manifest& manifest) {
                          "', configured as role '" + plugin.role + "'");
 }
 
+// A new path, or the same path replaced by a new build since the running copy was loaded.
+bool file_replaced(const PluginConfig& plugin, const PluginLibrary& running) {
+  return plugin.file != running.file() || file_identity(plugin.file) != running.loaded_identity();
+}
+
+std::string json_of(const std::shared_ptr<const RoleTable>& table) {
+  return table ? table->to_json() : "{}";
+}
+
+std::shared_ptr<const RoleTable> table_of(const NodeConfig& config, const std::string& role) {
+  const auto found = config.role_tables.find(role);
+  return found == config.role_tables.end() ? nullptr : found->second;
+}
+
 }  // namespace
 
 std::vector<ConfigError> check_manifests(const NodeConfig& config, bool refused_is_error) {
@@ -125,6 +139,31 @@ Result<std::vector<std::string>> assemble(const NodeConfig& config, Runtime& run
   return refused_plugins;
 }
 
+TableCheckReport check_reload(const NodeConfig& next, Runtime& runtime,
+                              const std::filesystem::path& scratch_dir) {
+  TableCheckReport report;
+  for (const PluginConfig& plugin : next.plugins) {
+    ActorCell* cell = runtime.cell(plugin.role);
+    const std::shared_ptr<const RoleTable> table = table_of(next, plugin.role);
+    if (cell == nullptr || !table) continue;  // a new role is not applied (reconfigure says so)
+    std::shared_ptr<PluginLibrary> serving = cell->library();
+    const bool replaced = file_replaced(plugin, *serving);
+    if (!replaced && json_of(cell->role_table()) == table->to_json()) continue;
+    if (replaced) {
+      Result<std::shared_ptr<PluginLibrary>> incoming =
+          PluginLibrary::load(plugin.file, scratch_dir, runtime.abi_minor());
+      if (!incoming.ok()) {
+        report.errors.push_back({next.file, plugin.file_pos, "plugins." + plugin.role + ".file",
+                                 incoming.status().message()});
+        continue;
+      }
+      serving = std::move(incoming).value();
+    }
+    add_verdict(next, plugin, check_role_table(*serving, *table), report);
+  }
+  return report;
+}
+
 std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runtime& runtime) {
   auto& log = runtime.logger();
   std::size_t applied = 0;
@@ -135,9 +174,7 @@ std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runti
       log.warn("[reload] role '{}' is new: adding roles needs a restart of the node", plugin.role);
       continue;
     }
-    auto library = cell->library();
-    bool replaced =
-        plugin.file != library->file() || file_identity(plugin.file) != library->loaded_identity();
+    bool replaced = file_replaced(plugin, *cell->library());
     if (replaced) {
       log.info("[reload] role '{}': plugin file changed, swapping to {}", plugin.role,
                plugin.file.string());
@@ -148,18 +185,11 @@ std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runti
       });
       ++applied;
     }
-    auto old_table = running.role_tables.find(plugin.role);
-    auto new_table = next.role_tables.find(plugin.role);
-    std::string old_json = old_table != running.role_tables.end() && old_table->second
-                               ? old_table->second->to_json()
-                               : "{}";
-    std::string new_json = new_table != next.role_tables.end() && new_table->second
-                               ? new_table->second->to_json()
-                               : "{}";
-    if (old_json != new_json && new_table != next.role_tables.end()) {
+    // Against the table the actor runs with: after a rolled-back table it is not running's.
+    std::shared_ptr<const RoleTable> new_table = table_of(next, plugin.role);
+    if (new_table && json_of(cell->role_table()) != new_table->to_json()) {
       log.info("[reload] role '{}': config table changed, delivering it", plugin.role);
-      if (Status delivered = runtime.update_role_table(plugin.role, new_table->second);
-          !delivered.ok())
+      if (Status delivered = runtime.update_role_table(plugin.role, new_table); !delivered.ok())
         log.warn("[reload] role '{}': {}", plugin.role, delivered.message());
       ++applied;
     }

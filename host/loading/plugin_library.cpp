@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/dll/shared_library.hpp>
+#include <cstddef>
 #include <system_error>
 
 #include "host/loading/elf_manifest.hpp"
@@ -103,6 +104,13 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
                            std::to_string(library->functions_->struct_size) +
                            " bytes is too small");
   return library;
+}
+
+PluginLibrary::CheckConfigEntry PluginLibrary::check_config_entry() const {
+  constexpr std::size_t kEnd =
+      offsetof(alys_plugin_function_table, alys_plugin_on_check_config) + sizeof(CheckConfigEntry);
+  if (functions_ == nullptr || functions_->struct_size < kEnd) return nullptr;
+  return functions_->alys_plugin_on_check_config;
 }
 
 std::shared_ptr<PluginLibrary> PluginLibrary::linked(const alys_manifest& manifest,

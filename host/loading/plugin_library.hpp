@@ -52,6 +52,10 @@ class PluginLibrary {
 
   const alys_manifest& manifest() const { return manifest_; }
   const alys_plugin_function_table& functions() const { return *functions_; }
+  // The plugin's table check (ABI 1.1), or nullptr when its function table ends before that entry
+  // (a 1.0 plugin) or leaves it NULL. Entries past the plugin's struct_size are never read.
+  using CheckConfigEntry = decltype(alys_plugin_function_table::alys_plugin_on_check_config);
+  CheckConfigEntry check_config_entry() const;
   const std::filesystem::path& file() const { return file_; }  // empty for linked plugins
   // The private copy that is mapped (its name is removed once loaded; /proc/self/maps shows it
   // as deleted). Empty for linked plugins.

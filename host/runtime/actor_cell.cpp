@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <utility>
 
 #include "alys/status.hpp"
 #include "host/runtime/host_api.hpp"
@@ -188,10 +189,14 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
   }
   tls_correlation_id = 0;
   if (envelope.kind == ALYS_KIND_CONFIG) {
-    if (code == ALYS_OK) return Outcome::ok;
-    // Declined (or failed on) the new table: a fresh instance starts with it.
+    if (code == ALYS_OK) {
+      settle_role_table();
+      return Outcome::ok;
+    }
+    // Declined (or failed on) the new table: a fresh instance starts with it, or if that start
+    // fails, with the table before it.
     runtime_.logger().info("[{}] declined its new config table; restarting it", spec_.role);
-    runtime_.restart_actor(spec_.role, {});
+    runtime_.restart_with_new_table(spec_.role);
     return Outcome::ok;
   }
   switch (code) {
@@ -343,6 +348,22 @@ std::shared_ptr<const RoleTable> ActorCell::role_table() const {
 void ActorCell::set_role_table(std::shared_ptr<const RoleTable> table) {
   std::lock_guard lock(mutex_);
   spec_.role_table = std::move(table);
+}
+
+void ActorCell::offer_role_table(std::shared_ptr<const RoleTable> table) {
+  std::lock_guard lock(mutex_);
+  if (!fallback_table_) fallback_table_ = spec_.role_table;
+  spec_.role_table = std::move(table);
+}
+
+void ActorCell::settle_role_table() {
+  std::lock_guard lock(mutex_);
+  fallback_table_.reset();
+}
+
+std::shared_ptr<const RoleTable> ActorCell::take_fallback_table() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(fallback_table_, nullptr);
 }
 
 void ActorCell::pause() { pause_and_wait(); }

@@ -117,6 +117,13 @@ class ActorCell final : public Runnable {
   // Control thread, no instance: serve from another library from now on; returns the old one.
   std::shared_ptr<PluginLibrary> replace_library(std::shared_ptr<PluginLibrary> library);
   void set_role_table(std::shared_ptr<const RoleTable> table);
+  // A new table (SIGHUP) the actor has not yet run with: the one it runs with is kept as the
+  // fallback until the actor accepts the new one (settle_role_table) or a restart with it fails
+  // (take_fallback_table). A second offer before that keeps the first fallback: the last table
+  // known to work. Any thread.
+  void offer_role_table(std::shared_ptr<const RoleTable> table);
+  void settle_role_table();
+  std::shared_ptr<const RoleTable> take_fallback_table();
   // Control thread. Pause: no batch runs after it returns; the mailbox keeps filling.
   void pause();
   void resume();
@@ -190,9 +197,10 @@ class ActorCell final : public Runnable {
   std::atomic<bool> health_probe_queued_{false};
   alignas(64) std::atomic<bool> running_{false};  // a thread is inside run_batch, past its checks
   std::atomic<bool> journaling_{false};
-  ActorState state_ = ActorState::not_started;  // guarded by mutex_
-  std::string last_error_;                      // guarded by mutex_
-  std::set<std::uint64_t> timers_;              // guarded by mutex_
+  ActorState state_ = ActorState::not_started;       // guarded by mutex_
+  std::string last_error_;                           // guarded by mutex_
+  std::shared_ptr<const RoleTable> fallback_table_;  // guarded by mutex_; see offer_role_table
+  std::set<std::uint64_t> timers_;                   // guarded by mutex_
 
   alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
                                        // dispatch is not paused

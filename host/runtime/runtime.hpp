@@ -123,9 +123,15 @@ class Runtime {
   SwapOutcome swap_and_wait(const std::string& role, const std::filesystem::path& file);
   // Fresh instance for `role`, mailbox kept. `done` gets how it went (on the control thread).
   void restart_actor(const std::string& role, std::function<void(Status)> done);
-  // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it.
-  // Fails when there is no such role or the message could not be delivered.
+  // New role table (SIGHUP): the actor gets an ALYS_KIND_CONFIG message; declining restarts it
+  // (restart_with_new_table). Fails when there is no such role or the message could not be
+  // delivered.
   Status update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
+  // The actor declined its new table: a fresh instance starts with it. If that start fails, the
+  // table is rolled back to the one the actor ran with before and the actor restarted with that,
+  // logged, instead of counting failures towards its supervisor's limit; only when the old table
+  // fails too does the supervisor take over. Any thread; the work runs on the control thread.
+  void restart_with_new_table(const std::string& role);
 
   // Admin RPC methods offered by plugins (alys_host_rpc_register). Any thread.
   RpcRegistry& rpc_methods() { return rpc_methods_; }

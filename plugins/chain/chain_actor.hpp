@@ -87,6 +87,11 @@ class ChainActor : public Actor {
  public:
   explicit ChainActor(Context context);
 
+  // The host's check of a table before it applies it: the reader on_start uses.
+  static void check_config(std::string_view table_json, ConfigProblems& problems) {
+    (void)read_chain_config(table_json, problems);
+  }
+
   void on_start() override;
 
  private:

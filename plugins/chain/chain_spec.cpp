@@ -23,10 +23,12 @@ std::optional<std::uint32_t> ChainSpec::member_index(const XOnlyPublicKey& key) 
 
 namespace {
 
+// Reads one table of the role's table; every problem goes to the shared ConfigProblems under its
+// path relative to the role's table.
 class Reader {
  public:
-  explicit Reader(const json::object& table, std::string prefix = "")
-      : table_(table), prefix_(std::move(prefix)) {}
+  Reader(const json::object& table, ConfigProblems& problems, std::string prefix = "")
+      : table_(table), problems_(problems), prefix_(std::move(prefix)) {}
 
   const json::value* find(const char* key) const {
     auto it = table_.find(key);
@@ -36,7 +38,7 @@ class Reader {
   std::optional<std::uint64_t> u64(const char* key, std::uint64_t min = 0) {
     const json::value* value = find(key);
     if (value == nullptr) return std::nullopt;
-    if (!value->is_int64() && !value->is_uint64()) return fail(key, "must be an integer");
+    if (!value->is_int64() && !value->is_uint64()) return wrong_type(key, "must be an integer");
     if (value->is_int64() && value->as_int64() < 0) return fail(key, "must not be negative");
     std::uint64_t v =
         value->is_uint64() ? value->as_uint64() : static_cast<std::uint64_t>(value->as_int64());
@@ -48,25 +50,42 @@ class Reader {
     const json::value* value = find(key);
     if (value == nullptr) return std::nullopt;
     if (!value->is_string()) {
-      fail(key, "must be a string");
+      wrong_type(key, "must be a string");
       return std::nullopt;
     }
     return std::string(value->as_string());
   }
 
+  std::optional<bool> boolean(const char* key) {
+    const json::value* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_bool()) {
+      wrong_type(key, "must be true or false");
+      return std::nullopt;
+    }
+    return value->as_bool();
+  }
+
   template <class T = std::uint64_t>
   std::optional<T> fail(const std::string& key, const std::string& message) {
-    errors_.push_back("chain." + prefix_ + key + ": " + message);
+    problems_.invalid(prefix_ + key, message);
     return std::nullopt;
   }
-  void add_error(std::string error) { errors_.push_back(std::move(error)); }
+  template <class T = std::uint64_t>
+  std::optional<T> wrong_type(const std::string& key, const std::string& message) {
+    problems_.wrong_type(prefix_ + key, message);
+    return std::nullopt;
+  }
+  void missing(const std::string& key, const std::string& message) {
+    problems_.missing(prefix_ + key, message);
+  }
 
-  const std::vector<std::string>& errors() const { return errors_; }
+  ConfigProblems& problems() { return problems_; }
 
  private:
   const json::object& table_;
+  ConfigProblems& problems_;
   std::string prefix_;
-  std::vector<std::string> errors_;
 };
 
 bool is_valid_xonly(const XOnlyPublicKey& key) {
@@ -77,7 +96,7 @@ bool is_valid_xonly(const XOnlyPublicKey& key) {
 void read_members(Reader& r, ChainSpec& spec) {
   const json::value* members = r.find("members");
   if (members == nullptr) {
-    r.fail("members", "required: the federation's x-only public keys (hex), in order");
+    r.missing("members", "required: the federation's x-only public keys (hex), in order");
     return;
   }
   if (!members->is_array() || members->as_array().empty()) {
@@ -110,7 +129,8 @@ void read_alloc(Reader& r, ChainSpec& spec) {
   const json::value* alloc = r.find("genesis_alloc");
   if (alloc == nullptr) return;
   if (!alloc->is_array()) {
-    r.fail("genesis_alloc", "must be an array of { address = \"0x...\", balance_wei = \"...\" }");
+    r.wrong_type("genesis_alloc",
+                 "must be an array of { address = \"0x...\", balance_wei = \"...\" }");
     return;
   }
   std::set<EthAddress> seen;
@@ -118,7 +138,7 @@ void read_alloc(Reader& r, ChainSpec& spec) {
   for (const json::value& entry : alloc->as_array()) {
     const std::string key = "genesis_alloc[" + std::to_string(index++) + "]";
     if (!entry.is_object()) {
-      r.fail(key, "must be a table { address, balance_wei }");
+      r.wrong_type(key, "must be a table { address, balance_wei }");
       continue;
     }
     const json::object& item = entry.as_object();
@@ -158,10 +178,10 @@ void read_pow(Reader& top, ChainSpec& spec) {
   const json::value* table = top.find("auxpow");
   if (table == nullptr) return;
   if (!table->is_object()) {
-    top.fail("auxpow", "must be a table");
+    top.wrong_type("auxpow", "must be a table");
     return;
   }
-  Reader r(table->as_object(), "auxpow.");
+  Reader r(table->as_object(), top.problems(), "auxpow.");
   static const std::set<std::string_view> kKnown = {
       "chain_id",          "commitment",       "strict_chain_id", "max_blocks_without_pow",
       "retarget_interval", "target_spacing_s", "max_adjustment",  "pow_limit",
@@ -177,7 +197,7 @@ void read_pow(Reader& top, ChainSpec& spec) {
       r.fail("chain_id", "must not be in 0x2000-0x3FFF: Bitcoin parents carry version bits there");
     pow.chain_id = static_cast<std::uint32_t>(*v);
   } else if (!r.find("chain_id")) {
-    r.fail("chain_id", "required (the merged-mining chain id)");
+    r.missing("chain_id", "required (the merged-mining chain id)");
   }
   if (auto v = r.string("commitment")) {
     if (*v == "coinbase-script")
@@ -188,12 +208,7 @@ void read_pow(Reader& top, ChainSpec& spec) {
       r.fail("commitment",
              "must be \"coinbase-script\" or \"coinbase-output\", got \"" + *v + "\"");
   }
-  if (const json::value* strict = r.find("strict_chain_id")) {
-    if (strict->is_bool())
-      pow.strict_chain_id = strict->as_bool();
-    else
-      r.fail("strict_chain_id", "must be true or false");
-  }
+  if (auto strict = r.boolean("strict_chain_id")) pow.strict_chain_id = *strict;
   pow.max_blocks_without_pow = r.u64("max_blocks_without_pow", 1).value_or(100);
   pow.retarget.interval_blocks = r.u64("retarget_interval", 1).value_or(10);
   pow.retarget.target_spacing_s = r.u64("target_spacing_s", 1).value_or(60);
@@ -227,15 +242,19 @@ void read_pow(Reader& top, ChainSpec& spec) {
   if (pow.retarget.interval_blocks * pow.retarget.target_spacing_s < pow.retarget.max_adjustment)
     r.fail("retarget_interval",
            "retarget_interval x target_spacing_s must be at least max_adjustment");
-  for (const std::string& error : r.errors()) top.add_error(error);
   spec.pow = pow;
 }
 
 }  // namespace
 
-ChainConfig parse_chain_config(std::string_view table_json) {
-  json::value parsed = json::parse(table_json);
-  if (!parsed.is_object()) throw std::invalid_argument("chain: the role table is not a table");
+ChainConfig read_chain_config(std::string_view table_json, ConfigProblems& problems) {
+  ChainConfig config;
+  json::error_code error;
+  json::value parsed = json::parse(table_json, error);
+  if (error || !parsed.is_object()) {
+    problems.invalid("", "the role table is not a JSON object");
+    return config;
+  }
   const json::object& table = parsed.as_object();
   static const std::set<std::string_view> kKnown = {"chain_id",
                                                     "members",
@@ -253,21 +272,20 @@ ChainConfig parse_chain_config(std::string_view table_json) {
                                                     "auxpow",
                                                     "dev_mine"};
 
-  Reader r(table);
+  Reader r(table, problems);
   for (const auto& field : table)
     if (!kKnown.contains(field.key())) r.fail(std::string(field.key()), "unknown key");
 
-  ChainConfig config;
   ChainSpec& spec = config.spec;
   if (auto v = r.u64("chain_id", 1))
     spec.chain_id = *v;
   else if (!r.find("chain_id"))
-    r.fail("chain_id", "required (the EIP-155 chain id, >= 1)");
+    r.missing("chain_id", "required (the EIP-155 chain id, >= 1)");
   read_members(r, spec);
   if (auto v = r.u64("threshold", 1)) {
     spec.threshold = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 0xffffffff));
   } else if (!r.find("threshold")) {
-    r.fail("threshold", "required (approvals a block needs)");
+    r.missing("threshold", "required (approvals a block needs)");
   }
   if (!spec.members.empty() && spec.threshold != 0) {
     // A majority threshold means two blocks at one height can never both collect it from members
@@ -283,7 +301,7 @@ ChainConfig parse_chain_config(std::string_view table_json) {
   if (auto v = r.u64("genesis_timestamp_ms"))
     spec.genesis_timestamp_ms = *v;
   else if (!r.find("genesis_timestamp_ms"))
-    r.fail("genesis_timestamp_ms", "required (unix milliseconds of the genesis block)");
+    r.missing("genesis_timestamp_ms", "required (unix milliseconds of the genesis block)");
   if (auto v = r.u64("max_future_drift_ms")) spec.max_future_drift_ms = *v;
   read_alloc(r, spec);
   read_pow(r, spec);
@@ -304,19 +322,17 @@ ChainConfig parse_chain_config(std::string_view table_json) {
         static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 0xffffffff));
   if (auto v = r.u64("engine_timeout_ms", 1)) node.engine_timeout_ms = *v;
   if (auto v = r.u64("storage_timeout_ms", 1)) node.storage_timeout_ms = *v;
-  if (const json::value* dev_mine = r.find("dev_mine")) {
-    if (!dev_mine->is_bool())
-      r.fail("dev_mine", "must be true or false");
-    else
-      node.dev_mine = dev_mine->as_bool();
+  if (auto dev_mine = r.boolean("dev_mine")) {
+    node.dev_mine = *dev_mine;
     if (node.dev_mine && !spec.pow) r.fail("dev_mine", "needs a [chain.auxpow] table");
   }
+  return config;
+}
 
-  if (!r.errors().empty()) {
-    std::string message;
-    for (const std::string& error : r.errors()) message += (message.empty() ? "" : "\n") + error;
-    throw std::invalid_argument(message);
-  }
+ChainConfig parse_chain_config(std::string_view table_json) {
+  ConfigProblems problems;
+  ChainConfig config = read_chain_config(table_json, problems);
+  if (!problems.empty()) throw std::invalid_argument(problems.describe("chain"));
   return config;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alys/config_check.hpp"
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
 #include "alys/domain/secp256k1.hpp"
@@ -51,8 +52,14 @@ struct ChainConfig {
   NodeSettings node;
 };
 
-// Parses the role table (as JSON, from Context::config_json()). Throws std::invalid_argument with
-// every problem found, one per line, each naming its key.
+// The one reader of the role table (as JSON, from Context::config_json()), for the start and the
+// table check alike: every problem goes to `problems`, its key relative to the table
+// ("auxpow.chain_id", "members[1]"). No side effects (the key file is read at start, not here),
+// no state: safe on any thread.
+ChainConfig read_chain_config(std::string_view table_json, ConfigProblems& problems);
+
+// What the start uses: throws std::invalid_argument with every problem found, one per line,
+// "chain.KEY: WHAT".
 ChainConfig parse_chain_config(std::string_view table_json);
 
 }  // namespace alys::chain

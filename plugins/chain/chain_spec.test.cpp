@@ -105,3 +105,48 @@ TEST_CASE("bad specs name every key at fault", "[chain_spec]") {
       alys::to_hex(member_key(1)) + R"(", ")" + alys::to_hex(member_key(1)) + R"("]})";
   CHECK(error_of(twice).find("chain.members[1]: appears twice") != std::string::npos);
 }
+
+TEST_CASE("the check reports each problem under its key path, with its kind", "[chain_spec]") {
+  alys::ConfigProblems problems;
+  (void)alys::chain::read_chain_config(
+      table(R"("slot_ms": "fast", "max_future_drift_ms": -1, "colour": "blue",
+               "auxpow": {"chain_id": 70000, "interval": 5}, "dev_mine": "yes")"),
+      problems);
+  const auto& list = problems.list();
+  REQUIRE(list.size() == 6);
+  CHECK(list[0].key == "colour");
+  CHECK(list[0].code == ALYS_ERR_INVALID);
+  CHECK(list[0].message == "unknown key");
+  CHECK(list[1].key == "slot_ms");
+  CHECK(list[1].code == ALYS_ERR_TYPE);
+  CHECK(list[1].message == "must be an integer");
+  CHECK(list[2].key == "max_future_drift_ms");
+  CHECK(list[2].code == ALYS_ERR_INVALID);
+  CHECK(list[3].key == "auxpow.interval");
+  CHECK(list[3].message == "unknown key");
+  CHECK(list[4].key == "auxpow.chain_id");
+  CHECK(list[4].code == ALYS_ERR_INVALID);
+  CHECK(list[4].message == "must fit 16 bits (it is compared with nVersion >> 16), got 70000");
+  CHECK(list[5].key == "dev_mine");
+  CHECK(list[5].code == ALYS_ERR_TYPE);
+
+  alys::ConfigProblems missing;
+  (void)alys::chain::read_chain_config(R"({"threshold": 1, "genesis_timestamp_ms": 1})", missing);
+  REQUIRE(missing.size() == 2);
+  CHECK(missing.list()[0].code == ALYS_ERR_NOT_FOUND);
+  CHECK(missing.list()[0].key == "chain_id");
+
+  alys::ConfigProblems garbage;
+  (void)alys::chain::read_chain_config("not json", garbage);
+  REQUIRE(garbage.size() == 1);
+  CHECK(garbage.list()[0].key.empty());
+}
+
+TEST_CASE("the check accepts what the start accepts", "[chain_spec]") {
+  alys::ConfigProblems problems;
+  auto config = alys::chain::read_chain_config(
+      table(R"("key_file": "member.key", "host": {"data_dir": "/x", "config_dir": "/y"})"),
+      problems);
+  CHECK(problems.empty());
+  CHECK(config.node.key_file == "member.key");  // read at start, not by the check
+}

@@ -94,6 +94,11 @@ class EngineActor : public alys::Actor {
     on<RetryLoad>([this](const RetryLoad&, const Envelope&) { begin_load(); });
   }
 
+  // The host's check of a table before it applies it: the reader on_start uses.
+  static void check_config(std::string_view table_json, alys::ConfigProblems& problems) {
+    (void)read_engine_config(table_json, problems);
+  }
+
   void on_start() override {
     config_ = parse_engine_config(context().config_json());
     mempool_ = Mempool(config_.mempool_limit);

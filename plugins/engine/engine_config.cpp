@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -13,70 +14,96 @@ namespace {
 
 constexpr std::string_view kBackends = "embedded";
 
-[[noreturn]] void bad(std::string_view key, const std::string& what) {
-  throw std::invalid_argument("[engine] " + std::string(key) + ": " + what);
-}
-
-std::uint64_t unsigned_of(const json::value& value, std::string_view key, std::uint64_t minimum) {
+std::optional<std::uint64_t> unsigned_of(const json::value& value, const std::string& key,
+                                         std::uint64_t minimum, ConfigProblems& problems) {
   std::uint64_t number = 0;
-  if (value.is_uint64())
+  if (value.is_uint64()) {
     number = value.as_uint64();
-  else if (value.is_int64() && value.as_int64() >= 0)
+  } else if (value.is_int64() && value.as_int64() >= 0) {
     number = static_cast<std::uint64_t>(value.as_int64());
-  else
-    bad(key, "must be a non-negative integer, got " + json::serialize(value));
-  if (number < minimum)
-    bad(key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(number));
+  } else {
+    const std::string what = "must be a non-negative integer, got " + json::serialize(value);
+    if (value.is_int64())
+      problems.invalid(key, what);
+    else
+      problems.wrong_type(key, what);
+    return std::nullopt;
+  }
+  if (number < minimum) {
+    problems.invalid(
+        key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(number));
+    return std::nullopt;
+  }
   return number;
 }
 
-Wei wei_of(const json::value& value, std::string_view key) {
-  if (value.is_string()) {
-    std::string_view text = value.as_string();
-    bool decimal = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-    auto parsed = decimal ? wei_parse(text) : std::nullopt;
-    if (!parsed)
-      bad(key, "must be a decimal number of wei below 2^128, got \"" + std::string(text) + "\"");
-    return *parsed;
-  }
-  return unsigned_of(value, key, 0);
+std::optional<Wei> wei_of(const json::value& value, const std::string& key,
+                          ConfigProblems& problems) {
+  if (!value.is_string()) return unsigned_of(value, key, 0, problems);
+  std::string_view text = value.as_string();
+  bool decimal = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  auto parsed = decimal ? wei_parse(text) : std::nullopt;
+  if (!parsed)
+    problems.invalid(
+        key, "must be a decimal number of wei below 2^128, got \"" + std::string(text) + "\"");
+  return parsed;
 }
 
 }  // namespace
 
-EngineConfig parse_engine_config(std::string_view table_json) {
+EngineConfig read_engine_config(std::string_view table_json, ConfigProblems& problems) {
+  EngineConfig config;
   json::error_code error;
   json::value parsed = json::parse(table_json, error);
-  if (error || !parsed.is_object())
-    throw std::invalid_argument("[engine]: the role table is not a JSON object");
-  EngineConfig config;
+  if (error || !parsed.is_object()) {
+    problems.invalid("", "the role table is not a JSON object");
+    return config;
+  }
   bool has_chain_id = false;
-  for (const auto& [key, value] : parsed.as_object()) {
+  for (const auto& [key_view, value] : parsed.as_object()) {
+    const std::string key(key_view);
     if (key == "backend") {
-      if (!value.is_string()) bad(key, "must be a string");
-      config.backend = std::string(value.as_string());
-      if (config.backend != "embedded")
-        bad(key,
-            "unknown backend '" + config.backend + "'; valid backends: " + std::string(kBackends));
+      if (!value.is_string()) {
+        problems.wrong_type(key, "must be a string");
+        continue;
+      }
+      std::string backend(value.as_string());
+      if (backend == "embedded")
+        config.backend = backend;
+      else
+        problems.invalid(
+            key, "unknown backend '" + backend + "'; valid backends: " + std::string(kBackends));
     } else if (key == "chain_id") {
-      config.rules.chain_id = unsigned_of(value, key, 1);
       has_chain_id = true;
+      if (auto v = unsigned_of(value, key, 1, problems)) config.rules.chain_id = *v;
     } else if (key == "base_fee_wei") {
-      config.rules.base_fee = wei_of(value, key);
+      if (auto v = wei_of(value, key, problems)) config.rules.base_fee = *v;
     } else if (key == "block_gas_limit") {
-      config.rules.block_gas_limit = unsigned_of(value, key, embedded::kTransferGas);
+      if (auto v = unsigned_of(value, key, embedded::kTransferGas, problems))
+        config.rules.block_gas_limit = *v;
     } else if (key == "mempool_limit") {
-      config.mempool_limit = unsigned_of(value, key, 1);
+      if (auto v = unsigned_of(value, key, 1, problems)) config.mempool_limit = *v;
     } else if (key == "host") {
       // host.data_dir / host.config_dir: set by the host for every role; the engine needs neither.
     } else {
-      bad(key,
-          "unknown key (valid: backend, chain_id, base_fee_wei, block_gas_limit, "
-          "mempool_limit)");
+      problems.invalid(key,
+                       "unknown key (valid: backend, chain_id, base_fee_wei, block_gas_limit, "
+                       "mempool_limit)");
     }
   }
-  if (!has_chain_id) bad("chain_id", "missing: the EIP-155 chain id is required");
+  if (!has_chain_id) problems.missing("chain_id", "missing: the EIP-155 chain id is required");
   return config;
+}
+
+EngineConfig parse_engine_config(std::string_view table_json) {
+  ConfigProblems problems;
+  EngineConfig config = read_engine_config(table_json, problems);
+  if (problems.empty()) return config;
+  std::string message;
+  for (const ConfigProblem& problem : problems.list())
+    message += (message.empty() ? "[engine] " : "\n[engine] ") +
+               (problem.key.empty() ? std::string() : problem.key + ": ") + problem.message;
+  throw std::invalid_argument(message);
 }
 
 }  // namespace alys::engine

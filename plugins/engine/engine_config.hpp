@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "alys/config_check.hpp"
 #include "engine/embedded/transfer_rules.hpp"
 
 namespace alys::engine {
@@ -24,8 +25,14 @@ struct EngineConfig {
   std::size_t mempool_limit = 10'000;
 };
 
-// `table_json`: the role's table as JSON (Context::config_json()). Throws std::invalid_argument
-// naming the key and what is wrong.
+// The one reader of the table, for the start and the table check alike. `table_json`: the role's
+// table as JSON (Context::config_json()). Every problem goes to `problems`, its key relative to
+// the table; where a value is refused the config keeps the default. No side effects, no state:
+// safe on any thread.
+EngineConfig read_engine_config(std::string_view table_json, ConfigProblems& problems);
+
+// What the start uses: throws std::invalid_argument naming every problem, "[engine] KEY: WHAT"
+// one per line.
 EngineConfig parse_engine_config(std::string_view table_json);
 
 }  // namespace alys::engine

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 using namespace alys;
 using namespace alys::engine;
 using Catch::Matchers::Contains;
@@ -62,4 +65,54 @@ TEST_CASE("the host's own keys in every role table are accepted") {
   EngineConfig config = parse_engine_config(
       R"({"chain_id": 7, "host": {"data_dir": "/var/lib/alysd", "config_dir": "/etc/alysd"}})");
   CHECK(config.rules.chain_id == 7);
+}
+
+namespace {
+
+std::vector<alys::ConfigProblem> problems_of(std::string_view json) {
+  alys::ConfigProblems problems;
+  (void)read_engine_config(json, problems);
+  return problems.list();
+}
+
+}  // namespace
+
+TEST_CASE("the check reports every problem with its key, the start refuses them all") {
+  // A wrong type (the typo an operator met), a value out of range and an unknown key, at once.
+  const char* table =
+      R"({"chain_id": 7, "block_gas_limit": "lots", "mempool_limit": 0, "gas_limt": 5})";
+  std::vector<alys::ConfigProblem> problems = problems_of(table);
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0].key == "block_gas_limit");
+  CHECK(problems[0].code == ALYS_ERR_TYPE);
+  CHECK(problems[0].message == "must be a non-negative integer, got \"lots\"");
+  CHECK(problems[1].key == "mempool_limit");
+  CHECK(problems[1].code == ALYS_ERR_INVALID);
+  CHECK(problems[1].message == "must be at least 1, got 0");
+  CHECK(problems[2].key == "gas_limt");
+  CHECK(problems[2].code == ALYS_ERR_INVALID);
+  CHECK_THAT(problems[2].message, Contains("unknown key"));
+
+  try {
+    parse_engine_config(table);
+    FAIL("accepted");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()) ==
+          "[engine] block_gas_limit: must be a non-negative integer, got \"lots\"\n"
+          "[engine] mempool_limit: must be at least 1, got 0\n"
+          "[engine] gas_limt: unknown key (valid: backend, chain_id, base_fee_wei, "
+          "block_gas_limit, mempool_limit)");
+  }
+}
+
+TEST_CASE("the check accepts what the start accepts") {
+  CHECK(problems_of(R"({"chain_id": 7, "block_gas_limit": 21000, "host": {"data_dir": "/d"}})")
+            .empty());
+  std::vector<alys::ConfigProblem> missing = problems_of(R"({"mempool_limit": 5})");
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].key == "chain_id");
+  CHECK(missing[0].code == ALYS_ERR_NOT_FOUND);
+  std::vector<alys::ConfigProblem> garbage = problems_of("[1, 2]");
+  REQUIRE(garbage.size() == 1);
+  CHECK(garbage[0].key.empty());
 }

@@ -90,6 +90,11 @@ class StorageActor : public Actor {
     });
   }
 
+  // The host's check of a table before it applies it: the reader on_start uses.
+  static void check_config(std::string_view table_json, ConfigProblems& problems) {
+    (void)read_storage_config(table_json, problems);
+  }
+
   void on_start() override {
     StorageConfig config = read_config(context());
     if (restored_ && restored_->backend == BackendKind::memory)

@@ -20,7 +20,7 @@
 // Version
 
 static_assert(ALYS_ABI_MAJOR == 1, "ABI major changed: every existing plugin is refused");
-static_assert(ALYS_ABI_MINOR == 0, "ABI minor changed: update the pinned layout below");
+static_assert(ALYS_ABI_MINOR == 1, "ABI minor changed: update the pinned layout below");
 
 // ------------------------------------------------------------------------------------------------
 // Constants that size the structs or travel across the boundary.
@@ -223,7 +223,8 @@ static_assert(std::is_same_v<alys_bytes_sink, void (*)(void*, const char*, size_
 // ------------------------------------------------------------------------------------------------
 // alys_plugin_function_table — functions only appended.
 
-static_assert(sizeof(alys_plugin_function_table) == 72);
+// 72 bytes in 1.0; 1.1 appended alys_plugin_on_check_config.
+static_assert(sizeof(alys_plugin_function_table) == 80);
 static_assert(alignof(alys_plugin_function_table) == 8);
 static_assert(offsetof(alys_plugin_function_table, struct_size) == 0);
 static_assert(offsetof(alys_plugin_function_table, reserved) == 4);
@@ -235,6 +236,7 @@ static_assert(offsetof(alys_plugin_function_table, alys_plugin_on_restore) == 40
 static_assert(offsetof(alys_plugin_function_table, alys_plugin_on_stop) == 48);
 static_assert(offsetof(alys_plugin_function_table, alys_plugin_on_destroy) == 56);
 static_assert(offsetof(alys_plugin_function_table, alys_plugin_on_health) == 64);
+static_assert(offsetof(alys_plugin_function_table, alys_plugin_on_check_config) == 72);  // 1.1
 
 static_assert(
     std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_create),
@@ -255,13 +257,18 @@ static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on
                              void (*)(alys_instance*)>);
 static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_health),
                              int32_t (*)(alys_instance*, alys_status*)>);
+static_assert(std::is_same_v<decltype(alys_plugin_function_table::alys_plugin_on_check_config),
+                             int32_t (*)(const char*, size_t, alys_config_problem_sink, void*,
+                                         alys_status*)>);
+static_assert(
+    std::is_same_v<alys_config_problem_sink, void (*)(void*, const char*, const alys_status*)>);
 
 // ------------------------------------------------------------------------------------------------
 // The same numbers at run time, so a test run lists them too.
 
-TEST_CASE("ABI version is 1.0", "[abi]") {
+TEST_CASE("ABI version is 1.1", "[abi]") {
   CHECK(ALYS_ABI_MAJOR == 1u);
-  CHECK(ALYS_ABI_MINOR == 0u);
+  CHECK(ALYS_ABI_MINOR == 1u);
 }
 
 TEST_CASE("symbol names are pinned", "[abi]") {
@@ -344,7 +351,7 @@ TEST_CASE("alys_host_api layout", "[abi]") {
 }
 
 TEST_CASE("alys_plugin_function_table layout", "[abi]") {
-  CHECK(sizeof(alys_plugin_function_table) == 72);
+  CHECK(sizeof(alys_plugin_function_table) == 80);
   CHECK(offsetof(alys_plugin_function_table, struct_size) == 0);
   CHECK(offsetof(alys_plugin_function_table, reserved) == 4);
   CHECK(offsetof(alys_plugin_function_table, alys_plugin_on_create) == 8);
@@ -355,4 +362,5 @@ TEST_CASE("alys_plugin_function_table layout", "[abi]") {
   CHECK(offsetof(alys_plugin_function_table, alys_plugin_on_stop) == 48);
   CHECK(offsetof(alys_plugin_function_table, alys_plugin_on_destroy) == 56);
   CHECK(offsetof(alys_plugin_function_table, alys_plugin_on_health) == 64);
+  CHECK(offsetof(alys_plugin_function_table, alys_plugin_on_check_config) == 72);
 }

@@ -7,6 +7,8 @@
 //   counter_crashy       crashes 50 ms after each start (inside a swap's trial period)
 //   counter_pausing      asks that roles requiring it pause during its swap; its start takes
 //                        300 ms, so that pause can be seen
+//   counter_abi_1_0      exports what a build against SDK 1.0 exported: ABI minor 0 in its
+//                        manifest and the 1.0 function table, which ends before the table check
 // Admin methods: counter_get (read-only) and counter_reset (mutating).
 #include <chrono>
 #include <limits>
@@ -190,8 +192,56 @@ constexpr std::uint32_t kCapabilities = ALYS_CAP_SWAPPABLE;
 
 }  // namespace
 
+#ifndef COUNTER_ABI_1_0
 ALYS_PLUGIN(CounterActor, alys::PluginInfo{.role = ALYS_ROLE_ANY,
                                            .name = "alys-test-counter",
                                            .version = COUNTER_VERSION,
                                            .state_schema_version = COUNTER_SCHEMA,
                                            .capabilities = kCapabilities});
+#else
+namespace {
+
+// The function table of ABI 1.0: the 1.1 table without its appended entry.
+struct FunctionTableV1_0 {
+  std::uint32_t struct_size;
+  std::uint32_t reserved;
+  decltype(alys_plugin_function_table::alys_plugin_on_create) on_create;
+  decltype(alys_plugin_function_table::alys_plugin_on_start) on_start;
+  decltype(alys_plugin_function_table::alys_plugin_on_handle) on_handle;
+  decltype(alys_plugin_function_table::alys_plugin_on_snapshot) on_snapshot;
+  decltype(alys_plugin_function_table::alys_plugin_on_restore) on_restore;
+  decltype(alys_plugin_function_table::alys_plugin_on_stop) on_stop;
+  decltype(alys_plugin_function_table::alys_plugin_on_destroy) on_destroy;
+  decltype(alys_plugin_function_table::alys_plugin_on_health) on_health;
+};
+static_assert(sizeof(FunctionTableV1_0) == 72);
+
+constexpr alys_manifest manifest_v1_0() {
+  alys_manifest manifest =
+      alys::detail::make_manifest(alys::PluginInfo{.role = ALYS_ROLE_ANY,
+                                                   .name = "alys-test-counter",
+                                                   .version = COUNTER_VERSION,
+                                                   .state_schema_version = COUNTER_SCHEMA,
+                                                   .capabilities = kCapabilities});
+  manifest.abi_minor = 0;
+  return manifest;
+}
+
+}  // namespace
+
+extern "C"
+    __attribute__((visibility("default"))) constinit const alys_manifest alys_plugin_manifest =
+        manifest_v1_0();
+extern "C" __attribute__((
+    visibility("default"))) constinit const FunctionTableV1_0 alys_plugin_functions = {
+    sizeof(FunctionTableV1_0),
+    0,
+    &alys::detail::on_create<CounterActor>,
+    &alys::detail::on_start,
+    &alys::detail::on_handle,
+    &alys::detail::on_snapshot,
+    &alys::detail::on_restore,
+    &alys::detail::on_stop,
+    &alys::detail::on_destroy,
+    &alys::detail::on_health};
+#endif

@@ -1,10 +1,12 @@
 // Compatibility promises of the SDK: append-only message schemas work between plugins built
 // against different versions of a schema, in both directions; a plugin built against SDK 1.0
-// loads and runs in a host of a newer 1.x minor.
+// loads and runs in a host of a newer 1.x minor, where its table cannot be checked (the check
+// came with 1.1) but everything else works.
 #include <catch2/catch.hpp>
 
 #include "alys/testing.hpp"
 #include "greeter_messages.hpp"
+#include "host/loading/table_check.hpp"
 #include "host/runtime/host_api.hpp"
 #include "host/runtime/runtime.hpp"
 #include "probe.hpp"
@@ -70,10 +72,12 @@ TEST_CASE("a plugin built against SDK 1.0 loads and runs in a host of a newer 1.
   alys::host::Runtime runtime(options);
   alys::testing::Probe probe;
   runtime.add_actor(alys::testing::actor("probe", probe.library));
-  auto loaded = alys::host::PluginLibrary::load(plugin("counter"), alys::testing::scratch_dir(), 3);
+  auto loaded =
+      alys::host::PluginLibrary::load(plugin("counter_abi_1_0"), alys::testing::scratch_dir(), 3);
   REQUIRE(loaded.ok());
   auto counter = std::move(loaded).value();
-  CHECK(counter->manifest().abi_minor == 0);  // built against SDK 1.0
+  CHECK(counter->manifest().abi_minor == 0);  // exports what a build against SDK 1.0 exported
+  CHECK(counter->functions().struct_size == 72);
   runtime.add_actor(alys::testing::actor("counter", counter));
   REQUIRE(runtime.start().ok());
 
@@ -85,4 +89,22 @@ TEST_CASE("a plugin built against SDK 1.0 loads and runs in a host of a newer 1.
   REQUIRE(reply);
   CHECK(reply->as<alys::test::CountState>().total == 1);
   CHECK(runtime.swap_and_wait("counter", plugin("counter_v2")).ok);  // swaps gate on 1.3 too
+}
+
+TEST_CASE("a 1.1 host checks the tables of 1.1 plugins and says a 1.0 plugin's cannot be",
+          "[compat]") {
+  auto table = alys::host::parse_role_table("anything = 1\n");
+  REQUIRE(table.ok());
+  auto old = alys::testing::load_test_plugin("counter_abi_1_0");
+  CHECK(old->check_config_entry() == nullptr);  // its table ends before the entry: never read
+  alys::host::TableVerdict unchecked = alys::host::check_role_table(*old, **table);
+  CHECK(unchecked.kind == alys::host::TableVerdict::Kind::unchecked);
+  CHECK(unchecked.why_unchecked == "plugin ABI 1.0 has no table check (ABI 1.1 added it)");
+
+  auto current = alys::testing::load_test_plugin("picky_checked");
+  CHECK(current->manifest().abi_minor == 1);
+  alys::host::TableVerdict refused = alys::host::check_role_table(*current, **table);
+  CHECK(refused.kind == alys::host::TableVerdict::Kind::refused);
+  REQUIRE(refused.problems.size() == 1);
+  CHECK(refused.problems[0].key == "anything");
 }

@@ -1,5 +1,8 @@
 /*
- * alys/abi.h — the C ABI between the alysd host and its actor plugins. Version 1.0.
+ * alys/abi.h — the C ABI between the alysd host and its actor plugins. Version 1.1.
+ *
+ * History: 1.0, the first version. 1.1 appends alys_plugin_on_check_config to the plugin function
+ * table (and the alys_config_problem_sink it reports through).
  *
  * This header is the only contract that crosses a shared-library boundary. No C++ type, exception,
  * allocator or std::string crosses it.
@@ -31,7 +34,7 @@ extern "C" {
 #endif
 
 #define ALYS_ABI_MAJOR 1u
-#define ALYS_ABI_MINOR 0u
+#define ALYS_ABI_MINOR 1u
 
 /* ---------------------------------------------------------------------------------------------
  * Manifest: plain data the host reads from the plugin file's ELF dynamic symbol table before it
@@ -262,6 +265,16 @@ typedef struct alys_snapshot_view {
   uint32_t schema_version;
 } alys_snapshot_view;
 
+/* Receives one problem alys_plugin_on_check_config found in a role table. `plugin_owned_key` is
+ * the dotted path of the offending key inside the role's table (NUL-terminated; "auxpow.chain_id",
+ * "members[2]"; "" for the table as a whole). `plugin_owned_problem` says what is wrong, in the same
+ * channel every other error uses: its code is ALYS_ERR_TYPE for a value of the wrong type,
+ * ALYS_ERR_NOT_FOUND for a missing required key, ALYS_ERR_INVALID for anything else (a value out of
+ * range, an unknown key), and its message is a sentence for the operator without the key. Both are
+ * valid only during the call. Host code: it does not call back into the plugin. Since 1.1. */
+typedef void (*alys_config_problem_sink)(void* host_owned_user, const char* plugin_owned_key,
+                                         const alys_status* plugin_owned_problem);
+
 typedef struct alys_plugin_function_table {
   uint32_t struct_size; /* functions are only appended */
   uint32_t reserved;
@@ -292,6 +305,30 @@ typedef struct alys_plugin_function_table {
   void (*alys_plugin_on_destroy)(alys_instance* self);
   /* Health probe, called on the actor's own turn. Non-OK counts as a failure. */
   int32_t (*alys_plugin_on_health)(alys_instance* self, alys_status* status_out);
+
+  /* --- appended in 1.1: present only when struct_size >= offsetof(..., this) + sizeof(void*) --- */
+
+  /* Check a role table without starting anything: the host asks before it applies a table
+   * (alysd --check-config, SIGHUP). `host_owned_table_json` (`size` bytes, not NUL-terminated) is
+   * the role's table as JSON, exactly what alys_host_config_json would give an instance configured
+   * with it (including the host's `host.data_dir` and `host.config_dir`). The plugin reports every
+   * problem it finds, each by one call of `sink(host_owned_user, key, problem)` during this call,
+   * and returns:
+   *   ALYS_OK              the table is accepted (no problem reported);
+   *   ALYS_ERR_INVALID     the table is refused: one or more problems were reported;
+   *   ALYS_ERR_UNSUPPORTED the plugin does not check its tables (nothing reported): the host warns
+   *                        that the table is unchecked and goes on;
+   *   any other code       the check itself failed (status_out says why): the host refuses the
+   *                        table.
+   * Accepted means "a start with this table will not fail because of the table": a plugin checks
+   * with the same parser its start uses. It is not a promise about the world (files, peers).
+   * Threads: any host thread, concurrently with the role's instances and with other checks. It
+   * must not call the host API (it has no ctx), keep state between calls, or change anything
+   * outside itself (no file written, no thread left running); no instance is created for it.
+   * NULL is read as ALYS_ERR_UNSUPPORTED. */
+  int32_t (*alys_plugin_on_check_config)(const char* host_owned_table_json, size_t size,
+                                         alys_config_problem_sink sink, void* host_owned_user,
+                                         alys_status* status_out);
 } alys_plugin_function_table;
 
 #ifdef __cplusplus

@@ -2,7 +2,12 @@
 //   - `alys_plugin_manifest`: constant-initialized plain data (the host reads it from the file);
 //   - `alys_plugin_functions`: the function table, each entry noexcept, exceptions turned into
 //   codes.
-// ActorClass must be constructible from alys::Context and derive from alys::Actor.
+// ActorClass must be constructible from alys::Context and derive from alys::Actor. It may declare
+//   static void check_config(std::string_view table_json, alys::ConfigProblems& problems);
+// to check a role table without an instance (alys_plugin_on_check_config): report every problem
+// into `problems`, from the same parser on_start uses. It runs on any thread, concurrently with
+// instances, and has no Context: it must not reach the host or keep state. Without it the entry
+// answers ALYS_ERR_UNSUPPORTED ("this plugin does not check its table") and the host warns.
 // Include this header in exactly one source file of the plugin.
 #pragma once
 
@@ -16,6 +21,7 @@
 
 #include "alys/abi.h"
 #include "alys/actor.hpp"
+#include "alys/config_check.hpp"
 #include "alys/status.hpp"
 
 // The instance the host holds an opaque pointer to. Defined once per plugin (this header is
@@ -168,6 +174,38 @@ inline std::int32_t on_health(alys_instance* self, alys_status* status) noexcept
 }
 
 template <class ActorClass>
+concept ChecksConfig = requires(std::string_view table_json, ConfigProblems& problems) {
+  ActorClass::check_config(table_json, problems);
+};
+
+template <class ActorClass>
+std::int32_t on_check_config(const char* table_json, std::size_t size,
+                             alys_config_problem_sink sink, void* user,
+                             alys_status* status) noexcept {
+  if constexpr (ChecksConfig<ActorClass>) {
+    return guarded(status, [&] {
+      ConfigProblems problems;
+      ActorClass::check_config(std::string_view(table_json, size), problems);
+      if (problems.empty()) return std::int32_t{ALYS_OK};
+      for (const ConfigProblem& problem : problems.list()) {
+        alys_status reported{};
+        write_status(&reported, problem.code, problem.message.c_str());
+        sink(user, problem.key.c_str(), &reported);
+      }
+      throw Error(ALYS_ERR_INVALID,
+                  std::to_string(problems.size()) + " problem(s) in the role table");
+    });
+  } else {
+    (void)table_json;
+    (void)size;
+    (void)sink;
+    (void)user;
+    write_status(status, ALYS_ERR_UNSUPPORTED, "this plugin does not check its table");
+    return ALYS_ERR_UNSUPPORTED;
+  }
+}
+
+template <class ActorClass>
 constexpr alys_plugin_function_table make_function_table() {
   return alys_plugin_function_table{sizeof(alys_plugin_function_table),
                                     0,
@@ -178,7 +216,8 @@ constexpr alys_plugin_function_table make_function_table() {
                                     &on_restore,
                                     &on_stop,
                                     &on_destroy,
-                                    &on_health};
+                                    &on_health,
+                                    &on_check_config<ActorClass>};
 }
 
 }  // namespace detail
