@@ -137,6 +137,9 @@ class ChainActor : public Actor {
   // The import whose requests the previous instance left unanswered: committed already (storage's
   // head is the block) or to run again from the start.
   void resume_import(ImportJob job);
+  // The slot that started while no instance had a timer (the old one's tick died with it): its
+  // production is queued unless the handed-over state already has it.
+  void queue_missed_slot(const ChainState& state);
 
   // --- slots and production (block_production.cpp) ---
   void arm_slot_timer();

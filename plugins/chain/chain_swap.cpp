@@ -135,6 +135,7 @@ void ChainActor::resume_from(ChainState state) {
                     short_hex(head_.hash) + ": " + std::to_string(queued_.size()) + " queued, " +
                     std::to_string(pending_.size()) + " held for approvals" +
                     (state.in_flight.empty() ? std::string() : ", one job to complete"));
+  queue_missed_slot(state);
   if (state.in_flight.empty()) return finish_job();
   const JobState& in_flight = state.in_flight.front();
   if (in_flight.kind == JobKind::produce) {
@@ -143,6 +144,22 @@ void ChainActor::resume_from(ChainState state) {
   }
   busy_ = true;
   resume_import(import_job(in_flight));
+}
+
+void ChainActor::queue_missed_slot(const ChainState& state) {
+  const std::uint64_t slot = config_.spec.slot_at(context().now_ms());
+  // In its second half a slot's production is late; the next tick is near (current_slot()).
+  if (slot != current_slot() || slot <= head_.slot || !my_index_ ||
+      config_.spec.author_of(slot) != *my_index_)
+    return;
+  auto claims = [slot](const JobState& job) {
+    return job.kind == JobKind::produce ? job.slot == slot
+                                        : job.produced_here && job.block.block.slot == slot;
+  };
+  if (std::any_of(state.in_flight.begin(), state.in_flight.end(), claims) ||
+      std::any_of(state.queued.begin(), state.queued.end(), claims))
+    return;
+  queued_.push_back(ProduceJob{slot});
 }
 
 void ChainActor::resume_import(ImportJob job) {

@@ -247,3 +247,34 @@ TEST_CASE("restore refuses a truncated snapshot and an unknown schema with a cle
   node.runtime().advance(2000);
   CHECK(node.head().height == 4);
 }
+
+TEST_CASE("a slot that starts while no instance has a timer still gets its block",
+          "[chain][swap]") {
+  TempDir dir("chain-swap-missed-tick");
+  NodeSetup setup;
+  setup.member = 0;
+  RuntimeNode node(dir, setup);
+  node.runtime().advance(2000);
+  REQUIRE(node.head().height == 1);
+
+  // The steps of a swap, with the slot boundary between the old instance's stop (its timer dies
+  // with it) and the new one's start.
+  host::ActorCell& chain = node.cell("chain");
+  chain.pause();
+  auto taken = chain.snapshot(1);
+  REQUIRE(taken.ok());
+  const host::StateBlob state = std::move(taken).value();
+  chain.stop_instance();
+  node.runtime().advance(2300);
+  REQUIRE(chain.start_instance(&state).ok());
+  node.runtime().run_until_idle();
+
+  const storage::Head head = node.head();
+  CHECK(head.height == 2);
+  auto block = node.ask<storage::BlockFound>("storage", storage::GetBlockByHeight{2});
+  REQUIRE(block.found);
+  CHECK(decode<SignedBlock>(block.block.block).block.slot == kGenesisMs / 2000 + 2);
+  node.runtime().advance(1700);  // the new timer's first tick: the next slot, once
+  CHECK(node.head().height == 3);
+  CHECK(node.blocks_announced() == 3);
+}
