@@ -134,12 +134,13 @@ class ChainActor : public Actor {
 
   // --- hot swap (chain_swap.cpp) ---
   void resume_from(ChainState state);
-  // The import whose requests the previous instance left unanswered: committed already (storage's
-  // head is the block) or to run again from the start.
-  void resume_import(ImportJob job);
+  // Jobs run once storage's head is the handed-over one, or the block of the import `in_flight`
+  // (committed by the old instance after its snapshot: complete_committed).
+  void confirm_head(std::optional<JobState> in_flight);
+  void complete_committed(ImportJob job);
   // The slot that started while no instance had a timer (the old one's tick died with it): its
-  // production is queued unless the handed-over state already has it.
-  void queue_missed_slot(const ChainState& state);
+  // production is queued unless a job has it already.
+  void queue_missed_slot(const std::optional<JobState>& in_flight);
 
   // --- slots and production (block_production.cpp) ---
   void arm_slot_timer();

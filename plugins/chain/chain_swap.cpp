@@ -1,12 +1,14 @@
 // Hot swap: the state one instance of the chain hands the next (docs/chain.md, "Hot swap").
 //
-// The requests of the job in flight die with the old instance (their continuations are its
-// closures) while their replies reach the new one, which has no use for them. So the new instance
-// completes that job itself: a production runs again; an import first asks storage for the head,
-// because the old instance's commit may have landed after the snapshot: then the block is
-// imported and only what followed the commit is done; otherwise the import runs again from the
-// start. Everything else (head, finality, approvals, held blocks, queued jobs, merged-mining work)
-// comes from the snapshot, so the chain goes on without reading storage.
+// Everything (head, finality, approvals, held blocks, queued jobs, merged-mining work) comes from
+// the snapshot, and the chain goes on without reading its blocks or state from storage. It asks
+// storage one thing before it runs a job: the head. The requests of the job in flight died with
+// the old instance (their continuations were its closures) while their replies reach the new one,
+// which has no use for them; so the new instance completes that job itself. If storage's head is
+// that job's block, the old instance's commit landed after the snapshot: only what follows a
+// commit is done. Otherwise the job runs again from the start. A head that is neither the
+// handed-over one nor that block means the state is older than storage: the chain starts from
+// storage as after a restart.
 #include <algorithm>
 #include <variant>
 
@@ -128,67 +130,80 @@ void ChainActor::resume_from(ChainState state) {
     early_approvals_.emplace(early.block_hash, std::move(early.approvals));
   if (mining_) mining_->load(state.mining);
   previous_slot_timer_ = state.slot_timer;
+  // Status answers from the handed-over head at once; jobs wait until storage confirms it.
   running_ = true;
-  arm_slot_timer();
+  busy_ = true;
   context().log(LogLevel::info,
                 "state handed over at height " + std::to_string(head_.height) + " " +
                     short_hex(head_.hash) + ": " + std::to_string(queued_.size()) + " queued, " +
                     std::to_string(pending_.size()) + " held for approvals" +
                     (state.in_flight.empty() ? std::string() : ", one job to complete"));
-  queue_missed_slot(state);
-  if (state.in_flight.empty()) return finish_job();
-  const JobState& in_flight = state.in_flight.front();
-  if (in_flight.kind == JobKind::produce) {
-    queued_.push_front(ProduceJob{in_flight.slot});
-    return finish_job();
-  }
-  busy_ = true;
-  resume_import(import_job(in_flight));
+  std::optional<JobState> in_flight;
+  if (!state.in_flight.empty()) in_flight = std::move(state.in_flight.front());
+  confirm_head(std::move(in_flight));
 }
 
-void ChainActor::queue_missed_slot(const ChainState& state) {
+void ChainActor::confirm_head(std::optional<JobState> in_flight) {
+  ask(storage_, storage::GetHead{}, config_.node.storage_timeout_ms)
+      .then(
+          [this, in_flight = std::move(in_flight)](const storage::Head& head) {
+            if (!head.error.empty()) fatal("storage cannot read the head: " + head.error);
+            const bool committed = in_flight && in_flight->kind == JobKind::import &&
+                                   head.has_head && head.hash == in_flight->hash;
+            if (!committed && (!head.has_head || head.hash != head_.hash)) {
+              // Storage is ahead of the state: a swap rolled back after its trial hands the old
+              // version the state taken at the swap, and the new version committed since.
+              context().log(LogLevel::warn, "the handed-over head " + short_hex(head_.hash) +
+                                                " is not storage's " + short_hex(head.hash) +
+                                                ": resuming from storage");
+              if (in_flight) queued_.push_front(job_of(*in_flight));
+              running_ = false;
+              paused_ = false;
+              return load_head();
+            }
+            arm_slot_timer();
+            queue_missed_slot(in_flight);
+            if (committed) return complete_committed(import_job(*in_flight));
+            if (in_flight) queued_.push_front(job_of(*in_flight));
+            finish_job();
+          },
+          fatal_unless_answered("storage did not answer GetHead after a hot swap"));
+}
+
+void ChainActor::queue_missed_slot(const std::optional<JobState>& in_flight) {
   const std::uint64_t slot = config_.spec.slot_at(context().now_ms());
   // In its second half a slot's production is late; the next tick is near (current_slot()).
   if (slot != current_slot() || slot <= head_.slot || !my_index_ ||
       config_.spec.author_of(slot) != *my_index_)
     return;
-  auto claims = [slot](const JobState& job) {
-    return job.kind == JobKind::produce ? job.slot == slot
-                                        : job.produced_here && job.block.block.slot == slot;
-  };
-  if (std::any_of(state.in_flight.begin(), state.in_flight.end(), claims) ||
-      std::any_of(state.queued.begin(), state.queued.end(), claims))
+  if (in_flight && (in_flight->kind == JobKind::produce
+                        ? in_flight->slot == slot
+                        : in_flight->produced_here && in_flight->block.block.slot == slot))
     return;
+  for (const Job& job : queued_) {
+    if (const auto* produce = std::get_if<ProduceJob>(&job); produce && produce->slot == slot)
+      return;
+    if (const auto* import = std::get_if<ImportJob>(&job);
+        import && import->produced_here && import->block.block.slot == slot)
+      return;
+  }
   queued_.push_back(ProduceJob{slot});
 }
 
-void ChainActor::resume_import(ImportJob job) {
-  ask(storage_, storage::GetHead{}, config_.node.storage_timeout_ms)
-      .then(
-          [this, job = std::move(job)](const storage::Head& head) mutable {
-            if (!head.error.empty()) fatal("storage cannot read the head: " + head.error);
-            if (head.has_head && head.hash == job.hash) {
-              // Committed by the old instance: the engine has not been told yet, and nothing
-              // after the commit happened (it all runs in the commit's continuation).
-              if (!context()
-                       .send(engine_, engine::CommitPayload{job.block.block.payload.block_hash},
-                             Priority::consensus)
-                       .ok())
-                fatal("the engine's mailbox refused CommitPayload for block " +
-                      std::to_string(job.block.block.height));
-              std::optional<AuxPowHeader> auxpow;
-              if (!job.block.block.auxpow.empty()) auxpow = job.block.block.auxpow.front();
-              auto committed = std::make_shared<ImportJob>(std::move(job));
-              importing_ = committed;
-              return complete_import(committed, auxpow, committed->block.block);
-            }
-            if (!head.has_head || head.hash != head_.hash)
-              fatal("storage's head " + short_hex(head.hash) + " is neither the handed-over head " +
-                    short_hex(head_.hash) + " nor the block in flight " + short_hex(job.hash));
-            queued_.push_front(std::move(job));
-            finish_job();
-          },
-          fatal_unless_answered("storage did not answer GetHead after a hot swap"));
+// Committed by the old instance after its snapshot: the engine has not been told yet, and nothing
+// after the commit happened (it all runs in the commit's continuation).
+void ChainActor::complete_committed(ImportJob job) {
+  if (!context()
+           .send(engine_, engine::CommitPayload{job.block.block.payload.block_hash},
+                 Priority::consensus)
+           .ok())
+    fatal("the engine's mailbox refused CommitPayload for block " +
+          std::to_string(job.block.block.height));
+  std::optional<AuxPowHeader> auxpow;
+  if (!job.block.block.auxpow.empty()) auxpow = job.block.block.auxpow.front();
+  auto committed = std::make_shared<ImportJob>(std::move(job));
+  importing_ = committed;
+  complete_import(committed, auxpow, committed->block.block);
 }
 
 }  // namespace alys::chain

@@ -278,3 +278,39 @@ TEST_CASE("a slot that starts while no instance has a timer still gets its block
   CHECK(node.head().height == 3);
   CHECK(node.blocks_announced() == 3);
 }
+
+TEST_CASE("a handed-over state older than storage (a rolled-back trial) resumes from storage",
+          "[chain][swap]") {
+  TempDir dir("chain-swap-stale-state");
+  NodeSetup setup;
+  setup.member = 0;
+  RuntimeNode node(dir, setup);
+  node.runtime().advance(2000);
+  host::ActorCell& chain = node.cell("chain");
+  chain.pause();
+  auto taken = chain.snapshot(1);
+  REQUIRE(taken.ok());
+  const host::StateBlob at_height_1 = std::move(taken).value();
+  chain.resume();
+  node.runtime().advance(2 * 2000);
+  const storage::Head head = node.head();
+  REQUIRE(head.height == 3);
+  const Hash32 block_2 = block_hash(
+      decode<SignedBlock>(
+          node.ask<storage::BlockFound>("storage", storage::GetBlockByHeight{2}).block.block)
+          .block);
+
+  chain.stop_instance();
+  REQUIRE(chain.start_instance(&at_height_1).ok());
+  node.runtime().run_until_idle();
+  const auto status = node.ask<chain::ChainStatus>("chain", chain::GetStatus{});
+  CHECK(status.head_height == 3);
+  CHECK(status.head_hash == head.hash);
+  node.runtime().advance(2000);
+  REQUIRE(node.head().height == 4);
+  auto block_4 = node.ask<storage::BlockFound>("storage", storage::GetBlockByHeight{4});
+  CHECK(decode<SignedBlock>(block_4.block.block).block.parent_hash == head.hash);
+  auto again_2 = node.ask<storage::BlockFound>("storage", storage::GetBlockByHeight{2});
+  CHECK(block_hash(decode<SignedBlock>(again_2.block.block).block) == block_2);
+  CHECK(node.blocks_announced() == 4);
+}
