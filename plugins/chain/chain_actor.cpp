@@ -27,6 +27,11 @@ ChainActor::ChainActor(Context context) : Actor(context) {
     enqueue(ImportJob{message.block, hash,
                       Answer{envelope.is_request() ? envelope.correlation_id : 0}, false});
   });
+  on<HandedOver>([this](const HandedOver&, const Envelope&) {
+    if (!confirming_head_) return;
+    confirming_head_ = false;
+    confirm_head();
+  });
   on<ApproveBlock>([this](const ApproveBlock& message, const Envelope&) { approve(message); });
   on_request<GetStatus>([this](const GetStatus&, const Envelope&) { return chain_status(); });
   on<SlotTick>([this](const SlotTick&, const Envelope& envelope) {

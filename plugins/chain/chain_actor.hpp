@@ -42,6 +42,14 @@ struct SlotTick {
   ALYS_FIELDS(slot)
 };
 
+// The chain to itself after a hot swap: its first turn once dispatch resumes, where it asks storage
+// for the head. Sent from on_start rather than asking there: no other role is woken while the
+// host pauses the chain.
+struct HandedOver {
+  static constexpr std::string_view schema_name = "alys.chain.internal.HandedOver/1";
+  ALYS_FIELDS()
+};
+
 // Where the answer to an ImportBlock goes, if anywhere.
 struct Answer {
   std::uint64_t correlation_id = 0;  // 0: a plain send, nobody waits
@@ -134,9 +142,9 @@ class ChainActor : public Actor {
 
   // --- hot swap (chain_swap.cpp) ---
   void resume_from(ChainState state);
-  // Jobs run once storage's head is the handed-over one, or the block of the import `in_flight`
-  // (committed by the old instance after its snapshot: complete_committed).
-  void confirm_head(std::optional<JobState> in_flight);
+  // Jobs run once storage's head is the handed-over one, or the block of the import in flight
+  // (handed_in_flight_; committed by the old instance after its snapshot: complete_committed).
+  void confirm_head();
   void complete_committed(ImportJob job);
   // The slot that started while no instance had a timer (the old one's tick died with it): its
   // production is queued unless a job has it already.
@@ -218,6 +226,10 @@ class ChainActor : public Actor {
   // Hot swap: the state restore() read, until on_start resumes from it; the previous instance's
   // slot timer, whose ticks still in the mailbox count; hand-offs (state schema 2).
   std::optional<ChainState> restored_;
+  bool confirming_head_ = false;  // HandedOver sent, not handled yet
+  // The job in flight handed over, until storage's head says how to complete it; a snapshot
+  // taken meanwhile hands it on.
+  std::optional<JobState> handed_in_flight_;
   std::uint64_t previous_slot_timer_ = 0;
   std::uint64_t handoffs_ = 0;
 };

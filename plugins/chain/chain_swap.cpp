@@ -10,6 +10,7 @@
 // handed-over one nor that block means the state is older than storage: the chain starts from
 // storage as after a restart.
 #include <algorithm>
+#include <utility>
 #include <variant>
 
 #include "alys_version.hpp"
@@ -73,6 +74,8 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
     state.in_flight.push_back(import_state(*importing_));
   else if (producing_)
     state.in_flight.push_back(job_state(*producing_));
+  else if (handed_in_flight_)
+    state.in_flight.push_back(*handed_in_flight_);
   for (const Job& job : queued_) state.queued.push_back(job_state(job));
   for (const auto& [hash, held] : pending_) state.pending.push_back(import_state(held));
   for (const auto& [hash, approvals] : early_approvals_)
@@ -138,16 +141,21 @@ void ChainActor::resume_from(ChainState state) {
                     short_hex(head_.hash) + ": " + std::to_string(queued_.size()) + " queued, " +
                     std::to_string(pending_.size()) + " held for approvals" +
                     (state.in_flight.empty() ? std::string() : ", one job to complete"));
-  std::optional<JobState> in_flight;
-  if (!state.in_flight.empty()) in_flight = std::move(state.in_flight.front());
-  confirm_head(std::move(in_flight));
+  if (!state.in_flight.empty()) handed_in_flight_ = std::move(state.in_flight.front());
+  confirming_head_ = true;
+  if (!context().send(context().resolve("chain"), HandedOver{}, Priority::high).ok()) {
+    confirming_head_ = false;
+    confirm_head();
+  }
 }
 
-void ChainActor::confirm_head(std::optional<JobState> in_flight) {
+void ChainActor::confirm_head() {
   ask(storage_, storage::GetHead{}, config_.node.storage_timeout_ms)
       .then(
-          [this, in_flight = std::move(in_flight)](const storage::Head& head) {
+          [this](const storage::Head& head) {
             if (!head.error.empty()) fatal("storage cannot read the head: " + head.error);
+            const std::optional<JobState> in_flight =
+                std::exchange(handed_in_flight_, std::nullopt);
             const bool committed = in_flight && in_flight->kind == JobKind::import &&
                                    head.has_head && head.hash == in_flight->hash;
             if (!committed && (!head.has_head || head.hash != head_.hash)) {

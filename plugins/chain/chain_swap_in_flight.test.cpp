@@ -157,7 +157,7 @@ TEST_CASE("swap while an import waits for the engine: the new instance imports i
   CHECK(node.head().height == 2);
 }
 
-TEST_CASE("swap while a commit waits for storage: the block is imported once, not twice",
+TEST_CASE("swaps while a commit waits for storage: the block is imported once, not twice",
           "[chain][swap]") {
   TempDir dir("chain-swap-storage-wait");
   RuntimeNode node(dir, NodeSetup{});
@@ -170,7 +170,9 @@ TEST_CASE("swap while a commit waits for storage: the block is imported once, no
   CHECK_FALSE(node.reply<chain::ImportResult>(import));
 
   node.swap_chain(ALYS_CHAIN_V2_PLUGIN);
-  node.cell("storage").resume();  // the old instance's commit lands, then the new one's GetHead
+  // Swapped again while the new instance waits for storage's head: it hands the job on.
+  node.swap_chain(ALYS_CHAIN_PLUGIN);
+  node.cell("storage").resume();  // the first instance's commit lands, then GetHead
   node.runtime().run_until_idle();
 
   auto result = node.reply<chain::ImportResult>(import);
