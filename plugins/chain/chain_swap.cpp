@@ -69,7 +69,8 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
   state.last_approved_hash = last_approved_hash_;
   state.anchor_hash = anchor_hash_;
   state.paused = paused_;
-  state.slot_timer = slot_timer_;
+  // An instance still confirming the head has armed no timer: its predecessor's ticks count.
+  state.slot_timer = slot_timer_ != 0 ? slot_timer_ : previous_slot_timer_;
   if (importing_)
     state.in_flight.push_back(import_state(*importing_));
   else if (producing_)

@@ -25,15 +25,17 @@ namespace {
 // chain + engine + storage (memory) and a probe that asks them, in a deterministic runtime.
 class RuntimeNode {
  public:
-  RuntimeNode(const TempDir& dir, const NodeSetup& setup) : runtime_(options(dir)) {
+  // `settle`: run until the start-up is done; without it the roles have only run on_start.
+  RuntimeNode(const TempDir& dir, const NodeSetup& setup, bool settle = true)
+      : runtime_(options(dir)) {
     runtime_.add_actor(testing::actor("probe", probe_.library));
     add("storage", ALYS_STORAGE_PLUGIN, setup.storage_toml, {}, dir);
     add("engine", ALYS_ENGINE_PLUGIN, engine_toml(), {"storage"}, dir);
     add("chain", ALYS_CHAIN_PLUGIN, chain_toml(dir, setup), {"storage", "engine"}, dir);
     const Status started = runtime_.start();
     REQUIRE(started.ok());
-    runtime_.run_until_idle();
     probe_.context().subscribe(chain::kBlockImportedTopic);
+    if (settle) runtime_.run_until_idle();
   }
 
   host::Runtime& runtime() { return runtime_; }
@@ -315,4 +317,23 @@ TEST_CASE("a handed-over state older than storage (a rolled-back trial) resumes 
   auto again_2 = node.ask<storage::BlockFound>("storage", storage::GetBlockByHeight{2});
   CHECK(block_hash(decode<SignedBlock>(again_2.block.block).block) == block_2);
   CHECK(node.blocks_announced() == 4);
+}
+
+TEST_CASE("swap while the chain is still starting: the new instance does the start-up",
+          "[chain][swap]") {
+  TempDir dir("chain-swap-starting");
+  NodeSetup setup;
+  setup.member = 0;
+  RuntimeNode node(dir, setup, false);
+  node.cell("storage").pause();  // the chain's GetHead waits: its start-up is in flight
+  node.swap_chain(ALYS_CHAIN_V2_PLUGIN);
+  node.cell("storage").resume();
+  node.runtime().run_until_idle();
+
+  const auto status = node.ask<chain::ChainStatus>("chain", chain::GetStatus{});
+  CHECK_FALSE(status.syncing);
+  CHECK(status.head_height == 0);
+  node.runtime().advance(2000);
+  CHECK(node.head().height == 1);
+  CHECK(node.blocks_announced() == 1);
 }
