@@ -43,6 +43,9 @@ void ChainActor::run_import(ImportJob job) {
       return reject(job, Rejection{"bad_auxpow", *reason});
   }
   auto shared = std::make_shared<ImportJob>(std::move(job));
+  // From here on the job waits for the engine and storage: a hot swap hands it over as it stands.
+  producing_.reset();
+  importing_ = shared;
   execute(
       engine::ExecutePayload{shared->block.block.payload, {}, false},
       [this, shared, auxpow, valid = tally.valid](const engine::PayloadExecuted& executed) {
@@ -57,18 +60,22 @@ void ChainActor::run_import(ImportJob job) {
         }
         commit(shared->block, shared->hash, executed, std::move(extras),
                [this, shared, auxpow](const Block& imported) {
-                 set_head(shared->hash, imported);
-                 if (auxpow) finalize(*auxpow, imported);
-                 if (mining_) mining_->block_added(imported.height, shared->hash);
-                 imported_block(imported, shared->hash, shared->produced_here);
-                 reply(shared->answer,
-                       ImportResult{true, false, "", "", shared->hash, imported.height});
-                 finish_job();
+                 complete_import(shared, auxpow, imported);
                });
       },
       [this, shared](const std::string& error) {
         reject(*shared, Rejection{"payload_invalid", error});
       });
+}
+
+void ChainActor::complete_import(const std::shared_ptr<ImportJob>& job,
+                                 const std::optional<AuxPowHeader>& auxpow, const Block& imported) {
+  set_head(job->hash, imported);
+  if (auxpow) finalize(*auxpow, imported);
+  if (mining_) mining_->block_added(imported.height, job->hash);
+  imported_block(imported, job->hash, job->produced_here);
+  reply(job->answer, ImportResult{true, false, "", "", job->hash, imported.height});
+  finish_job();
 }
 
 // The engine re-executes `request`; `on_invalid` gets its refusal, or says that it did not answer

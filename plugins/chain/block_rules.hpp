@@ -25,6 +25,7 @@ struct HeadView {
   std::uint64_t slot = 0;
   Hash32 payload_hash{};
   std::uint64_t payload_timestamp_s = 0;
+  ALYS_FIELDS(height, hash, slot, payload_hash, payload_timestamp_s)
 };
 
 // Parent, height, slot (strictly after the parent's, not beyond the allowed drift into the future),

@@ -27,12 +27,22 @@ ChainActor::ChainActor(Context context) : Actor(context) {
     enqueue(ImportJob{message.block, hash,
                       Answer{envelope.is_request() ? envelope.correlation_id : 0}, false});
   });
+  on<HandedOver>([this](const HandedOver&, const Envelope&) {
+    if (!confirming_head_) return;
+    confirming_head_ = false;
+    confirm_head();
+  });
   on<ApproveBlock>([this](const ApproveBlock& message, const Envelope&) { approve(message); });
   on_request<GetStatus>([this](const GetStatus&, const Envelope&) { return chain_status(); });
   on<SlotTick>([this](const SlotTick&, const Envelope& envelope) {
     // A tick of a previous instance's timer (left in the mailbox across a restart) is ignored:
     // this instance has its own.
-    if (envelope.kind == ALYS_KIND_TIMER && envelope.topic_id == slot_timer_) on_slot();
+    // So is the previous instance's after a hot swap: its ticks are this slot clock's too, and
+    // produce() skips a slot that has passed or has its block.
+    if (envelope.kind == ALYS_KIND_TIMER &&
+        (envelope.topic_id == slot_timer_ ||
+         (previous_slot_timer_ != 0 && envelope.topic_id == previous_slot_timer_)))
+      on_slot();
   });
 
   rpc("chain_status", 0, [this](std::string_view) {
@@ -85,12 +95,17 @@ void ChainActor::next_job() {
   busy_ = true;
   Job job = std::move(queued_.front());
   queued_.pop_front();
-  if (auto* produce_job = std::get_if<ProduceJob>(&job)) return produce(produce_job->slot);
+  if (auto* produce_job = std::get_if<ProduceJob>(&job)) {
+    producing_ = *produce_job;
+    return produce(produce_job->slot);
+  }
   run_import(std::move(std::get<ImportJob>(job)));
 }
 
 void ChainActor::finish_job() {
   busy_ = false;
+  producing_.reset();
+  importing_.reset();
   next_job();
 }
 
@@ -144,7 +159,10 @@ ChainStatus ChainActor::chain_status() const {
 
 }  // namespace alys::chain
 
-ALYS_PLUGIN(alys::chain::ChainActor, (alys::PluginInfo{.role = "chain",
-                                                       .name = "alys-chain",
-                                                       .version = ALYS_NODE_VERSION,
-                                                       .requires_roles = {"storage", "engine"}}));
+ALYS_PLUGIN(alys::chain::ChainActor,
+            (alys::PluginInfo{.role = "chain",
+                              .name = "alys-chain",
+                              .version = ALYS_NODE_VERSION ALYS_CHAIN_BUILD_SUFFIX,
+                              .state_schema_version = alys::chain::kStateSchema,
+                              .capabilities = ALYS_CAP_SWAPPABLE,
+                              .requires_roles = {"storage", "engine"}}));

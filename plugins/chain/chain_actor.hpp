@@ -8,13 +8,14 @@
 // status), chain_startup.cpp (resuming from storage or building genesis), block_production.cpp
 // (slots and producing), block_import.cpp (checking, executing and committing a block),
 // approvals.cpp (this member's approval and those of others), miner_rpc.cpp (createauxblock and
-// submitauxblock).
+// submitauxblock), chain_swap.cpp (the state handed over on a hot swap, chain_state.hpp).
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@
 #include "block_rules.hpp"
 #include "chain_rpc.hpp"
 #include "chain_spec.hpp"
+#include "chain_state.hpp"
 #include "merged_mining.hpp"
 
 namespace alys::chain {
@@ -38,6 +40,14 @@ struct SlotTick {
   static constexpr std::string_view schema_name = "alys.chain.internal.SlotTick/1";
   std::uint64_t slot = 0;
   ALYS_FIELDS(slot)
+};
+
+// The chain to itself after a hot swap: its first turn once dispatch resumes, where it asks storage
+// for the head. Sent from on_start rather than asking there: no other role is woken while the
+// host pauses the chain.
+struct HandedOver {
+  static constexpr std::string_view schema_name = "alys.chain.internal.HandedOver/1";
+  ALYS_FIELDS()
 };
 
 // Where the answer to an ImportBlock goes, if anywhere.
@@ -83,6 +93,18 @@ struct CommitExtras {
 
 std::string short_hex(const Hash32& hash);
 
+// The state schema this build writes at most and reads up to (its manifest's); builds for swap
+// tests raise it (plugins/chain/CMakeLists.txt).
+#ifndef ALYS_CHAIN_STATE_SCHEMA
+#define ALYS_CHAIN_STATE_SCHEMA 1
+#endif
+inline constexpr std::uint32_t kStateSchema = ALYS_CHAIN_STATE_SCHEMA;
+// Builds for swap tests append their name to the version text.
+#ifndef ALYS_CHAIN_BUILD_SUFFIX
+#define ALYS_CHAIN_BUILD_SUFFIX ""
+#endif
+static_assert(kStateSchema >= 1 && kStateSchema <= kNewestChainStateSchema);
+
 class ChainActor : public Actor {
  public:
   explicit ChainActor(Context context);
@@ -93,6 +115,10 @@ class ChainActor : public Actor {
   }
 
   void on_start() override;
+  // Hot swap (chain_swap.cpp): the state in schema min(target, kStateSchema); restore() keeps the
+  // decoded state for on_start, which needs the config to resume from it.
+  StateSnapshot snapshot(std::uint32_t target_schema_version) override;
+  void restore(ByteView bytes, std::uint32_t schema_version) override;
 
  private:
   // A failure that leaves the chain unable to go on (storage cannot commit, engine and storage
@@ -119,6 +145,16 @@ class ChainActor : public Actor {
   void load_unfinalized(std::uint64_t from, std::vector<Hash32> hashes, std::function<void()> then);
   void start_running();
 
+  // --- hot swap (chain_swap.cpp) ---
+  void resume_from(ChainState state);
+  // Jobs run once storage's head is the handed-over one, or the block of the import in flight
+  // (handed_in_flight_; committed by the old instance after its snapshot: complete_committed).
+  void confirm_head();
+  void complete_committed(ImportJob job);
+  // The slot that started while no instance had a timer (the old one's tick died with it): its
+  // production is queued unless a job has it already.
+  void queue_missed_slot(const std::optional<JobState>& in_flight);
+
   // --- slots and production (block_production.cpp) ---
   void arm_slot_timer();
   std::uint64_t current_slot() const;
@@ -142,6 +178,9 @@ class ChainActor : public Actor {
   void imported_block(const Block& block, const Hash32& hash, bool produced_here);
   void reject(const ImportJob& job, const Rejection& rejection);
   void hold(ImportJob job, std::uint32_t valid);
+  // The block of `job` is committed: head, finality, events, the answer; the job is done.
+  void complete_import(const std::shared_ptr<ImportJob>& job,
+                       const std::optional<AuxPowHeader>& auxpow, const Block& imported);
   CommitExtras chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
                                 std::uint64_t block_ms) const;
 
@@ -186,6 +225,18 @@ class ChainActor : public Actor {
   Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
   bool paused_ = false;
   std::uint64_t slot_timer_ = 0;
+  // The job that runs (at most one of the two): a snapshot hands it over to be completed.
+  std::optional<ProduceJob> producing_;
+  std::shared_ptr<ImportJob> importing_;
+  // Hot swap: the state restore() read, until on_start resumes from it; the previous instance's
+  // slot timer, whose ticks still in the mailbox count; hand-offs (state schema 2).
+  std::optional<ChainState> restored_;
+  bool confirming_head_ = false;  // HandedOver sent, not handled yet
+  // The job in flight handed over, until storage's head says how to complete it; a snapshot
+  // taken meanwhile hands it on.
+  std::optional<JobState> handed_in_flight_;
+  std::uint64_t previous_slot_timer_ = 0;
+  std::uint64_t handoffs_ = 0;
 };
 
 }  // namespace alys::chain

@@ -36,6 +36,11 @@ void ChainActor::on_start() {
                     std::to_string(config_.spec.slot_ms) + " ms, " +
                     (my_index_ ? "this node is member " + std::to_string(*my_index_)
                                : std::string("this node is an observer (no key_file)")));
+  if (restored_) {
+    ChainState state = std::move(*restored_);
+    restored_.reset();
+    return resume_from(std::move(state));
+  }
   busy_ = true;  // the start-up is the first job
   load_head();
 }

@@ -69,28 +69,36 @@ struct NodeSetup {
   std::string extra_chain_toml;  // more [chain] keys, e.g. an auxpow table
 };
 
+// The [chain] table of a node set up as `setup`; a member's key file goes to `dir`.
+inline std::string chain_toml(const TempDir& dir, const NodeSetup& setup) {
+  std::string chain = "chain_id = " + std::to_string(kChainId) + "\n" +
+                      members_toml(setup.members) +
+                      "threshold = " + std::to_string(setup.threshold) + "\n" +
+                      "genesis_timestamp_ms = " + std::to_string(kGenesisMs) + "\n" +
+                      "genesis_alloc = [{ address = \"" + to_0x_hex(funded_address()) +
+                      "\", balance_wei = \"1000000000000000000000\" }]\n";
+  if (setup.member) {
+    const SecretKey member_key = key(static_cast<std::uint8_t>(*setup.member + 1));
+    auto file =
+        dir.write("member-" + std::to_string(*setup.member) + ".key", to_hex(member_key.bytes()));
+    ::chmod(file.c_str(), 0600);
+    chain += "key_file = \"" + file.string() + "\"\n";
+  }
+  return chain + setup.extra_chain_toml;
+}
+
+inline std::string engine_toml() {
+  return "chain_id = " + std::to_string(kChainId) + "\nbase_fee_wei = 7\n";
+}
+
 // One node's roles in a harness. Its key file (if a member) lives in `dir`.
 class TestNode {
  public:
   TestNode(const TempDir& dir, const NodeSetup& setup)
       : harness_(HarnessOptions{setup.start_ms, 0}) {
-    std::string chain = "chain_id = " + std::to_string(kChainId) + "\n" +
-                        members_toml(setup.members) +
-                        "threshold = " + std::to_string(setup.threshold) + "\n" +
-                        "genesis_timestamp_ms = " + std::to_string(kGenesisMs) + "\n" +
-                        "genesis_alloc = [{ address = \"" + to_0x_hex(funded_address()) +
-                        "\", balance_wei = \"1000000000000000000000\" }]\n";
-    if (setup.member) {
-      const SecretKey member_key = key(static_cast<std::uint8_t>(*setup.member + 1));
-      auto file =
-          dir.write("member-" + std::to_string(*setup.member) + ".key", to_hex(member_key.bytes()));
-      ::chmod(file.c_str(), 0600);
-      chain += "key_file = \"" + file.string() + "\"\n";
-    }
-    chain += setup.extra_chain_toml;
+    const std::string chain = chain_toml(dir, setup);
     harness_.add("storage", ALYS_STORAGE_PLUGIN, setup.storage_toml);
-    harness_.add("engine", ALYS_ENGINE_PLUGIN,
-                 "chain_id = " + std::to_string(kChainId) + "\nbase_fee_wei = 7\n", {"storage"});
+    harness_.add("engine", ALYS_ENGINE_PLUGIN, engine_toml(), {"storage"});
     harness_.add("chain", ALYS_CHAIN_PLUGIN, chain, {"storage", "engine"});
     harness_.start();
     harness_.run();

@@ -183,4 +183,34 @@ void MergedMining::finalized(const AuxPowHeader& header, std::uint64_t block_ms)
   handed_out_order_.clear();
 }
 
+MiningSnapshot MergedMining::save() const {
+  MiningSnapshot snapshot;
+  snapshot.state = state_;
+  snapshot.first_unfinalized_height = first_height_;
+  snapshot.unfinalized.assign(unfinalized_.begin(), unfinalized_.end());
+  for (const Hash32& aux_hash : handed_out_order_)
+    snapshot.handed_out.push_back(handed_out_.at(aux_hash));
+  snapshot.has_queued = queued_.has_value();
+  if (queued_) snapshot.queued = *queued_;
+  return snapshot;
+}
+
+void MergedMining::load(const MiningSnapshot& snapshot) {
+  state_ = snapshot.state;
+  first_height_ = snapshot.first_unfinalized_height;
+  unfinalized_.assign(snapshot.unfinalized.begin(), snapshot.unfinalized.end());
+  handed_out_.clear();
+  handed_out_order_.clear();
+  for (const Work& work : snapshot.handed_out) {
+    if (handed_out_.contains(work.aux_hash)) continue;
+    handed_out_order_.push_back(work.aux_hash);
+    handed_out_[work.aux_hash] = work;
+  }
+  while (handed_out_order_.size() > kHandedOutLimit) {
+    handed_out_.erase(handed_out_order_.front());
+    handed_out_order_.pop_front();
+  }
+  queued_ = snapshot.has_queued ? std::optional<AuxPowHeader>(snapshot.queued) : std::nullopt;
+}
+
 }  // namespace alys::chain

@@ -52,6 +52,19 @@ struct Work {
   std::uint64_t range_end = 0;
   std::uint32_t bits = 0;
   EthAddress fee_recipient{};
+  ALYS_FIELDS(aux_hash, range_start, range_end, bits, fee_recipient)
+};
+
+// Everything MergedMining holds, for a hot swap (chain_state.hpp): the difficulty, the unfinalized
+// blocks, the work handed out (oldest first) and the AuxPoW waiting for the next block.
+struct MiningSnapshot {
+  PowState state;
+  std::uint64_t first_unfinalized_height = 1;
+  std::vector<Hash32> unfinalized;
+  std::vector<Work> handed_out;
+  bool has_queued = false;
+  AuxPowHeader queued;
+  ALYS_FIELDS(state, first_unfinalized_height, unfinalized, handed_out, has_queued, queued)
 };
 
 // Bitcoin Core's JSON-RPC error codes, as Namecoin's createauxblock and submitauxblock answer with
@@ -114,6 +127,11 @@ class MergedMining {
   // After a block carrying `header` was imported (timestamp `block_ms`): the finalized range is
   // dropped from the unfinalized list, the state advances, queued and handed-out work is dropped.
   void finalized(const AuxPowHeader& header, std::uint64_t block_ms);
+
+  // The whole state, and its return: work handed out before a hot swap is still accepted by
+  // submitauxblock after it. load() REQUIRES a snapshot of a MergedMining of the same spec.
+  MiningSnapshot save() const;
+  void load(const MiningSnapshot& snapshot);
 
  private:
   std::optional<std::vector<Hash32>> range_hashes(std::uint64_t start, std::uint64_t end) const;

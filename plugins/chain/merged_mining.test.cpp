@@ -215,3 +215,32 @@ TEST_CASE("the target retargets every interval of AuxPoWs, within the adjustment
   quarter /= 4;
   CHECK(decode_compact(fast.bits).target == decode_compact(encode_compact(quarter)).target);
 }
+
+TEST_CASE("save/load: work handed out before is accepted after, the queued AuxPoW kept",
+          "[merged_mining]") {
+  MergedMining old = with_blocks(3);
+  const Work first = work_of(old);
+  old.block_added(4, block(4));
+  const Work second = work_of(old);  // over 1..4; `first`, over 1..3, is still good
+
+  MergedMining fresh(easy_spec());
+  fresh.load(old.save());
+  CHECK(fresh.state().bits == kEasyBits);
+  CHECK(fresh.first_unfinalized_height() == 1);
+  CHECK(fresh.unfinalized_count() == 4);
+  CHECK(fresh.hash_at(4) == block(4));
+  CHECK_FALSE(fresh.has_queued());
+  CHECK_FALSE(fresh.submit(display(first.aux_hash), mined_hex(first.aux_hash)).has_value());
+  REQUIRE(fresh.queued_header(5).has_value());
+  CHECK(fresh.queued_header(5)->range_end == 3);
+  CHECK_FALSE(fresh.submit(display(second.aux_hash), mined_hex(second.aux_hash)).has_value());
+  Hash32 unknown = second.aux_hash;
+  unknown[0] ^= 1;
+  CHECK(fresh.submit(display(unknown), mined_hex(unknown)).has_value());
+
+  // The queued AuxPoW travels too.
+  MergedMining again(easy_spec());
+  again.load(fresh.save());
+  REQUIRE(again.queued_header(5).has_value());
+  CHECK(again.queued_header(5)->range_end == 4);
+}

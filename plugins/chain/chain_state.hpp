@@ -1,0 +1,81 @@
+// The chain's state schema: what one instance of the chain hands the next on a hot swap
+// (docs/chain.md, "Hot swap"). Pure data and its encoding; the actor fills it (snapshot) and
+// resumes from it (restore, then on_start).
+//
+// Schema 1: the fields of ChainState down to `mining`. Schema 2: schema 1 + `handoffs`. A newer
+// schema only appends fields, but the version number decides how the bytes are read, never their
+// length. The bytes are the codec encoding of the schema's fields followed by the SHA-256 of that
+// encoding, so a snapshot cut short at a field boundary (which the codec alone would read as
+// defaults) is refused rather than taken for a smaller state.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "alys/codec.hpp"
+#include "alys/domain/block.hpp"
+#include "alys/domain/hash.hpp"
+#include "block_rules.hpp"
+#include "merged_mining.hpp"
+
+namespace alys::chain {
+
+// The newest schema this library reads and writes. A build of the plugin may stop at an older one
+// (its manifest's state_schema_version).
+inline constexpr std::uint32_t kNewestChainStateSchema = 2;
+
+enum class JobKind : std::uint8_t { import = 0, produce = 1 };
+
+// A job of the queue, the one in flight, or a block held for approvals.
+struct JobState {
+  JobKind kind = JobKind::import;
+  std::uint64_t slot = 0;  // produce
+  SignedBlock block;       // import: the block with every approval gathered so far
+  Hash32 hash{};
+  std::uint64_t correlation_id = 0;  // import: the ImportBlock request to answer; 0: none
+  bool produced_here = false;
+  ALYS_FIELDS(kind, slot, block, hash, correlation_id, produced_here)
+};
+
+struct EarlyApprovals {
+  Hash32 block_hash{};
+  std::vector<Approval> approvals;
+  ALYS_FIELDS(block_hash, approvals)
+};
+
+struct ChainState {
+  // false: the old instance was still starting (reading storage, building genesis): the new one
+  // starts from storage; only `queued` is taken over.
+  bool running = false;
+  HeadView head;
+  bool has_finalized = false;
+  std::uint64_t finalized_height = 0;
+  Hash32 finalized_hash{};
+  std::uint64_t last_approved_height = 0;
+  Hash32 last_approved_hash{};
+  Hash32 anchor_hash{};
+  bool paused = false;
+  // The old instance's slot timer: its ticks already in the mailbox still count.
+  std::uint64_t slot_timer = 0;
+  // At most one: the job whose requests were in flight when the snapshot was taken.
+  std::vector<JobState> in_flight;
+  std::vector<JobState> queued;
+  std::vector<JobState> pending;
+  std::vector<EarlyApprovals> early_approvals;
+  bool has_mining = false;
+  MiningSnapshot mining;
+  // --- schema 2 ---
+  // How many hand-offs this state went through in builds that count them.
+  std::uint64_t handoffs = 0;
+};
+
+// The bytes of `state` in schema `schema_version` (1..kNewestChainStateSchema; schema 1 leaves
+// out what schema 2 added). Throws Error(ALYS_ERR_SCHEMA) for another version.
+Bytes write_chain_state(const ChainState& state, std::uint32_t schema_version);
+
+// Reads what write_chain_state wrote in `schema_version`; fields a schema lacks keep their
+// defaults. Throws Error(ALYS_ERR_SCHEMA) for a version this library does not know and
+// Error(ALYS_ERR_INVALID) for bytes that are not a whole, consistent state of that version.
+ChainState read_chain_state(ByteView bytes, std::uint32_t schema_version);
+
+}  // namespace alys::chain

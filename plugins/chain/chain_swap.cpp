@@ -1,0 +1,218 @@
+// Hot swap: the state one instance of the chain hands the next (docs/chain.md, "Hot swap").
+//
+// Everything (head, finality, approvals, held blocks, queued jobs, merged-mining work) comes from
+// the snapshot, and the chain goes on without reading its blocks or state from storage. It asks
+// storage one thing before it runs a job: the head. The requests of the job in flight died with
+// the old instance (their continuations were its closures) while their replies reach the new one,
+// which has no use for them; so the new instance completes that job itself. If storage's head is
+// that job's block, the old instance's commit landed after the snapshot: only what follows a
+// commit is done. Otherwise the job runs again from the start. A head that is neither the
+// handed-over one nor that block means the state is older than storage: the chain starts from
+// storage as after a restart.
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include "alys_version.hpp"
+#include "chain_actor.hpp"
+
+namespace alys::chain {
+namespace {
+
+JobState import_state(const ImportJob& job) {
+  JobState state;
+  state.kind = JobKind::import;
+  state.block = job.block;
+  state.hash = job.hash;
+  state.correlation_id = job.answer.correlation_id;
+  state.produced_here = job.produced_here;
+  return state;
+}
+
+JobState job_state(const Job& job) {
+  if (const auto* produce = std::get_if<ProduceJob>(&job)) {
+    JobState state;
+    state.kind = JobKind::produce;
+    state.slot = produce->slot;
+    return state;
+  }
+  return import_state(std::get<ImportJob>(job));
+}
+
+ImportJob import_job(const JobState& state) {
+  return ImportJob{state.block, state.hash, Answer{state.correlation_id}, state.produced_here};
+}
+
+Job job_of(const JobState& state) {
+  if (state.kind == JobKind::produce) return ProduceJob{state.slot};
+  return import_job(state);
+}
+
+}  // namespace
+
+StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
+  const std::uint32_t schema = std::min(target_schema_version, kStateSchema);
+  if (schema < 1)
+    throw Error(ALYS_ERR_SCHEMA,
+                "alys-chain writes state schema 1 at the oldest; the incoming "
+                "plugin reads schema " +
+                    std::to_string(target_schema_version));
+  ChainState state;
+  state.running = running_;
+  state.head = head_;
+  if (finalized_) {
+    state.has_finalized = true;
+    state.finalized_height = finalized_->first;
+    state.finalized_hash = finalized_->second;
+  }
+  state.last_approved_height = last_approved_height_;
+  state.last_approved_hash = last_approved_hash_;
+  state.anchor_hash = anchor_hash_;
+  state.paused = paused_;
+  // An instance still confirming the head has armed no timer: its predecessor's ticks count.
+  state.slot_timer = slot_timer_ != 0 ? slot_timer_ : previous_slot_timer_;
+  if (importing_)
+    state.in_flight.push_back(import_state(*importing_));
+  else if (producing_)
+    state.in_flight.push_back(job_state(*producing_));
+  else if (handed_in_flight_)
+    state.in_flight.push_back(*handed_in_flight_);
+  for (const Job& job : queued_) state.queued.push_back(job_state(job));
+  for (const auto& [hash, held] : pending_) state.pending.push_back(import_state(held));
+  for (const auto& [hash, approvals] : early_approvals_)
+    state.early_approvals.push_back(EarlyApprovals{hash, approvals});
+  if (mining_) {
+    state.has_mining = true;
+    state.mining = mining_->save();
+  }
+  state.handoffs = handoffs_;
+  return {write_chain_state(state, schema), schema};
+}
+
+void ChainActor::restore(ByteView bytes, std::uint32_t schema_version) {
+#ifdef ALYS_CHAIN_REFUSE_RESTORE
+  throw Error(ALYS_ERR_FAILED, "alys-chain " ALYS_NODE_VERSION ALYS_CHAIN_BUILD_SUFFIX
+                               ": this build refuses every snapshot (got state schema " +
+                                   std::to_string(schema_version) + ", " +
+                                   std::to_string(bytes.size()) + " bytes)");
+#else
+  if (schema_version > kStateSchema)
+    throw Error(ALYS_ERR_SCHEMA, "this alys-chain restores chain state schema 1 to " +
+                                     std::to_string(kStateSchema) + ", got schema " +
+                                     std::to_string(schema_version));
+  restored_ = read_chain_state(bytes, schema_version);
+#endif
+}
+
+void ChainActor::resume_from(ChainState state) {
+  if (state.has_mining != mining_.has_value())
+    throw Error(ALYS_ERR_INVALID, std::string("the handed-over chain state was written ") +
+                                      (state.has_mining ? "with" : "without") +
+                                      " merged mining, but this chain " +
+                                      (mining_ ? "has" : "has no") + " [chain.auxpow]");
+  if constexpr (kStateSchema >= 2) {
+    handoffs_ = state.handoffs + 1;
+    context().gauge_set("chain_state_handoffs", static_cast<double>(handoffs_));
+  }
+  for (const JobState& job : state.queued) queued_.push_back(job_of(job));
+  if (!state.running) {
+    // The old instance was still starting: its start-up (the first job) runs again here.
+    context().log(LogLevel::info, "handed over while starting: reading the head from storage");
+    busy_ = true;
+    return load_head();
+  }
+  head_ = state.head;
+  context().gauge_set("chain_head_height", static_cast<double>(head_.height));
+  if (state.has_finalized)
+    finalized_ = std::make_pair(state.finalized_height, state.finalized_hash);
+  last_approved_height_ = state.last_approved_height;
+  last_approved_hash_ = state.last_approved_hash;
+  anchor_hash_ = state.anchor_hash;
+  paused_ = state.paused;
+  for (const JobState& held : state.pending) pending_.emplace(held.hash, import_job(held));
+  for (EarlyApprovals& early : state.early_approvals)
+    early_approvals_.emplace(early.block_hash, std::move(early.approvals));
+  if (mining_) mining_->load(state.mining);
+  previous_slot_timer_ = state.slot_timer;
+  // Status answers from the handed-over head at once; jobs wait until storage confirms it.
+  running_ = true;
+  busy_ = true;
+  context().log(LogLevel::info,
+                "state handed over at height " + std::to_string(head_.height) + " " +
+                    short_hex(head_.hash) + ": " + std::to_string(queued_.size()) + " queued, " +
+                    std::to_string(pending_.size()) + " held for approvals" +
+                    (state.in_flight.empty() ? std::string() : ", one job to complete"));
+  if (!state.in_flight.empty()) handed_in_flight_ = std::move(state.in_flight.front());
+  confirming_head_ = true;
+  if (!context().send(context().resolve("chain"), HandedOver{}, Priority::high).ok()) {
+    confirming_head_ = false;
+    confirm_head();
+  }
+}
+
+void ChainActor::confirm_head() {
+  ask(storage_, storage::GetHead{}, config_.node.storage_timeout_ms)
+      .then(
+          [this](const storage::Head& head) {
+            if (!head.error.empty()) fatal("storage cannot read the head: " + head.error);
+            const std::optional<JobState> in_flight =
+                std::exchange(handed_in_flight_, std::nullopt);
+            const bool committed = in_flight && in_flight->kind == JobKind::import &&
+                                   head.has_head && head.hash == in_flight->hash;
+            if (!committed && (!head.has_head || head.hash != head_.hash)) {
+              // Storage is ahead of the state: a swap rolled back after its trial hands the old
+              // version the state taken at the swap, and the new version committed since.
+              context().log(LogLevel::warn, "the handed-over head " + short_hex(head_.hash) +
+                                                " is not storage's " + short_hex(head.hash) +
+                                                ": resuming from storage");
+              if (in_flight) queued_.push_front(job_of(*in_flight));
+              running_ = false;
+              paused_ = false;
+              return load_head();
+            }
+            arm_slot_timer();
+            queue_missed_slot(in_flight);
+            if (committed) return complete_committed(import_job(*in_flight));
+            if (in_flight) queued_.push_front(job_of(*in_flight));
+            finish_job();
+          },
+          fatal_unless_answered("storage did not answer GetHead after a hot swap"));
+}
+
+void ChainActor::queue_missed_slot(const std::optional<JobState>& in_flight) {
+  const std::uint64_t slot = config_.spec.slot_at(context().now_ms());
+  // In its second half a slot's production is late; the next tick is near (current_slot()).
+  if (slot != current_slot() || slot <= head_.slot || !my_index_ ||
+      config_.spec.author_of(slot) != *my_index_)
+    return;
+  if (in_flight && (in_flight->kind == JobKind::produce
+                        ? in_flight->slot == slot
+                        : in_flight->produced_here && in_flight->block.block.slot == slot))
+    return;
+  for (const Job& job : queued_) {
+    if (const auto* produce = std::get_if<ProduceJob>(&job); produce && produce->slot == slot)
+      return;
+    if (const auto* import = std::get_if<ImportJob>(&job);
+        import && import->produced_here && import->block.block.slot == slot)
+      return;
+  }
+  queued_.push_back(ProduceJob{slot});
+}
+
+// Committed by the old instance after its snapshot: the engine has not been told yet, and nothing
+// after the commit happened (it all runs in the commit's continuation).
+void ChainActor::complete_committed(ImportJob job) {
+  if (!context()
+           .send(engine_, engine::CommitPayload{job.block.block.payload.block_hash},
+                 Priority::consensus)
+           .ok())
+    fatal("the engine's mailbox refused CommitPayload for block " +
+          std::to_string(job.block.block.height));
+  std::optional<AuxPowHeader> auxpow;
+  if (!job.block.block.auxpow.empty()) auxpow = job.block.block.auxpow.front();
+  auto committed = std::make_shared<ImportJob>(std::move(job));
+  importing_ = committed;
+  complete_import(committed, auxpow, committed->block.block);
+}
+
+}  // namespace alys::chain
