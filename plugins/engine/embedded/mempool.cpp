@@ -3,6 +3,7 @@
 #include <queue>
 #include <tuple>
 
+#include "engine/embedded/state_image.hpp"
 #include "engine/embedded/transfer_rules.hpp"
 
 namespace alys::engine::embedded {
@@ -17,6 +18,73 @@ Wei tip_cap(const eth::Transaction& tx) {
 // geth's price bump: strictly more, and at least old + 10% (rounded down, as geth's integer math).
 bool bumped_enough(Wei old_value, Wei new_value) {
   return new_value > old_value && new_value >= old_value + old_value / 10;
+}
+
+// The fixed part of a pooled entry in an image, at the least: arrival, hash, type, chain id, nonce,
+// three fee fields, gas limit, has-to, value, data and access-list counts, r, s, recovery id, raw
+// length. Used to refuse counts the bytes cannot hold.
+constexpr std::size_t kMinEntryBytes =
+    8 + 32 + 1 + 8 + 8 + 16 * 3 + 8 + 1 + 16 + 1 + 1 + 64 + 1 + 1;
+
+void write_transaction(Writer& writer, const eth::SignedTransaction& signed_tx) {
+  const eth::Transaction& tx = signed_tx.tx;
+  writer.write(static_cast<std::uint8_t>(tx.type));
+  writer.write(tx.chain_id);
+  writer.write(tx.nonce);
+  write_wei(writer, tx.gas_price);
+  write_wei(writer, tx.max_priority_fee_per_gas);
+  write_wei(writer, tx.max_fee_per_gas);
+  writer.write(tx.gas_limit);
+  writer.write(tx.to.has_value());
+  if (tx.to) writer.write(*tx.to);
+  write_wei(writer, tx.value);
+  writer.write(tx.data);
+  writer.varint(tx.access_list.size());
+  for (const eth::AccessListEntry& entry : tx.access_list) {
+    writer.write(entry.address);
+    writer.write(entry.storage_keys);
+  }
+  writer.write(signed_tx.signature.r);
+  writer.write(signed_tx.signature.s);
+  writer.write(static_cast<std::uint8_t>(signed_tx.signature.recovery_id));
+  writer.write(signed_tx.raw);
+}
+
+void read_transaction(Reader& reader, eth::SignedTransaction& signed_tx) {
+  eth::Transaction& tx = signed_tx.tx;
+  std::uint8_t type = 0;
+  reader.read(type);
+  if (type != static_cast<std::uint8_t>(eth::TxType::legacy) &&
+      type != static_cast<std::uint8_t>(eth::TxType::eip1559))
+    throw DecodeError("pooled transaction of unknown type " + std::to_string(type));
+  tx.type = static_cast<eth::TxType>(type);
+  reader.read(tx.chain_id);
+  reader.read(tx.nonce);
+  tx.gas_price = read_wei(reader);
+  tx.max_priority_fee_per_gas = read_wei(reader);
+  tx.max_fee_per_gas = read_wei(reader);
+  reader.read(tx.gas_limit);
+  bool has_to = false;
+  reader.read(has_to);
+  if (has_to) {
+    EthAddress to{};
+    reader.read(to);
+    tx.to = to;
+  }
+  tx.value = read_wei(reader);
+  reader.read(tx.data);
+  tx.access_list.resize(read_count(reader, 20 + 1, "access list"));
+  for (eth::AccessListEntry& entry : tx.access_list) {
+    reader.read(entry.address);
+    reader.read(entry.storage_keys);
+  }
+  reader.read(signed_tx.signature.r);
+  reader.read(signed_tx.signature.s);
+  std::uint8_t recovery_id = 0;
+  reader.read(recovery_id);
+  if (recovery_id > 1) throw DecodeError("pooled transaction with recovery id above 1");
+  signed_tx.signature.recovery_id = recovery_id;
+  reader.read(signed_tx.raw);
 }
 
 }  // namespace
@@ -127,6 +195,60 @@ void Mempool::drop_stale(const AccountReader& state) {
 void Mempool::clear() {
   by_sender_.clear();
   by_hash_.clear();
+}
+
+void Mempool::write_image(Writer& writer) const {
+  writer.write(next_arrival_);
+  writer.varint(by_sender_.size());
+  for (const auto& [sender, queue] : by_sender_) {
+    writer.write(sender);
+    writer.varint(queue.size());
+    for (const auto& [nonce, entry] : queue) {
+      writer.write(entry.arrival);
+      writer.write(entry.tx.hash);
+      write_transaction(writer, entry.tx);
+    }
+  }
+}
+
+void Mempool::read_image(Reader& reader) {
+  clear();
+  try {
+    reader.read(next_arrival_);
+    std::size_t senders = read_count(reader, 20 + 1 + kMinEntryBytes, "mempool senders");
+    for (std::size_t s = 0; s < senders; ++s) {
+      EthAddress sender{};
+      reader.read(sender);
+      if (!by_sender_.empty() && !(by_sender_.rbegin()->first < sender))
+        throw DecodeError("mempool senders out of order at " + address_text(sender));
+      std::size_t count = read_count(reader, kMinEntryBytes, "mempool entries");
+      if (count == 0) throw DecodeError("mempool sender " + address_text(sender) + " has no entry");
+      auto& queue =
+          by_sender_.emplace_hint(by_sender_.end(), sender, std::map<std::uint64_t, Entry>{})
+              ->second;
+      by_hash_.reserve(by_hash_.size() + count);
+      for (std::size_t i = 0; i < count; ++i) {
+        Entry entry;
+        reader.read(entry.arrival);
+        reader.read(entry.tx.hash);
+        read_transaction(reader, entry.tx);
+        entry.tx.sender = sender;
+        std::uint64_t nonce = entry.tx.tx.nonce;
+        if (!queue.empty() && queue.rbegin()->first >= nonce)
+          throw DecodeError("mempool nonces of " + address_text(sender) + " out of order at " +
+                            std::to_string(nonce));
+        if (entry.arrival >= next_arrival_)
+          throw DecodeError("mempool entry arrived at " + std::to_string(entry.arrival) +
+                            ", not before the pool's counter " + std::to_string(next_arrival_));
+        if (!by_hash_.emplace(entry.tx.hash, Slot{sender, nonce}).second)
+          throw DecodeError("transaction " + to_0x_hex(entry.tx.hash) + " pooled twice");
+        queue.emplace_hint(queue.end(), nonce, std::move(entry));
+      }
+    }
+  } catch (...) {
+    clear();
+    throw;
+  }
 }
 
 }  // namespace alys::engine::embedded

@@ -8,14 +8,22 @@
 //
 // The pool does not check a transaction against the chain's rules or the sender's funds: the
 // caller admits it first (admission.hpp). Not thread-safe.
+//
+// Hand-over (hot swap): write_image() and read_image() carry every entry with its arrival number
+// and the pool's arrival counter, so that selection order and replacement behave after a swap
+// exactly as before it; the recovered sender and hash travel with each transaction, so reading an
+// image recovers no signature. Reading is linear in the entries (see state_image.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "alys/codec.hpp"
 #include "alys/domain/eth_transaction.hpp"
 #include "engine/embedded/ledger.hpp"
 
@@ -33,6 +41,8 @@ class Mempool {
   const eth::SignedTransaction* find(const Hash32& hash) const;
   std::size_t size() const { return by_hash_.size(); }
   std::size_t max_transactions() const { return max_transactions_; }
+  // A new limit applies to later additions; a pool already above it keeps what it holds.
+  void set_max_transactions(std::size_t max_transactions) { max_transactions_ = max_transactions; }
 
   // The nonce the sender's next transaction should carry: the account's nonce plus the pooled
   // transactions that follow it contiguously.
@@ -50,6 +60,13 @@ class Mempool {
   void drop_stale(const AccountReader& state);
   void clear();
 
+  // The whole pool, in sender and nonce order (docs/engine.md, "Hot swap", for the layout).
+  void write_image(Writer& writer) const;
+  // Replaces the pool's contents with an image write_image() wrote; the limit stays this pool's.
+  // Throws DecodeError naming what is wrong (bytes cut short, senders or nonces out of order, a
+  // transaction pooled twice, an unknown transaction type), and the pool is empty then.
+  void read_image(Reader& reader);
+
  private:
   struct Entry {
     eth::SignedTransaction tx;
@@ -63,7 +80,16 @@ class Mempool {
   std::size_t max_transactions_;
   std::uint64_t next_arrival_ = 0;
   std::map<EthAddress, std::map<std::uint64_t, Entry>> by_sender_;
-  std::map<Hash32, Slot> by_hash_;
+  // Keccak digests are uniform: their first eight bytes are a hash as good as any, and an
+  // unordered index rebuilds in linear time when an image is read.
+  struct DigestHash {
+    std::size_t operator()(const Hash32& hash) const {
+      std::size_t prefix = 0;
+      std::memcpy(&prefix, hash.data(), sizeof prefix);
+      return prefix;
+    }
+  };
+  std::unordered_map<Hash32, Slot, DigestHash> by_hash_;
 };
 
 }  // namespace alys::engine::embedded
