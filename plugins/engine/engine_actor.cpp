@@ -15,7 +15,9 @@
 //
 // Settings: engine_config.hpp. Metrics: engine_mempool_size (gauge),
 // engine_transactions_accepted_total, engine_transactions_rejected_total,
-// engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total.
+// engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total,
+// engine_state_snapshot_bytes (gauge: the last hot-swap snapshot), engine_state_handoffs (gauge,
+// v2 build only: hand-overs the state went through).
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -116,7 +118,10 @@ class EngineActor : public alys::Actor {
 
   alys::StateSnapshot snapshot(std::uint32_t target_schema_version) override {
     std::uint32_t schema = schema_to_write(target_schema_version, kStateSchema);
-    return {write_engine_state(state_, schema), schema};
+    alys::StateSnapshot snapshot{write_engine_state(state_, schema), schema};
+    // The size drives the swap's pause: operators see it beside alys_swap_pause_seconds.
+    context().gauge_set("engine_state_snapshot_bytes", static_cast<double>(snapshot.bytes.size()));
+    return snapshot;
   }
 
   void on_start() override {

@@ -2,11 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "engine/testing/signed_transfers.hpp"
 
 using namespace alys;
 using namespace alys::engine::embedded;
 using namespace alys::engine::testing;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -142,4 +145,75 @@ TEST_CASE("after a commit, included and stale transactions leave the pool") {
   pool.clear();
   CHECK(pool.size() == 0);
   CHECK(pool.select(state, kGwei, 10).empty());
+}
+
+namespace {
+
+Mempool read_back(const Mempool& pool, std::size_t limit = 100) {
+  Writer writer;
+  pool.write_image(writer);
+  Bytes image = writer.take();
+  Mempool restored(limit);
+  Reader reader(image);
+  restored.read_image(reader);
+  CHECK(reader.remaining() == 0);
+  return restored;
+}
+
+}  // namespace
+
+TEST_CASE("an image read back selects, replaces and counts arrivals exactly as the original") {
+  Mempool pool(100);
+  Ledger state;
+  REQUIRE(pool.add(tx_from(1, 0, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(1, 1, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(1, 3, 2 * kGwei)).empty());  // future
+  REQUIRE(pool.add(tx_from(2, 0, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(2, 0, 3 * kGwei, 11 * kGwei)).empty());  // replaced: arrives later
+  REQUIRE(pool.add(signed_tx(legacy_transfer(kChainId, 0, kTo, 1, 3 * kGwei), 5)).empty());
+
+  Mempool restored = read_back(pool);
+  CHECK(restored.size() == pool.size());
+  CHECK(order_of(restored.select(state, kGwei, 100)) == order_of(pool.select(state, kGwei, 100)));
+  CHECK(restored.pending_nonce(address_of(1), 0) == 2);
+  for (const auto& tx : pool.select(state, kGwei, 100)) {
+    const eth::SignedTransaction* found = restored.find(tx.hash);
+    REQUIRE(found != nullptr);
+    CHECK(found->raw == tx.raw);
+    CHECK(found->sender == tx.sender);
+    CHECK(found->signature.r == tx.signature.r);
+    CHECK(found->tx.max_fee_per_gas == tx.tx.max_fee_per_gas);
+  }
+  // The arrival counter went along: a transaction with a tip equal to sender 2's replacement
+  // ranks after it in both pools.
+  auto late = tx_from(6, 0, 3 * kGwei);
+  REQUIRE(pool.add(late).empty());
+  REQUIRE(restored.add(late).empty());
+  CHECK(order_of(restored.select(state, kGwei, 100)) == order_of(pool.select(state, kGwei, 100)));
+  CHECK(restored.add(tx_from(1, 0, 2 * kGwei + 1)) == "replacement transaction underpriced");
+  CHECK(restored.add(tx_from(1, 0, 2 * kGwei)) == "already known");
+}
+
+TEST_CASE("a pool image out of order or with a transaction twice is refused, leaving it empty") {
+  Mempool pool(100);
+  REQUIRE(pool.add(tx_from(1, 0)).empty());
+  REQUIRE(pool.add(tx_from(1, 1)).empty());
+  Writer writer;
+  pool.write_image(writer);
+  Bytes image = writer.take();
+  // next arrival (8), one sender (1 + 20), two entries (1): each entry is arrival, hash, tx.
+  const std::size_t first_entry = 8 + 1 + 20 + 1;
+  const std::size_t entry_size = (image.size() - first_entry) / 2;
+  Bytes twice = image;  // the first entry's bytes in place of the second's: nonces out of order
+  std::copy(image.begin() + first_entry, image.begin() + first_entry + entry_size,
+            twice.begin() + first_entry + entry_size);
+
+  Mempool target(100);
+  REQUIRE(target.add(tx_from(3, 0)).empty());
+  Reader reader(twice);
+  CHECK_THROWS_WITH(target.read_image(reader), Contains("out of order"));
+  CHECK(target.size() == 0);
+  Reader cut(ByteView(image).first(image.size() - 1));
+  CHECK_THROWS_AS(target.read_image(cut), DecodeError);
+  CHECK(target.size() == 0);
 }
