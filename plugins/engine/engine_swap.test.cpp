@@ -312,9 +312,9 @@ TEST_CASE(
   padded.push_back(7);
   Bytes bad_type = image;
   // The first pooled transaction's type: after chain id, loaded, finalized (8 + 1 + 1 + 8), an
-  // empty ledger and history (4 counts), the pool's counter (8), one sender (1 + 20), one entry
-  // (1), its arrival and hash (8 + 32).
-  bad_type.at(18 + 4 + 8 + 21 + 1 + 40) = 0x05;
+  // empty ledger and history (4 counts), the pool's counter, entry count and arena size (8 + 1 +
+  // 2), the entry's arrival, hash and sender (8 + 32 + 20).
+  bad_type.at(18 + 4 + 11 + 60) = 0x05;
   struct Forged {
     const char* what;
     Bytes bytes;
