@@ -19,7 +19,7 @@ bool held_type_known(std::uint64_t type_id) {
 
 // Bytes per pooled transaction in an image, about: sized up front so that writing 10,000 of them
 // does not grow the buffer a dozen times.
-constexpr std::size_t kImageBytesPerPooled = 360;
+constexpr std::size_t kImageBytesPerPooled = 230;
 
 }  // namespace
 

@@ -313,8 +313,8 @@ TEST_CASE(
   Bytes bad_type = image;
   // The first pooled transaction's type: after chain id, loaded, finalized (8 + 1 + 1 + 8), an
   // empty ledger and history (4 counts), the pool's counter, entry count and arena size (8 + 1 +
-  // 2), the entry's arrival, hash and sender (8 + 32 + 20).
-  bad_type.at(18 + 4 + 11 + 60) = 0x05;
+  // 2), the entry's arrival, hash, sender, nonce and fee caps (8 + 32 + 20 + 8 + 16 + 16).
+  bad_type.at(18 + 4 + 11 + 100) = 0x05;
   struct Forged {
     const char* what;
     Bytes bytes;

@@ -9,12 +9,13 @@
 // The pool does not check a transaction against the chain's rules or the sender's funds: the
 // caller admits it first (admission.hpp). Not thread-safe.
 //
-// Layout: flat, so that a hot swap hands the pool over within its pause budget (2 ms p99 with
-// 10,000 transactions, docs/engine.md "Hot swap"). Entries live in one vector of slots with no heap
-// member each, their variable bytes (raw transaction, data, access list) in one byte arena, the
-// (sender, nonce) order in one vector of slot numbers, and the hash index in a DigestIndex. Reading
-// an image therefore costs a few allocations in all, not several per transaction; a transaction is
-// rebuilt as an eth::SignedTransaction only when asked for (find, select).
+// Layout: flat and small, so that a hot swap hands the pool over within its pause budget (2 ms p99
+// with 10,000 transactions, docs/engine.md "Hot swap"). An entry keeps only what the pool orders
+// and replaces by (hash, sender, nonce, fee caps, arrival), in one vector of slots with no heap
+// member; the raw transactions are in one byte arena; the (sender, nonce) order is one vector of
+// slot numbers; the hash index is a DigestIndex over the slots. Reading an image costs a few
+// allocations in all, not several per transaction. A transaction is rebuilt from its raw bytes,
+// with the sender and hash recovered at admission, only when asked for (find, select).
 //
 // Hand-over: write_image() and read_image() carry every entry with its arrival number and the
 // pool's arrival counter, so that selection order and replacement behave after a swap exactly as
@@ -43,7 +44,7 @@ class Mempool {
   // is full" (the pool is unchanged then).
   std::string add(const eth::SignedTransaction& tx);
 
-  bool contains(const Hash32& hash) const { return by_hash_.find(hash).has_value(); }
+  bool contains(const Hash32& hash) const;
   // A copy of the pooled transaction; nullopt when not pooled.
   std::optional<eth::SignedTransaction> find(const Hash32& hash) const;
   std::size_t size() const { return order_.size(); }
@@ -75,42 +76,25 @@ class Mempool {
   void read_image(Reader& reader);
 
  private:
-  // A pooled transaction's fixed fields; its variable bytes are at `arena_offset` in the arena:
-  // raw, then data, then the access list (encoded as in an image).
+  // A pooled transaction: what the pool orders and replaces by, and where its raw bytes are in
+  // the arena. Everything else is in the raw bytes (pooled_transaction.hpp rebuilds it).
   struct Entry {
     Hash32 hash{};
     EthAddress sender{};
-    EthAddress to{};
-    std::array<std::uint8_t, 32> r{};
-    std::array<std::uint8_t, 32> s{};
     std::uint64_t arrival = 0;
-    std::uint64_t chain_id = 0;
     std::uint64_t nonce = 0;
-    std::uint64_t gas_limit = 0;
     std::uint64_t arena_offset = 0;
-    Wei gas_price = 0;
-    Wei max_priority_fee_per_gas = 0;
-    Wei max_fee_per_gas = 0;
-    Wei value = 0;
+    Wei fee_cap = 0;  // gas price (legacy) or max fee per gas
+    Wei tip_cap = 0;  // gas price (legacy) or max priority fee per gas
     std::uint32_t raw_size = 0;
-    std::uint32_t data_size = 0;
-    std::uint32_t access_list_size = 0;
     eth::TxType type = eth::TxType::legacy;
-    bool has_to = false;
-    std::uint8_t recovery_id = 0;
-
-    Wei fee_cap() const { return type == eth::TxType::legacy ? gas_price : max_fee_per_gas; }
-    Wei tip_cap() const {
-      return type == eth::TxType::legacy ? gas_price : max_priority_fee_per_gas;
-    }
-    std::size_t variable_size() const {
-      return std::size_t{raw_size} + data_size + access_list_size;
-    }
   };
 
+  // What by_hash_ compares: the digest a slot holds.
+  auto key_of() const {
+    return [this](std::uint32_t slot) -> const Hash32& { return slots_[slot].hash; };
+  }
   eth::SignedTransaction rebuild(const Entry& entry) const;
-  // Sets `entry`'s variable bytes from `tx`, appended to the arena.
-  void store_variable(Entry& entry, const eth::SignedTransaction& tx);
   // The first position in order_ whose (sender, nonce) is not below the given one.
   std::size_t position(const EthAddress& sender, std::uint64_t nonce) const;
   void release(std::uint32_t slot);
@@ -123,7 +107,7 @@ class Mempool {
   std::vector<std::uint32_t> order_;  // the pooled slots by (sender, nonce)
   DigestIndex by_hash_;
   Bytes arena_;
-  std::size_t arena_garbage_ = 0;  // bytes of replaced or removed entries still in the arena
+  std::size_t arena_garbage_ = 0;  // raw bytes of replaced or removed entries still in the arena
 };
 
 }  // namespace alys::engine::embedded
