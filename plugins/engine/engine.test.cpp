@@ -32,6 +32,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kEnginePlugin = ALYS_ENGINE_PLUGIN;
+constexpr const char* kEngineV2Plugin = ALYS_ENGINE_V2_PLUGIN;
 constexpr const char* kStoragePlugin = ALYS_STORAGE_PLUGIN;
 constexpr std::uint64_t kGenesisMs = 1'700'000'000'000;
 
@@ -229,6 +230,40 @@ TEST_CASE("requests wait, in order, until the state has loaded; RPC calls are re
       order.push_back(received.correlation_id);
   CHECK(order == std::vector<std::uint64_t>{info_id, genesis_id});
   CHECK(harness.call_rpc("eth_chainId", "[]") == q("0x405d2"));
+}
+
+TEST_CASE("requests held while the state loads are answered by the instance a swap brings in") {
+  Harness harness;
+  harness.add("storage", alys::testing::this_plugin());
+  harness.add("engine", kEnginePlugin, kEngineConfig, {"storage"});
+  harness.start();
+  std::uint64_t info_id = harness.request("engine", GetInfo{}, 60'000);
+  std::uint64_t genesis_id = harness.request("engine", BuildGenesis{kGenesisMs, {}}, 60'000);
+  harness.run();
+  REQUIRE_FALSE(harness.reply(info_id).has_value());
+
+  // The old instance's scan dies with it: the new one begins the load again.
+  alys::testing::SwapResult swapped = harness.swap("engine", kEngineV2Plugin);
+  REQUIRE(swapped.ok);
+  CHECK(swapped.mode == "state");
+  CHECK(harness.metric("storage", "scans_received_total") == 2);
+  CHECK_FALSE(harness.reply(info_id).has_value());
+
+  REQUIRE(harness.send("storage", ReleaseScans{}).ok());
+  harness.run();
+  auto info = harness.reply_as<Info>(info_id);
+  auto genesis = harness.reply_as<PayloadBuilt>(genesis_id);
+  REQUIRE(info);
+  REQUIRE(genesis);
+  CHECK_FALSE(info->has_head);
+  CHECK(genesis->error.empty());
+  std::vector<std::uint64_t> order;
+  for (const auto& received : harness.received())
+    if (received.correlation_id == info_id || received.correlation_id == genesis_id)
+      order.push_back(received.correlation_id);
+  CHECK(order == std::vector<std::uint64_t>{info_id, genesis_id});
+  CHECK_THAT(harness.call_rpc("web3_clientVersion", "[]"), Contains("-v2/embedded"));
+  CHECK(harness.dead_letters().empty());
 }
 
 TEST_CASE("a wallet's transfers: JSON-RPC in, a block built and imported, balances and receipts") {

@@ -5,15 +5,20 @@
 // Protocol with the chain (alys/schemas/engine.hpp): ExecutePayload runs a payload on the head
 // without changing it and answers the state changes; the chain writes them in its storage
 // CommitBlock and then sends CommitPayload, and only then does the head move. The engine's state
-// lives in storage only: at start it is read back with ScanEngineState (paged).
+// lives in storage: a started engine reads it back with ScanEngineState (paged). A hot swap hands
+// the whole memory over instead (engine_state.hpp), so the new version serves at once.
+//
+// Builds (CMakeLists.txt): alys_engine writes and reads state schema 1; alys_engine_v2
+// (ENGINE_STATE_SCHEMA=2, version "...-v2") also counts hand-overs in schema 2 and writes schema 1
+// for a v1 target; alys_engine_bad_restore (ENGINE_FAIL_RESTORE) refuses every snapshot, to test a
+// swap's rollback.
 //
 // Settings: engine_config.hpp. Metrics: engine_mempool_size (gauge),
 // engine_transactions_accepted_total, engine_transactions_rejected_total,
-// engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total.
+// engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total,
+// engine_state_snapshot_bytes (gauge: the last hot-swap snapshot), engine_state_handoffs (gauge,
+// v2 build only: hand-overs the state went through).
 #include <algorithm>
-#include <deque>
-#include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,6 +35,14 @@
 #include "engine/embedded/payload_executor.hpp"
 #include "engine/embedded/state_keys.hpp"
 #include "engine/engine_config.hpp"
+#include "engine/engine_state.hpp"
+
+#ifndef ENGINE_STATE_SCHEMA
+#define ENGINE_STATE_SCHEMA 1
+#endif
+#ifndef ENGINE_VERSION_SUFFIX
+#define ENGINE_VERSION_SUFFIX ""
+#endif
 
 namespace {
 
@@ -38,24 +51,18 @@ using namespace alys::engine::embedded;
 using alys::Envelope;
 using alys::LogLevel;
 
-constexpr const char* kVersion = ALYS_NODE_VERSION;
+constexpr const char* kVersion = ALYS_NODE_VERSION ENGINE_VERSION_SUFFIX;
+// The newest state schema this build writes and reads.
+constexpr std::uint32_t kStateSchema = ENGINE_STATE_SCHEMA;
 constexpr std::uint32_t kScanPageEntries = 4096;
 constexpr std::uint64_t kScanTimeoutMs = 10'000;
 constexpr std::uint64_t kReloadRetryMs = 1'000;
-// Executed payloads waiting for their CommitPayload: competing payloads for one height are few.
-constexpr std::size_t kExecutedCacheSize = 16;
 
 // A one-shot timer's message: try loading the state again.
 struct RetryLoad {
   static constexpr std::string_view schema_name = "alys.engine.embedded.RetryLoad/1";
   bool unused = false;
   ALYS_FIELDS(unused)
-};
-
-struct PendingCommit {
-  ExecutedPayload executed;
-  bool genesis = false;
-  alys::Bytes mints;  // the encoded mints it ran with: a re-execution must bring the same ones
 };
 
 alys::Bytes encode_mints(const std::vector<alys::Mint>& mints) {
@@ -68,28 +75,29 @@ class EngineActor : public alys::Actor {
  public:
   explicit EngineActor(alys::Context context)
       : Actor(context),
-        mempool_(config_.mempool_limit),
-        eth_rpc_(config_.rules, ledger_, history_, mempool_, finalized_,
+        state_(config_.mempool_limit),
+        eth_rpc_(config_.rules, state_.ledger, state_.history, state_.mempool, state_.finalized,
                  std::string("alysd-engine/") + kVersion + "/embedded") {
-    // Answered once the state is loaded, in arrival order (when_loaded).
+    // Answered once the state is loaded, in arrival order (when_loaded, handle).
     on_request<GetInfo>([this](const GetInfo&, const Envelope& envelope) {
       when_loaded(envelope, [this](std::uint64_t id) { (void)this->context().reply(id, info()); });
     });
     on_request<BuildGenesis>([this](const BuildGenesis& request, const Envelope& envelope) {
-      when_loaded(envelope, [this, request](std::uint64_t id) { build_genesis(request, id); });
+      when_loaded(envelope, [&](std::uint64_t id) { build_genesis(request, id); });
     });
     on_request<BuildPayload>([this](const BuildPayload& request, const Envelope& envelope) {
-      when_loaded(envelope, [this, request](std::uint64_t id) { build_payload(request, id); });
+      when_loaded(envelope, [&](std::uint64_t id) { build_payload(request, id); });
     });
     on_request<ExecutePayload>([this](const ExecutePayload& request, const Envelope& envelope) {
-      when_loaded(envelope, [this, request](std::uint64_t id) { execute_payload(request, id); });
+      when_loaded(envelope, [&](std::uint64_t id) { execute_payload(request, id); });
     });
     on<SetFinalized>([this](const SetFinalized& finalized, const Envelope&) {
       // Only ever forward: a late message about an older finalization changes nothing.
-      if (!finalized_ || finalized.number > *finalized_) finalized_ = finalized.number;
+      if (!state_.finalized || finalized.number > *state_.finalized)
+        state_.finalized = finalized.number;
     });
     on<CommitPayload>([this](const CommitPayload& commit, const Envelope& envelope) {
-      when_loaded(envelope, [this, commit](std::uint64_t) { commit_payload(commit.payload_hash); });
+      when_loaded(envelope, [&](std::uint64_t) { commit_payload(commit.payload_hash); });
     });
     on<RetryLoad>([this](const RetryLoad&, const Envelope&) { begin_load(); });
   }
@@ -99,9 +107,37 @@ class EngineActor : public alys::Actor {
     (void)read_engine_config(table_json, problems);
   }
 
+  // Runs after the constructor and before on_start (which checks the state against the config).
+  void restore(alys::ByteView bytes, std::uint32_t schema_version) override {
+#ifdef ENGINE_FAIL_RESTORE
+    (void)bytes;
+    throw alys::Error(ALYS_ERR_FAILED,
+                      "alys_engine_bad_restore: this build refuses every snapshot (schema " +
+                          std::to_string(schema_version) + ")");
+#else
+    read_engine_state(bytes, schema_version, kStateSchema, state_);
+    if constexpr (kStateSchema >= 2) ++state_.handoffs;
+    restored_ = true;
+#endif
+  }
+
+  alys::StateSnapshot snapshot(std::uint32_t target_schema_version) override {
+    std::uint32_t schema = schema_to_write(target_schema_version, kStateSchema);
+    alys::StateSnapshot snapshot{write_engine_state(state_, schema), schema};
+    // The size drives the swap's pause: operators see it beside alys_swap_pause_seconds.
+    context().gauge_set("engine_state_snapshot_bytes", static_cast<double>(snapshot.bytes.size()));
+    return snapshot;
+  }
+
   void on_start() override {
     config_ = parse_engine_config(context().config_json());
-    mempool_ = Mempool(config_.mempool_limit);
+    state_.mempool.set_max_transactions(config_.mempool_limit);
+    if (restored_ && state_.chain_id != config_.rules.chain_id)
+      throw alys::Error(ALYS_ERR_INVALID, "the handed-over engine state is for chain id " +
+                                              std::to_string(state_.chain_id) +
+                                              ", this engine is configured for " +
+                                              std::to_string(config_.rules.chain_id));
+    state_.chain_id = config_.rules.chain_id;
     storage_ = context().resolve("storage");
     for (const char* counter : {"engine_transactions_accepted_total",
                                 "engine_transactions_rejected_total", "engine_payloads_built_total",
@@ -112,48 +148,81 @@ class EngineActor : public alys::Actor {
       std::string method(name);
       rpc(method, 0, [this, method](std::string_view params) { return call_eth(method, params); });
     }
-    begin_load();
+    if constexpr (kStateSchema >= 2)
+      context().gauge_set("engine_state_handoffs", static_cast<double>(state_.handoffs));
+    if (!state_.loaded) return begin_load();
+    update_mempool_gauge();
+    const BlockSummary* head = state_.history.head();
+    context().log(
+        LogLevel::info,
+        "engine state handed over: " +
+            (head ? "head block " + std::to_string(head->number) + " " + alys::to_0x_hex(head->hash)
+                  : std::string("no genesis yet")) +
+            ", " + std::to_string(state_.mempool.size()) + " pooled transactions");
+    run_held();
   }
 
   std::string health() override {
-    if (!loaded_ && !load_error_.empty()) return "engine state cannot be loaded: " + load_error_;
+    if (!state_.loaded && !load_error_.empty())
+      return "engine state cannot be loaded: " + load_error_;
     return {};
   }
 
  private:
   // --- engine requests, held in order while the state loads ---
 
-  void when_loaded(const Envelope& envelope, std::function<void(std::uint64_t)> handle) {
-    if (loaded_ && held_.empty()) {
+  // Handles now, or holds the message as it came (data, so that a swap hands it over) until the
+  // state has loaded.
+  template <class Handle>
+  void when_loaded(const Envelope& envelope, Handle&& handle) {
+    if (state_.loaded && state_.held.empty()) {
       handle(envelope.correlation_id);
       return;
     }
-    held_.push_back([id = envelope.correlation_id, handle = std::move(handle)] { handle(id); });
+    state_.held.push_back(
+        HeldRequest{envelope.type_id, envelope.correlation_id,
+                    alys::Bytes(envelope.payload.begin(), envelope.payload.end())});
   }
 
   void run_held() {
-    while (loaded_ && !held_.empty()) {
-      auto next = std::move(held_.front());
-      held_.pop_front();
-      next();
+    while (state_.loaded && !state_.held.empty()) {
+      HeldRequest next = std::move(state_.held.front());
+      state_.held.pop_front();
+      answer_held(next);
+    }
+  }
+
+  // A held request, decoded as its handler would have (read_engine_state admits only these types).
+  void answer_held(const HeldRequest& held) {
+    const std::uint64_t id = held.correlation_id;
+    if (held.type_id == alys::type_id_of<GetInfo>()) {
+      (void)context().reply(id, info());
+    } else if (held.type_id == alys::type_id_of<BuildGenesis>()) {
+      build_genesis(alys::decode<BuildGenesis>(held.payload), id);
+    } else if (held.type_id == alys::type_id_of<BuildPayload>()) {
+      build_payload(alys::decode<BuildPayload>(held.payload), id);
+    } else if (held.type_id == alys::type_id_of<ExecutePayload>()) {
+      execute_payload(alys::decode<ExecutePayload>(held.payload), id);
+    } else if (held.type_id == alys::type_id_of<CommitPayload>()) {
+      commit_payload(alys::decode<CommitPayload>(held.payload).payload_hash);
     }
   }
 
   Info info() const {
     Info info;
     info.chain_id = config_.rules.chain_id;
-    if (const BlockSummary* head = history_.head()) {
+    if (const BlockSummary* head = state_.history.head()) {
       info.has_head = true;
       info.head_payload_hash = head->hash;
       info.head_number = head->number;
       info.state_root = head->state_root;
     }
-    info.mempool_size = static_cast<std::uint32_t>(mempool_.size());
+    info.mempool_size = static_cast<std::uint32_t>(state_.mempool.size());
     return info;
   }
 
   PayloadExecutor executor() const {
-    return PayloadExecutor(config_.rules, ledger_, history_.head());
+    return PayloadExecutor(config_.rules, state_.ledger, state_.history.head());
   }
 
   void build_genesis(const BuildGenesis& request, std::uint64_t reply_to) {
@@ -164,15 +233,15 @@ class EngineActor : public alys::Actor {
   void build_payload(const BuildPayload& request, std::uint64_t reply_to) {
     std::size_t room = std::min<std::uint64_t>(request.max_transactions,
                                                config_.rules.block_gas_limit / kTransferGas);
-    auto candidates = mempool_.select(ledger_, config_.rules.base_fee, room);
+    auto candidates = state_.mempool.select(state_.ledger, config_.rules.base_fee, room);
     BuildResult built = executor().build(request, candidates);
-    for (const alys::Hash32& hash : built.dropped) mempool_.remove(hash);
+    for (const alys::Hash32& hash : built.dropped) state_.mempool.remove(hash);
     if (!built.dropped.empty()) update_mempool_gauge();
     answer_built(built, reply_to, "payload");
     // The chain re-executes what it imports, its own blocks too: keeping this execution spares
     // the second run (signature recovery of every transaction) for the payload built here.
     if (built.error.empty())
-      remember(std::move(built.executed), false, encode_mints(request.mints));
+      state_.executed.remember({std::move(built.executed), false, encode_mints(request.mints)});
   }
 
   void answer_built(const BuildResult& built, std::uint64_t reply_to, const char* what) {
@@ -192,14 +261,13 @@ class EngineActor : public alys::Actor {
     // Executed on this head already (built here, or executed before): every executed payload is
     // forgotten when the head moves, and the payload hash covers every field; the bytes are
     // compared anyway, with the mints, which the hash does not cover.
-    if (auto known = executed_.find(request.payload.block_hash);
-        known != executed_.end() && known->second.genesis == request.genesis &&
-        known->second.mints == encode_mints(request.mints) &&
-        alys::encode(known->second.executed.payload) == alys::encode(request.payload)) {
+    if (const PendingCommit* known = state_.executed.find(request.payload.block_hash);
+        known != nullptr && known->genesis == request.genesis &&
+        known->mints == encode_mints(request.mints) &&
+        alys::encode(known->executed.payload) == alys::encode(request.payload)) {
       context().counter_add("engine_payloads_executed_total");
-      StateWrites writes =
-          state_writes(known->second.executed, request.genesis, config_.rules.chain_id);
-      reply.state_root = known->second.executed.payload.state_root;
+      StateWrites writes = state_writes(known->executed, request.genesis, config_.rules.chain_id);
+      reply.state_root = known->executed.payload.state_root;
       reply.state_puts = std::move(writes.puts);
       reply.state_deletes = std::move(writes.deletes);
       (void)context().reply(reply_to, reply);
@@ -220,30 +288,20 @@ class EngineActor : public alys::Actor {
     reply.state_root = result.executed.payload.state_root;
     reply.state_puts = std::move(writes.puts);
     reply.state_deletes = std::move(writes.deletes);
-    remember(std::move(result.executed), request.genesis, encode_mints(request.mints));
+    state_.executed.remember(
+        {std::move(result.executed), request.genesis, encode_mints(request.mints)});
     (void)context().reply(reply_to, reply);
   }
 
-  void remember(ExecutedPayload executed, bool genesis, alys::Bytes mints) {
-    alys::Hash32 hash = executed.payload.block_hash;
-    if (executed_.count(hash) == 0) {
-      executed_order_.push_back(hash);
-      if (executed_order_.size() > kExecutedCacheSize) {
-        executed_.erase(executed_order_.front());
-        executed_order_.pop_front();
-      }
-    }
-    executed_[hash] = PendingCommit{std::move(executed), genesis, std::move(mints)};
-  }
-
   void commit_payload(const alys::Hash32& hash) {
-    if (history_.by_hash(hash)) return;  // already the state's (a reload read it from storage)
-    auto pending = executed_.find(hash);
-    const BlockSummary* head = history_.head();
+    // already the state's (a reload read it from storage)
+    if (state_.history.by_hash(hash)) return;
+    const PendingCommit* pending = state_.executed.find(hash);
+    const BlockSummary* head = state_.history.head();
     const bool extends_head =
-        pending != executed_.end() &&
-        pending->second.executed.payload.parent_hash == (head ? head->hash : alys::Hash32{}) &&
-        pending->second.genesis == (head == nullptr);
+        pending != nullptr &&
+        pending->executed.payload.parent_hash == (head ? head->hash : alys::Hash32{}) &&
+        pending->genesis == (head == nullptr);
     if (!extends_head) {
       context().log(LogLevel::warn, "CommitPayload for payload " + alys::to_0x_hex(hash) +
                                         ", which was not executed on the engine's head: "
@@ -251,25 +309,24 @@ class EngineActor : public alys::Actor {
       begin_load();
       return;
     }
-    const ExecutedPayload& executed = pending->second.executed;
-    ledger_.apply(executed.accounts);
-    history_.append(executed.block);
-    for (const alys::Hash32& tx : executed.block.summary.transaction_hashes) mempool_.remove(tx);
-    mempool_.drop_stale(ledger_);
+    const ExecutedPayload& executed = pending->executed;
+    state_.ledger.apply(executed.accounts);
+    state_.history.append(executed.block);
+    for (const alys::Hash32& tx : executed.block.summary.transaction_hashes)
+      state_.mempool.remove(tx);
+    state_.mempool.drop_stale(state_.ledger);
     // Every other executed payload ran on the old head: none of them can be committed now.
-    executed_.clear();
-    executed_order_.clear();
+    state_.executed.clear();
     update_mempool_gauge();
   }
 
   // --- loading the state from storage ---
 
   void begin_load() {
-    loaded_ = false;
+    state_.loaded = false;
     ++load_;
-    executed_.clear();
-    executed_order_.clear();
-    loader_.emplace(ledger_, history_);
+    state_.executed.clear();
+    loader_.emplace(state_.ledger, state_.history);
     request_page({}, true);
   }
 
@@ -302,15 +359,16 @@ class EngineActor : public alys::Actor {
     if (std::string reason = loader_->finish(config_.rules.chain_id); !reason.empty())
       return load_failed(reason);
     loader_.reset();
-    loaded_ = true;
+    state_.loaded = true;
     load_error_.clear();
-    mempool_.drop_stale(ledger_);
+    state_.mempool.drop_stale(state_.ledger);
     update_mempool_gauge();
-    const BlockSummary* head = history_.head();
+    const BlockSummary* head = state_.history.head();
     context().log(LogLevel::info,
                   head ? "engine state loaded: head block " + std::to_string(head->number) + " " +
-                             alys::to_0x_hex(head->hash) + ", " + std::to_string(ledger_.size()) +
-                             " accounts, state root " + alys::to_0x_hex(head->state_root)
+                             alys::to_0x_hex(head->hash) + ", " +
+                             std::to_string(state_.ledger.size()) + " accounts, state root " +
+                             alys::to_0x_hex(head->state_root)
                        : std::string("engine state loaded: empty (no genesis yet)"));
     run_held();
   }
@@ -318,8 +376,8 @@ class EngineActor : public alys::Actor {
   void load_failed(const std::string& reason) {
     load_error_ = reason;
     loader_.reset();
-    ledger_.clear();
-    history_.clear();
+    state_.ledger.clear();
+    state_.history.clear();
     context().log(LogLevel::error, "cannot load the engine state (retrying in " +
                                        std::to_string(kReloadRetryMs) + " ms): " + reason);
     context().start_timer(kReloadRetryMs, 0, RetryLoad{});
@@ -328,7 +386,7 @@ class EngineActor : public alys::Actor {
   // --- Ethereum JSON-RPC ---
 
   std::string call_eth(const std::string& method, std::string_view params) {
-    if (!loaded_) throw std::runtime_error("engine state is still loading");
+    if (!state_.loaded) throw std::runtime_error("engine state is still loading");
     const bool submits = method == "eth_sendRawTransaction";
     try {
       std::string result = eth_rpc_.call(method, params);
@@ -344,25 +402,18 @@ class EngineActor : public alys::Actor {
   }
 
   void update_mempool_gauge() {
-    context().gauge_set("engine_mempool_size", static_cast<double>(mempool_.size()));
+    context().gauge_set("engine_mempool_size", static_cast<double>(state_.mempool.size()));
   }
 
   EngineConfig config_;
   alys::Address storage_ = 0;
-  Ledger ledger_;
-  BlockHistory history_;
-  Mempool mempool_;
-  std::optional<std::uint64_t> finalized_;  // declared before eth_rpc_, which refers to it
+  EngineState state_;  // what a swap hands over; declared before eth_rpc_, which refers to it
   EthRpc eth_rpc_;
+  bool restored_ = false;  // state_ came from a swap (restore ran)
 
-  bool loaded_ = false;
   std::string load_error_;
   std::optional<StateLoader> loader_;
   std::uint64_t load_ = 0;  // which load of the state is under way (begin_load)
-  std::deque<std::function<void()>> held_;
-
-  std::map<alys::Hash32, PendingCommit> executed_;
-  std::deque<alys::Hash32> executed_order_;
 };
 
 }  // namespace
@@ -370,4 +421,6 @@ class EngineActor : public alys::Actor {
 ALYS_PLUGIN(EngineActor, alys::PluginInfo{.role = "engine",
                                           .name = "alys-engine",
                                           .version = kVersion,
+                                          .state_schema_version = kStateSchema,
+                                          .capabilities = ALYS_CAP_SWAPPABLE,
                                           .requires_roles = {"storage"}});

@@ -16,7 +16,7 @@ Hash32 admit_transaction(ByteView raw, const ChainRules& rules, const AccountRea
     throw TransactionRejected(error.what());
   }
   // geth answers a resent transaction this way before validating it again.
-  if (pool.find(tx.hash) != nullptr) throw TransactionRejected("already known");
+  if (pool.contains(tx.hash)) throw TransactionRejected("already known");
   if (std::string reason = check_transfer_shape(tx, rules); !reason.empty())
     throw TransactionRejected(reason);
   if (std::string reason = check_sender_can_pay(tx, head.account(tx.sender)); !reason.empty())

@@ -38,7 +38,7 @@ TEST_CASE("a valid transfer is admitted and answers its hash") {
   Bytes raw = sign(eip1559_transfer(kChainId, 2, address_of(2), kEther / 2), 1);
   Hash32 hash = admit_transaction(raw, f.rules, f.head, f.pool);
   CHECK(hash == eth::decode_signed_transaction(raw).hash);
-  REQUIRE(f.pool.find(hash) != nullptr);
+  REQUIRE(f.pool.contains(hash));
   CHECK(f.pool.find(hash)->raw == raw);
 }
 

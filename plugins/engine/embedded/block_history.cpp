@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/embedded/state_image.hpp"
+
 namespace alys::engine::embedded {
 
 void BlockHistory::append(const CommittedBlock& block) {
@@ -68,6 +70,55 @@ void BlockHistory::clear() {
   blocks_.clear();
   numbers_by_hash_.clear();
   transactions_.clear();
+}
+
+void BlockHistory::write_image(Writer& writer) const {
+  writer.varint(blocks_.size());
+  for (const auto& [number, summary] : blocks_) writer.write(summary);
+  writer.varint(numbers_by_hash_.size());
+  for (const auto& [hash, number] : numbers_by_hash_) writer(hash, number);
+  writer.varint(transactions_.size());
+  for (const auto& [hash, transaction] : transactions_) writer(hash, transaction);
+}
+
+void BlockHistory::read_image(Reader& reader) {
+  clear();
+  try {
+    std::size_t blocks = read_count(reader, 1, "blocks");
+    for (std::size_t i = 0; i < blocks; ++i) {
+      BlockSummary summary;
+      reader.read(summary);
+      if (!blocks_.empty() && blocks_.rbegin()->first >= summary.number)
+        throw DecodeError("blocks out of order at " + std::to_string(summary.number));
+      blocks_.emplace_hint(blocks_.end(), summary.number, std::move(summary));
+    }
+    std::size_t hashes = read_count(reader, 32 + 8, "block hashes");
+    for (std::size_t i = 0; i < hashes; ++i) {
+      Hash32 hash{};
+      std::uint64_t number = 0;
+      reader.read(hash);
+      reader.read(number);
+      if (!numbers_by_hash_.empty() && !(numbers_by_hash_.rbegin()->first < hash))
+        throw DecodeError("block hashes out of order at " + to_0x_hex(hash));
+      numbers_by_hash_.emplace_hint(numbers_by_hash_.end(), hash, number);
+    }
+    std::size_t transactions = read_count(reader, 32 + 1, "transactions");
+    for (std::size_t i = 0; i < transactions; ++i) {
+      Hash32 hash{};
+      IncludedTransaction transaction;
+      reader.read(hash);
+      reader.read(transaction);
+      if (!transactions_.empty() && !(transactions_.rbegin()->first < hash))
+        throw DecodeError("transactions out of order at " + to_0x_hex(hash));
+      transactions_.emplace_hint(transactions_.end(), hash, std::move(transaction));
+    }
+    if (numbers_by_hash_.size() != blocks_.size())
+      throw DecodeError(std::to_string(blocks_.size()) + " blocks but " +
+                        std::to_string(numbers_by_hash_.size()) + " block hashes");
+  } catch (...) {
+    clear();
+    throw;
+  }
 }
 
 const BlockSummary* BlockHistory::head() const {

@@ -73,6 +73,15 @@ class BlockHistory {
   std::size_t block_count() const { return blocks_.size(); }
   std::size_t transaction_count() const { return transactions_.size(); }
 
+  // Hand-over (hot swap): blocks in number order, the hash index and the transactions in hash order
+  // (docs/engine.md, "Hot swap").
+  void write_image(Writer& writer) const;
+  // Replaces the history with an image write_image() wrote, in linear time. Throws DecodeError
+  // (bytes cut short, keys out of order, blocks and hash index of different sizes), and the history
+  // is empty then. It does not check() the whole: that search per transaction would make a swap's
+  // pause grow with the chain, and the image comes from the engine's own consistent history.
+  void read_image(Reader& reader);
+
  private:
   std::map<std::uint64_t, BlockSummary> blocks_;
   std::map<Hash32, std::uint64_t> numbers_by_hash_;

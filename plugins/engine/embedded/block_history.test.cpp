@@ -100,3 +100,34 @@ TEST_CASE("a loaded history is checked as a whole") {
   CHECK(history.head() == nullptr);
   CHECK(history.transaction_count() == 0);
 }
+
+TEST_CASE("a history image reads back the same blocks and transactions; a cut one is refused") {
+  BlockHistory history;
+  history.append(block(0));
+  history.append(block(1, 2));
+  history.append(block(2, 3));
+  Writer writer;
+  history.write_image(writer);
+  Bytes image = writer.take();
+
+  BlockHistory restored;
+  Reader reader(image);
+  restored.read_image(reader);
+  CHECK(reader.remaining() == 0);
+  CHECK(restored.check().empty());
+  CHECK(restored.block_count() == 3);
+  CHECK(restored.transaction_count() == 5);
+  REQUIRE(restored.head() != nullptr);
+  CHECK(restored.head()->hash == history.head()->hash);
+  CHECK(restored.by_hash(hash_of(2))->number == 1);
+  REQUIRE(restored.transaction(hash_of(121)) != nullptr);
+  CHECK(restored.transaction(hash_of(121))->index == 1);
+  restored.append(block(3));  // and it goes on
+
+  for (std::size_t size = 0; size < image.size(); ++size) {
+    Reader cut(ByteView(image).first(size));
+    INFO("cut at " << size);
+    REQUIRE_THROWS_AS(restored.read_image(cut), DecodeError);
+    REQUIRE(restored.block_count() == 0);
+  }
+}

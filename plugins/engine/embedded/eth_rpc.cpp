@@ -352,7 +352,7 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
       return text(transaction_object(tx, included, block, rules_.base_fee));
     }
     if (method == "eth_getTransactionByHash")
-      if (const eth::SignedTransaction* pending = mempool_.find(hash))
+      if (std::optional<eth::SignedTransaction> pending = mempool_.find(hash))
         return text(transaction_object(*pending, nullptr, nullptr, rules_.base_fee));
     return "null";
   }

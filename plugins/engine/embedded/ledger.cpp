@@ -1,6 +1,7 @@
 #include "engine/embedded/ledger.hpp"
 
 #include "alys/domain/keccak.hpp"
+#include "engine/embedded/state_image.hpp"
 
 namespace alys::engine::embedded {
 
@@ -24,6 +25,36 @@ Hash32 Ledger::state_root() const {
   StateRootHasher hasher;
   for (const auto& [address, account] : accounts_) hasher.add(address, account);
   return hasher.finish();
+}
+
+void Ledger::write_image(Writer& writer) const {
+  writer.varint(accounts_.size());
+  for (const auto& [address, account] : accounts_) {
+    writer.write(address);
+    writer.write(account.nonce);
+    write_wei(writer, account.balance);
+  }
+}
+
+void Ledger::read_image(Reader& reader) {
+  accounts_.clear();
+  try {
+    std::size_t count = read_count(reader, 20 + 8 + 16, "accounts");
+    for (std::size_t i = 0; i < count; ++i) {
+      EthAddress address{};
+      Account account;
+      reader.read(address);
+      reader.read(account.nonce);
+      account.balance = read_wei(reader);
+      if (!accounts_.empty() && !(accounts_.rbegin()->first < address))
+        throw DecodeError("accounts out of order at " + to_0x_hex(address));
+      if (account.empty()) throw DecodeError("empty account " + to_0x_hex(address) + " listed");
+      accounts_.emplace_hint(accounts_.end(), address, account);
+    }
+  } catch (...) {
+    accounts_.clear();
+    throw;
+  }
 }
 
 Account LedgerOverlay::account(const EthAddress& address) const {

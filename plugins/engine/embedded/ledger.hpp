@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 
+#include "alys/codec.hpp"
 #include "alys/domain/hash.hpp"
 #include "alys/domain/wei.hpp"
 
@@ -51,6 +52,12 @@ class Ledger : public AccountReader {
   // Non-empty accounts only.
   std::size_t size() const { return accounts_.size(); }
   const std::map<EthAddress, Account>& accounts() const { return accounts_; }
+
+  // Hand-over (hot swap): every account in address order (docs/engine.md, "Hot swap").
+  void write_image(Writer& writer) const;
+  // Replaces the accounts with an image write_image() wrote, in linear time. Throws DecodeError
+  // (bytes cut short, addresses out of order, an empty account), and the ledger is empty then.
+  void read_image(Reader& reader);
 
  private:
   std::map<EthAddress, Account> accounts_;

@@ -139,3 +139,33 @@ TEST_CASE("the state root of several accounts matches the pinned consensus vecto
   CHECK(to_hex(ledger.state_root()) == root);
   CHECK(to_hex(overlay.state_root()) == root);
 }
+
+TEST_CASE("a ledger image reads back the same accounts; one out of order or empty is refused") {
+  Ledger ledger;
+  for (std::uint8_t i = 1; i <= 50; ++i) {
+    EthAddress address{};
+    address[0] = static_cast<std::uint8_t>(i * 37);  // not in insertion order
+    ledger.set(address, Account{i, Wei{i} << 100});
+  }
+  Writer writer;
+  ledger.write_image(writer);
+  Bytes image = writer.take();
+  Ledger restored;
+  restored.set(EthAddress{9}, Account{1, 1});  // replaced by the image
+  Reader reader(image);
+  restored.read_image(reader);
+  CHECK(reader.remaining() == 0);
+  CHECK(restored.accounts() == ledger.accounts());
+  CHECK(restored.state_root() == ledger.state_root());
+
+  // Two accounts swapped (each record is 20 + 8 + 16 bytes after the one-byte count).
+  Bytes swapped = image;
+  std::swap_ranges(swapped.begin() + 1, swapped.begin() + 45, swapped.begin() + 45);
+  Reader out_of_order(swapped);
+  CHECK_THROWS_WITH(restored.read_image(out_of_order), Catch::Matchers::Contains("out of order"));
+  CHECK(restored.size() == 0);
+  Bytes emptied = image;
+  std::fill(emptied.begin() + 21, emptied.begin() + 45, 0);  // nonce and balance of the first
+  Reader empty_account(emptied);
+  CHECK_THROWS_WITH(restored.read_image(empty_account), Catch::Matchers::Contains("empty account"));
+}

@@ -1,63 +1,147 @@
 #include "engine/embedded/mempool.hpp"
 
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <limits>
 #include <queue>
 #include <tuple>
 
+#include "engine/embedded/pooled_transaction.hpp"
+#include "engine/embedded/state_image.hpp"
 #include "engine/embedded/transfer_rules.hpp"
 
 namespace alys::engine::embedded {
 
-namespace {
+// An image stores integers little-endian, as the codec does; records are copied field by field.
+static_assert(std::endian::native == std::endian::little,
+              "the mempool image copies integers as they are in memory: little-endian hosts only");
 
-// The priority fee a sender offers at most: what a replacement has to raise besides the fee cap.
-Wei tip_cap(const eth::Transaction& tx) {
-  return tx.type == eth::TxType::legacy ? tx.gas_price : tx.max_priority_fee_per_gas;
-}
+namespace {
 
 // geth's price bump: strictly more, and at least old + 10% (rounded down, as geth's integer math).
 bool bumped_enough(Wei old_value, Wei new_value) {
   return new_value > old_value && new_value >= old_value + old_value / 10;
 }
 
+Wei tip_cap(const eth::Transaction& tx) {
+  return tx.type == eth::TxType::legacy ? tx.gas_price : tx.max_priority_fee_per_gas;
+}
+
+// The fee fields effective_tip() reads, from an entry's caps.
+eth::Transaction fee_fields(eth::TxType type, Wei fee_cap, Wei tip) {
+  eth::Transaction tx;
+  tx.type = type;
+  if (type == eth::TxType::legacy) {
+    tx.gas_price = fee_cap;
+  } else {
+    tx.max_fee_per_gas = fee_cap;
+    tx.max_priority_fee_per_gas = tip;
+  }
+  return tx;
+}
+
+// One entry's record in an image (docs/engine.md, "Hot swap"), at fixed offsets: arrival 8, hash
+// 32, sender 20, nonce 8, fee cap 16, tip cap 16, type 1, offset of its raw bytes in the image's
+// arena 8, raw size 4.
+constexpr std::size_t kRecordSize = 8 + 32 + 20 + 8 + 16 + 16 + 1 + 8 + 4;
+
+class RecordWriter {
+ public:
+  explicit RecordWriter(std::uint8_t* out) : out_(out) {}
+  template <class T>
+  RecordWriter& put(const T& value) {
+    std::memcpy(out_, &value, sizeof value);
+    out_ += sizeof value;
+    return *this;
+  }
+
+ private:
+  std::uint8_t* out_;
+};
+
+class RecordReader {
+ public:
+  explicit RecordReader(const std::uint8_t* in) : in_(in) {}
+  template <class T>
+  RecordReader& get(T& value) {
+    std::memcpy(&value, in_, sizeof value);
+    in_ += sizeof value;
+    return *this;
+  }
+
+ private:
+  const std::uint8_t* in_;
+};
+
 }  // namespace
 
-std::string Mempool::add(eth::SignedTransaction tx) {
-  if (by_hash_.count(tx.hash) != 0) return "already known";
-  auto& queue = by_sender_[tx.sender];
-  auto existing = queue.find(tx.tx.nonce);
-  if (existing != queue.end()) {
-    const eth::Transaction& old = existing->second.tx.tx;
-    if (!bumped_enough(old.fee_cap(), tx.tx.fee_cap()) ||
-        !bumped_enough(tip_cap(old), tip_cap(tx.tx)))
+std::string Mempool::add(const eth::SignedTransaction& tx) {
+  if (contains(tx.hash)) return "already known";
+  std::size_t at = position(tx.sender, tx.tx.nonce);
+  const bool replaces = at < order_.size() && slots_[order_[at]].sender == tx.sender &&
+                        slots_[order_[at]].nonce == tx.tx.nonce;
+  if (replaces) {
+    const Entry& old = slots_[order_[at]];
+    if (!bumped_enough(old.fee_cap, tx.tx.fee_cap()) || !bumped_enough(old.tip_cap, tip_cap(tx.tx)))
       return "replacement transaction underpriced";
-    by_hash_.erase(existing->second.tx.hash);
-    by_hash_[tx.hash] = Slot{tx.sender, tx.tx.nonce};
-    existing->second = Entry{std::move(tx), next_arrival_++};
-    return {};
-  }
-  if (by_hash_.size() >= max_transactions_) {
-    if (queue.empty()) by_sender_.erase(tx.sender);
+  } else if (size() >= max_transactions_) {
     return "txpool is full";
   }
-  by_hash_[tx.hash] = Slot{tx.sender, tx.tx.nonce};
-  std::uint64_t nonce = tx.tx.nonce;
-  queue.emplace(nonce, Entry{std::move(tx), next_arrival_++});
+
+  Entry entry;
+  entry.hash = tx.hash;
+  entry.sender = tx.sender;
+  entry.arrival = next_arrival_++;
+  entry.nonce = tx.tx.nonce;
+  entry.fee_cap = tx.tx.fee_cap();
+  entry.tip_cap = tip_cap(tx.tx);
+  entry.type = tx.tx.type;
+  entry.arena_offset = arena_.size();
+  entry.raw_size = static_cast<std::uint32_t>(tx.raw.size());
+  arena_.insert(arena_.end(), tx.raw.begin(), tx.raw.end());
+
+  if (replaces) {
+    std::uint32_t slot = order_[at];
+    by_hash_.erase(slots_[slot].hash, key_of());
+    arena_garbage_ += slots_[slot].raw_size;
+    slots_[slot] = entry;
+    by_hash_.insert(entry.hash, slot, key_of());
+  } else {
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      slots_[slot] = entry;
+    } else {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(entry);
+    }
+    order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(at), slot);
+    by_hash_.insert(entry.hash, slot, key_of());
+  }
+  compact_arena_if_wasteful();
   return {};
 }
 
-const eth::SignedTransaction* Mempool::find(const Hash32& hash) const {
-  auto slot = by_hash_.find(hash);
-  if (slot == by_hash_.end()) return nullptr;
-  return &by_sender_.at(slot->second.sender).at(slot->second.nonce).tx;
+bool Mempool::contains(const Hash32& hash) const {
+  return by_hash_.find(hash, key_of()).has_value();
+}
+
+std::optional<eth::SignedTransaction> Mempool::find(const Hash32& hash) const {
+  std::optional<std::uint32_t> slot = by_hash_.find(hash, key_of());
+  if (!slot) return std::nullopt;
+  return rebuild(slots_[*slot]);
 }
 
 std::uint64_t Mempool::pending_nonce(const EthAddress& sender, std::uint64_t account_nonce) const {
-  auto queue = by_sender_.find(sender);
-  if (queue == by_sender_.end()) return account_nonce;
   std::uint64_t next = account_nonce;
-  for (auto entry = queue->second.find(next); entry != queue->second.end() && entry->first == next;
-       ++entry)
+  for (std::size_t at = position(sender, account_nonce); at < order_.size(); ++at) {
+    const Entry& entry = slots_[order_[at]];
+    if (entry.sender != sender || entry.nonce != next) break;
     ++next;
+  }
   return next;
 }
 
@@ -65,15 +149,21 @@ std::vector<eth::SignedTransaction> Mempool::select(const AccountReader& state, 
                                                     std::size_t max_count) const {
   // Each sender's executable run, in nonce order.
   std::vector<std::vector<const Entry*>> runs;
-  for (const auto& [sender, queue] : by_sender_) {
+  for (std::size_t at = 0; at < order_.size();) {
+    const EthAddress& sender = slots_[order_[at]].sender;
+    std::size_t end = at;
+    while (end < order_.size() && slots_[order_[end]].sender == sender) ++end;
     std::vector<const Entry*> run;
     std::uint64_t next = state.account(sender).nonce;
-    for (auto entry = queue.find(next); entry != queue.end() && entry->first == next; ++entry) {
-      if (entry->second.tx.tx.fee_cap() < base_fee) break;
-      run.push_back(&entry->second);
+    for (std::size_t i = at; i < end; ++i) {
+      const Entry& entry = slots_[order_[i]];
+      if (entry.nonce < next) continue;
+      if (entry.nonce != next || entry.fee_cap < base_fee) break;
+      run.push_back(&entry);
       ++next;
     }
     if (!run.empty()) runs.push_back(std::move(run));
+    at = end;
   }
 
   // The head of every run competes; taking one moves its sender's run on by one.
@@ -89,7 +179,9 @@ std::vector<eth::SignedTransaction> Mempool::select(const AccountReader& state, 
   std::priority_queue<Head, std::vector<Head>, decltype(worse)> heads(worse);
   auto push = [&](std::size_t run, std::size_t position) {
     const Entry* entry = runs[run][position];
-    heads.push(Head{effective_tip(entry->tx.tx, base_fee), entry->arrival, run, position});
+    heads.push(
+        Head{effective_tip(fee_fields(entry->type, entry->fee_cap, entry->tip_cap), base_fee),
+             entry->arrival, run, position});
   };
   for (std::size_t run = 0; run < runs.size(); ++run) push(run, 0);
 
@@ -97,36 +189,185 @@ std::vector<eth::SignedTransaction> Mempool::select(const AccountReader& state, 
   while (!heads.empty() && selected.size() < max_count) {
     Head best = heads.top();
     heads.pop();
-    selected.push_back(runs[best.run][best.position]->tx);
+    selected.push_back(rebuild(*runs[best.run][best.position]));
     if (best.position + 1 < runs[best.run].size()) push(best.run, best.position + 1);
   }
   return selected;
 }
 
 void Mempool::remove(const Hash32& hash) {
-  auto slot = by_hash_.find(hash);
-  if (slot == by_hash_.end()) return;
-  auto queue = by_sender_.find(slot->second.sender);
-  queue->second.erase(slot->second.nonce);
-  if (queue->second.empty()) by_sender_.erase(queue);
-  by_hash_.erase(slot);
+  std::optional<std::uint32_t> slot = by_hash_.find(hash, key_of());
+  if (!slot) return;
+  const Entry& entry = slots_[*slot];
+  order_.erase(order_.begin() + static_cast<std::ptrdiff_t>(position(entry.sender, entry.nonce)));
+  release(*slot);
+  compact_arena_if_wasteful();
 }
 
 void Mempool::drop_stale(const AccountReader& state) {
-  for (auto queue = by_sender_.begin(); queue != by_sender_.end();) {
-    std::uint64_t nonce = state.account(queue->first).nonce;
-    auto& entries = queue->second;
-    for (auto entry = entries.begin(); entry != entries.end() && entry->first < nonce;) {
-      by_hash_.erase(entry->second.tx.hash);
-      entry = entries.erase(entry);
+  std::size_t kept = 0;
+  for (std::size_t at = 0; at < order_.size();) {
+    const EthAddress sender = slots_[order_[at]].sender;
+    const std::uint64_t nonce = state.account(sender).nonce;
+    for (; at < order_.size() && slots_[order_[at]].sender == sender; ++at) {
+      if (slots_[order_[at]].nonce < nonce)
+        release(order_[at]);
+      else
+        order_[kept++] = order_[at];
     }
-    queue = entries.empty() ? by_sender_.erase(queue) : std::next(queue);
   }
+  order_.resize(kept);
+  compact_arena_if_wasteful();
 }
 
 void Mempool::clear() {
-  by_sender_.clear();
+  slots_.clear();
+  free_slots_.clear();
+  order_.clear();
   by_hash_.clear();
+  arena_.clear();
+  arena_garbage_ = 0;
+}
+
+void Mempool::write_image(Writer& writer) const {
+  // The arena goes as it is, garbage and all, unless the garbage is worth leaving out: one copy
+  // instead of one per entry.
+  const bool as_is = arena_garbage_ * 8 <= arena_.size();
+  const std::size_t arena_size = as_is ? arena_.size() : arena_.size() - arena_garbage_;
+  writer.write(next_arrival_);
+  writer.varint(order_.size());
+  writer.varint(arena_size);
+  // Appended record by record rather than resized and filled: a resize would zero megabytes
+  // first, inside the swap's pause.
+  Bytes& out = writer.bytes();
+  out.reserve(out.size() + order_.size() * kRecordSize + arena_size);
+  std::array<std::uint8_t, kRecordSize> record;
+  std::uint64_t offset = 0;
+  for (std::uint32_t slot : order_) {
+    const Entry& e = slots_[slot];
+    RecordWriter(record.data())
+        .put(e.arrival)
+        .put(e.hash)
+        .put(e.sender)
+        .put(e.nonce)
+        .put(e.fee_cap)
+        .put(e.tip_cap)
+        .put(static_cast<std::uint8_t>(e.type))
+        .put(as_is ? e.arena_offset : offset)
+        .put(e.raw_size);
+    out.insert(out.end(), record.begin(), record.end());
+    offset += e.raw_size;
+  }
+  if (as_is) {
+    out.insert(out.end(), arena_.begin(), arena_.end());
+    return;
+  }
+  for (std::uint32_t slot : order_) {
+    const std::uint8_t* raw = arena_.data() + slots_[slot].arena_offset;
+    out.insert(out.end(), raw, raw + slots_[slot].raw_size);
+  }
+}
+
+void Mempool::read_image(Reader& reader) {
+  clear();
+  try {
+    reader.read(next_arrival_);
+    std::size_t count = read_count(reader, kRecordSize, "mempool entries");
+    std::uint64_t arena_size = reader.varint();
+    ByteView records = reader.take(count * kRecordSize);
+    ByteView arena = reader.take(static_cast<std::size_t>(
+        std::min<std::uint64_t>(arena_size, std::numeric_limits<std::size_t>::max())));
+    arena_.assign(arena.begin(), arena.end());
+    slots_.reserve(count);
+    order_.resize(count);
+    by_hash_.reserve(count, key_of());
+    std::size_t live = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      Entry e;
+      std::uint8_t type = 0;
+      RecordReader(records.data() + i * kRecordSize)
+          .get(e.arrival)
+          .get(e.hash)
+          .get(e.sender)
+          .get(e.nonce)
+          .get(e.fee_cap)
+          .get(e.tip_cap)
+          .get(type)
+          .get(e.arena_offset)
+          .get(e.raw_size);
+      if (type != static_cast<std::uint8_t>(eth::TxType::legacy) &&
+          type != static_cast<std::uint8_t>(eth::TxType::eip1559))
+        throw DecodeError("pooled transaction of unknown type " + std::to_string(type));
+      e.type = static_cast<eth::TxType>(type);
+      if (i > 0) {
+        const Entry& previous = slots_.back();
+        if (std::tie(previous.sender, previous.nonce) >= std::tie(e.sender, e.nonce))
+          throw DecodeError("mempool entries out of order at " + address_text(e.sender) +
+                            " nonce " + std::to_string(e.nonce));
+      }
+      if (e.arrival >= next_arrival_)
+        throw DecodeError("mempool entry arrived at " + std::to_string(e.arrival) +
+                          ", not before the pool's counter " + std::to_string(next_arrival_));
+      if (e.arena_offset > arena_.size() || e.raw_size > arena_.size() - e.arena_offset ||
+          e.raw_size == 0)
+        throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
+                          " lies outside the image's arena");
+      // The raw bytes' first byte says legacy (an RLP list) or type 2: a cheap check that record
+      // and bytes belong together (the bytes are parsed only when the transaction is asked for).
+      const std::uint8_t first = arena_[e.arena_offset];
+      if ((e.type == eth::TxType::legacy) != (first >= 0xc0) ||
+          (e.type == eth::TxType::eip1559 && first != 0x02))
+        throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
+                          ": its raw bytes are not of its type");
+      live += e.raw_size;
+      slots_.push_back(e);
+      if (!by_hash_.insert(e.hash, static_cast<std::uint32_t>(i), key_of()))
+        throw DecodeError("transaction " + to_0x_hex(e.hash) + " pooled twice");
+      order_[i] = static_cast<std::uint32_t>(i);
+    }
+    if (live > arena_.size()) throw DecodeError("pooled transactions overlap in the image's arena");
+    arena_garbage_ = arena_.size() - live;
+  } catch (...) {
+    clear();
+    throw;
+  }
+}
+
+eth::SignedTransaction Mempool::rebuild(const Entry& entry) const {
+  return rebuild_transaction(ByteView(arena_).subspan(entry.arena_offset, entry.raw_size),
+                             entry.sender, entry.hash);
+}
+
+std::size_t Mempool::position(const EthAddress& sender, std::uint64_t nonce) const {
+  auto found = std::lower_bound(order_.begin(), order_.end(), std::tie(sender, nonce),
+                                [this](std::uint32_t slot, const auto& key) {
+                                  const Entry& entry = slots_[slot];
+                                  return std::tie(entry.sender, entry.nonce) < key;
+                                });
+  return static_cast<std::size_t>(found - order_.begin());
+}
+
+void Mempool::release(std::uint32_t slot) {
+  by_hash_.erase(slots_[slot].hash, key_of());
+  arena_garbage_ += slots_[slot].raw_size;
+  free_slots_.push_back(slot);
+}
+
+void Mempool::compact_arena_if_wasteful() {
+  // Rewriting the arena costs its live bytes: only once the garbage outweighs them (and is worth
+  // a copy), so each byte is copied a bounded number of times over its life.
+  constexpr std::size_t kMinGarbage = 1 << 20;
+  if (arena_garbage_ < kMinGarbage || arena_garbage_ < arena_.size() - arena_garbage_) return;
+  Bytes compacted;
+  compacted.reserve(arena_.size() - arena_garbage_);
+  for (std::uint32_t slot : order_) {
+    Entry& entry = slots_[slot];
+    const std::uint8_t* raw = arena_.data() + entry.arena_offset;
+    entry.arena_offset = compacted.size();
+    compacted.insert(compacted.end(), raw, raw + entry.raw_size);
+  }
+  arena_ = std::move(compacted);
+  arena_garbage_ = 0;
 }
 
 }  // namespace alys::engine::embedded

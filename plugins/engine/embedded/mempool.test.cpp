@@ -2,11 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "engine/testing/signed_transfers.hpp"
 
 using namespace alys;
 using namespace alys::engine::embedded;
 using namespace alys::engine::testing;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -33,7 +36,7 @@ TEST_CASE("transactions are pooled once; pending nonces count contiguous ones") 
   CHECK(pool.add(first).empty());
   CHECK(pool.add(first) == "already known");
   CHECK(pool.size() == 1);
-  REQUIRE(pool.find(first.hash) != nullptr);
+  REQUIRE(pool.contains(first.hash));
   CHECK(pool.find(first.hash)->raw == first.raw);
 
   CHECK(pool.add(tx_from(1, 1)).empty());
@@ -54,13 +57,13 @@ TEST_CASE("a replacement needs both fee cap and tip at least 10% higher") {
   CHECK(pool.add(tx_from(1, 0, 2 * kGwei, 10 * kGwei)) == "replacement transaction underpriced");
   CHECK(pool.add(tx_from(1, 0, 1'099'999'999, 11 * kGwei)) ==
         "replacement transaction underpriced");
-  CHECK(pool.find(original.hash) != nullptr);
+  CHECK(pool.contains(original.hash));
 
   auto replacement = tx_from(1, 0, 1'100'000'000, 11 * kGwei);
   CHECK(pool.add(replacement).empty());
   CHECK(pool.size() == 1);
-  CHECK(pool.find(original.hash) == nullptr);
-  CHECK(pool.find(replacement.hash) != nullptr);
+  CHECK(!pool.contains(original.hash));
+  CHECK(pool.contains(replacement.hash));
 }
 
 TEST_CASE("a full pool refuses new transactions but still takes replacements") {
@@ -131,9 +134,9 @@ TEST_CASE("after a commit, included and stale transactions leave the pool") {
   state.set(address_of(1), Account{2, kEther});  // a0 and a1 (or others with their nonces) ran
   pool.drop_stale(state);
   CHECK(pool.size() == 2);
-  CHECK(pool.find(a1.hash) == nullptr);
-  CHECK(pool.find(a2.hash) != nullptr);
-  CHECK(pool.find(b0.hash) != nullptr);
+  CHECK(!pool.contains(a1.hash));
+  CHECK(pool.contains(a2.hash));
+  CHECK(pool.contains(b0.hash));
   CHECK(pool.pending_nonce(address_of(1), 2) == 3);
 
   pool.remove(b0.hash);
@@ -142,4 +145,124 @@ TEST_CASE("after a commit, included and stale transactions leave the pool") {
   pool.clear();
   CHECK(pool.size() == 0);
   CHECK(pool.select(state, kGwei, 10).empty());
+}
+
+namespace {
+
+Mempool read_back(const Mempool& pool, std::size_t limit = 100) {
+  Writer writer;
+  pool.write_image(writer);
+  Bytes image = writer.take();
+  Mempool restored(limit);
+  Reader reader(image);
+  restored.read_image(reader);
+  CHECK(reader.remaining() == 0);
+  return restored;
+}
+
+}  // namespace
+
+TEST_CASE("an image read back selects, replaces and counts arrivals exactly as the original") {
+  Mempool pool(100);
+  Ledger state;
+  REQUIRE(pool.add(tx_from(1, 0, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(1, 1, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(1, 3, 2 * kGwei)).empty());  // future
+  REQUIRE(pool.add(tx_from(2, 0, 2 * kGwei)).empty());
+  REQUIRE(pool.add(tx_from(2, 0, 3 * kGwei, 11 * kGwei)).empty());  // replaced: arrives later
+  REQUIRE(pool.add(signed_tx(legacy_transfer(kChainId, 0, kTo, 1, 3 * kGwei), 5)).empty());
+
+  Mempool restored = read_back(pool);
+  CHECK(restored.size() == pool.size());
+  CHECK(order_of(restored.select(state, kGwei, 100)) == order_of(pool.select(state, kGwei, 100)));
+  CHECK(restored.pending_nonce(address_of(1), 0) == 2);
+  for (const auto& tx : pool.select(state, kGwei, 100)) {
+    std::optional<eth::SignedTransaction> found = restored.find(tx.hash);
+    REQUIRE(found.has_value());
+    CHECK(found->raw == tx.raw);
+    CHECK(found->sender == tx.sender);
+    CHECK(found->signature.r == tx.signature.r);
+    CHECK(found->tx.max_fee_per_gas == tx.tx.max_fee_per_gas);
+  }
+  // The arrival counter went along: a transaction with a tip equal to sender 2's replacement
+  // ranks after it in both pools.
+  auto late = tx_from(6, 0, 3 * kGwei);
+  REQUIRE(pool.add(late).empty());
+  REQUIRE(restored.add(late).empty());
+  CHECK(order_of(restored.select(state, kGwei, 100)) == order_of(pool.select(state, kGwei, 100)));
+  CHECK(restored.add(tx_from(1, 0, 2 * kGwei + 1)) == "replacement transaction underpriced");
+  CHECK(restored.add(tx_from(1, 0, 2 * kGwei)) == "already known");
+}
+
+TEST_CASE("a pool image out of order or with a transaction twice is refused, leaving it empty") {
+  Mempool pool(100);
+  REQUIRE(pool.add(tx_from(1, 0)).empty());
+  REQUIRE(pool.add(tx_from(1, 1)).empty());
+  Writer writer;
+  pool.write_image(writer);
+  Bytes image = writer.take();
+  // next arrival (8), two entries (1), the arena's size (varint), then the two fixed records:
+  // the first record in place of the second puts the nonces out of order.
+  const std::size_t records = image.size() - 2 * pool.find(tx_from(1, 0).hash)->raw.size();
+  std::size_t arena_size_bytes = 1;
+  while (image[8 + 1 + arena_size_bytes - 1] & 0x80) ++arena_size_bytes;
+  const std::size_t first_entry = 8 + 1 + arena_size_bytes;
+  const std::size_t entry_size = (records - first_entry) / 2;
+  Bytes twice = image;
+  std::copy(image.begin() + first_entry, image.begin() + first_entry + entry_size,
+            twice.begin() + first_entry + entry_size);
+
+  Mempool target(100);
+  REQUIRE(target.add(tx_from(3, 0)).empty());
+  Reader reader(twice);
+  CHECK_THROWS_WITH(target.read_image(reader), Contains("out of order"));
+  CHECK(target.size() == 0);
+  Reader cut(ByteView(image).first(image.size() - 1));
+  CHECK_THROWS_AS(target.read_image(cut), DecodeError);
+  CHECK(target.size() == 0);
+}
+
+TEST_CASE(
+    "removed and replaced transactions leave the arena intact for the others, across "
+    "compaction and images") {
+  Mempool pool(100);
+  std::vector<eth::SignedTransaction> pooled;
+  for (std::uint8_t seed = 1; seed <= 40; ++seed) pooled.push_back(tx_from(seed, 0));
+  for (const auto& tx : pooled) REQUIRE(pool.add(tx).empty());
+  auto intact = [&](const Mempool& checked) {
+    CHECK(checked.size() == pooled.size());
+    for (const auto& tx : pooled) {
+      std::optional<eth::SignedTransaction> found = checked.find(tx.hash);
+      REQUIRE(found.has_value());
+      CHECK(found->raw == tx.raw);
+      CHECK(found->tx.nonce == tx.tx.nonce);
+      CHECK(found->sender == tx.sender);
+    }
+  };
+
+  // One replacement: little garbage, the image carries the arena as it is.
+  auto bumped = tx_from(40, 0, kGwei, 20 * kGwei);
+  REQUIRE(pool.add(bumped).empty());
+  pooled.back() = bumped;
+  intact(read_back(pool));
+  Writer first;
+  read_back(pool).write_image(first);
+  Writer again;
+  read_back(read_back(pool)).write_image(again);
+  CHECK(first.bytes() == again.bytes());
+
+  // Half removed: the image leaves the garbage out.
+  for (std::size_t i = 0; i < 20; ++i) pool.remove(pooled[i].hash);
+  std::vector<eth::SignedTransaction> removed(pooled.begin(), pooled.begin() + 20);
+  pooled.erase(pooled.begin(), pooled.begin() + 20);
+  intact(read_back(pool));
+
+  // Churn past a megabyte of garbage: the arena is compacted on the way.
+  for (int round = 0; round < 600; ++round)
+    for (const auto& tx : removed) {
+      REQUIRE(pool.add(tx).empty());
+      pool.remove(tx.hash);
+    }
+  intact(pool);
+  intact(read_back(pool));
 }
