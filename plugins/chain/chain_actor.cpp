@@ -54,10 +54,11 @@ ChainActor::ChainActor(Context context) : Actor(context) {
   rpc("createauxblock", 0, [this](std::string_view params) { return create_aux_block(params); });
   rpc("submitauxblock", 0, [this](std::string_view params) { return submit_aux_block(params); });
   rpc_async("chain_getBlockByHeight", 0, [this](std::string_view params, RpcResponder responder) {
-    answer_block_query(responder, storage::GetBlockByHeight{parse_height_param(params)});
+    answer_block_query(
+        BlockQuery{responder.correlation_id(), false, parse_height_param(params), {}});
   });
   rpc_async("chain_getBlockByHash", 0, [this](std::string_view params, RpcResponder responder) {
-    answer_block_query(responder, storage::GetBlockByHash{parse_hash_param(params)});
+    answer_block_query(BlockQuery{responder.correlation_id(), true, 0, parse_hash_param(params)});
   });
 }
 
@@ -67,20 +68,27 @@ std::function<void(const Status&)> ChainActor::fatal_unless_answered(std::string
   return [what = std::move(what)](const Status& error) { fatal(what + ": " + error.to_string()); };
 }
 
-template <class Query>
-void ChainActor::answer_block_query(const RpcResponder& responder, const Query& query) {
-  ask(storage_, query, config_.node.storage_timeout_ms)
-      .then(
-          [responder](const storage::BlockFound& found) {
-            if (!found.error.empty())
-              return responder.fail(json_rpc::kOperationFailed, "storage: " + found.error);
-            if (!found.found) return responder.answer("null");
-            responder.answer(
-                render_block(decode<SignedBlock>(found.block.block), found.block.hash));
-          },
-          [responder](const Status& error) {
-            responder.fail(json_rpc::kOperationFailed, "storage: " + error.to_string());
-          });
+void ChainActor::answer_block_query(BlockQuery query) {
+  const std::uint64_t number = next_block_query_++;
+  const RpcResponder responder(context(), query.rpc_correlation_id);
+  block_queries_.emplace(number, query);
+  auto on_found = [this, number, responder](const storage::BlockFound& found) {
+    block_queries_.erase(number);
+    if (!found.error.empty())
+      return responder.fail(json_rpc::kOperationFailed, "storage: " + found.error);
+    if (!found.found) return responder.answer("null");
+    responder.answer(render_block(decode<SignedBlock>(found.block.block), found.block.hash));
+  };
+  auto on_error = [this, number, responder](const Status& error) {
+    block_queries_.erase(number);
+    responder.fail(json_rpc::kOperationFailed, "storage: " + error.to_string());
+  };
+  if (query.by_hash)
+    ask(storage_, storage::GetBlockByHash{query.hash}, config_.node.storage_timeout_ms)
+        .then(on_found, on_error);
+  else
+    ask(storage_, storage::GetBlockByHeight{query.height}, config_.node.storage_timeout_ms)
+        .then(on_found, on_error);
 }
 
 // --- the job queue ------------------------------------------------------------------------------

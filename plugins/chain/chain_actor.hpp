@@ -198,9 +198,9 @@ class ChainActor : public Actor {
   std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
   StatusView status() const;
   ChainStatus chain_status() const;
-  // chain_getBlockByHeight / chain_getBlockByHash: `query` to storage, its answer to `responder`.
-  template <class Query>
-  void answer_block_query(const RpcResponder& responder, const Query& query);
+  // chain_getBlockByHeight / chain_getBlockByHash: the query to storage, its answer to the call.
+  // Tracked in block_queries_ until answered, so a hot swap hands the unanswered ones over.
+  void answer_block_query(BlockQuery query);
 
   template <class M>
   void reply(const Answer& answer, const M& message) {
@@ -237,6 +237,8 @@ class ChainActor : public Actor {
   std::optional<JobState> handed_in_flight_;
   std::uint64_t previous_slot_timer_ = 0;
   std::uint64_t handoffs_ = 0;
+  std::map<std::uint64_t, BlockQuery> block_queries_;  // by the storage request's number
+  std::uint64_t next_block_query_ = 1;
 };
 
 }  // namespace alys::chain

@@ -37,6 +37,16 @@ struct JobState {
   ALYS_FIELDS(kind, slot, block, hash, correlation_id, produced_here)
 };
 
+// A chain_getBlockByHeight / chain_getBlockByHash call whose storage query was in flight: the new
+// instance asks storage again and answers the caller.
+struct BlockQuery {
+  std::uint64_t rpc_correlation_id = 0;  // the admin call to answer
+  bool by_hash = false;
+  std::uint64_t height = 0;  // !by_hash
+  Hash32 hash{};             // by_hash
+  ALYS_FIELDS(rpc_correlation_id, by_hash, height, hash)
+};
+
 struct EarlyApprovals {
   Hash32 block_hash{};
   std::vector<Approval> approvals;
@@ -64,6 +74,7 @@ struct ChainState {
   std::vector<EarlyApprovals> early_approvals;
   bool has_mining = false;
   MiningSnapshot mining;
+  std::vector<BlockQuery> block_queries;
   // --- schema 2 ---
   // How many hand-offs this state went through in builds that count them.
   std::uint64_t handoffs = 0;

@@ -47,6 +47,8 @@ ChainState sample() {
   state.queued = {produce, held_block(9)};
   state.pending.push_back(held_block(8));
   state.early_approvals.push_back(EarlyApprovals{filled(9), {Approval{2, {}}}});
+  state.block_queries.push_back(BlockQuery{77, false, 12, {}});
+  state.block_queries.push_back(BlockQuery{78, true, 0, filled(0x5b)});
   state.has_mining = true;
   state.mining.state = PowState{0x207fffff, 3, 1'700'000'000'000};
   state.mining.first_unfinalized_height = 6;
@@ -90,6 +92,11 @@ TEST_CASE("chain state: schema 2 round-trips every field, schema 1 all but the h
   CHECK(two.pending[0].block.approvals.size() == 1);
   REQUIRE(two.early_approvals.size() == 1);
   CHECK(two.early_approvals[0].approvals[0].member_index == 2);
+  REQUIRE(two.block_queries.size() == 2);
+  CHECK(two.block_queries[0].rpc_correlation_id == 77);
+  CHECK(two.block_queries[0].height == 12);
+  CHECK(two.block_queries[1].by_hash);
+  CHECK(two.block_queries[1].hash == filled(0x5b));
   CHECK(two.mining.unfinalized.size() == 2);
   REQUIRE(two.mining.handed_out.size() == 1);
   CHECK(two.mining.handed_out[0].aux_hash == filled(0xaa));

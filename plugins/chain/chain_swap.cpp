@@ -85,6 +85,7 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
     state.has_mining = true;
     state.mining = mining_->save();
   }
+  for (const auto& [number, query] : block_queries_) state.block_queries.push_back(query);
   state.handoffs = handoffs_;
   return {write_chain_state(state, schema), schema};
 }
@@ -115,6 +116,9 @@ void ChainActor::resume_from(ChainState state) {
     context().gauge_set("chain_state_handoffs", static_cast<double>(handoffs_));
   }
   for (const JobState& job : state.queued) queued_.push_back(job_of(job));
+  // Block queries the old instance had sent to storage: their answers died with its
+  // continuations, so they are asked again for the callers still waiting.
+  for (const BlockQuery& query : state.block_queries) answer_block_query(query);
   if (!state.running) {
     // The old instance was still starting: its start-up (the first job) runs again here.
     context().log(LogLevel::info, "handed over while starting: reading the head from storage");

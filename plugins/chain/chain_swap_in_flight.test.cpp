@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "alys/admin_rpc.hpp"
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/chain_events.hpp"
 #include "alys/schemas/engine.hpp"
@@ -336,4 +337,31 @@ TEST_CASE("swap while the chain is still starting: the new instance does the sta
   node.runtime().advance(2000);
   CHECK(node.head().height == 1);
   CHECK(node.blocks_announced() == 1);
+}
+
+TEST_CASE("swap while chain_getBlockByHeight waits for storage: the new instance answers the call",
+          "[chain][swap]") {
+  TempDir dir("chain-swap-block-query");
+  RuntimeNode node(dir, NodeSetup{});
+  const storage::Head stored = node.head();
+  REQUIRE(stored.has_head);
+
+  node.cell("storage").pause();
+  const std::uint64_t by_height = node.request(
+      "chain", RpcCall{"chain_getBlockByHeight", "[" + std::to_string(stored.height) + "]"});
+  const std::uint64_t by_hash = node.request(
+      "chain", RpcCall{"chain_getBlockByHash", "[\"" + to_0x_hex(stored.hash) + "\"]"});
+  node.runtime().run_until_idle();
+  CHECK_FALSE(node.reply<RpcResult>(by_height));  // waiting for storage
+
+  node.swap_chain(ALYS_CHAIN_V2_PLUGIN);
+  node.cell("storage").resume();
+  node.runtime().run_until_idle();
+  for (std::uint64_t call : {by_height, by_hash}) {
+    auto answered = node.reply<RpcResult>(call);
+    REQUIRE(answered);
+    INFO(answered->json);
+    REQUIRE(answered->ok);
+    CHECK(answered->json.find(to_0x_hex(stored.hash)) != std::string::npos);
+  }
 }
