@@ -144,7 +144,8 @@ children = ["storage", "worker"]
   CHECK(log.find("stopped role=storage") != std::string::npos);
 }
 
-TEST_CASE("alysd --check-config validates without running plugin code", "[integration]") {
+TEST_CASE("alysd --check-config validates; a plugin the ABI gate refuses runs no code",
+          "[integration]") {
   TempDir dir("alysd-check");
   SECTION("a good config exits 0") {
     auto config = dir.write("good.toml", host_section(dir) + R"(
