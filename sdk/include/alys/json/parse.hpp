@@ -144,8 +144,11 @@ class Parser {
         return fail("expected ':' after an object key, got " + describe_next());
       ++at_;
       skip_whitespace();
-      members.members_.emplace_back(std::move(key), Value());
-      if (!parse_value(members.members_.back().second, depth)) return false;
+      // Parsed first and then moved in: g++ 12 -O2 warns (a false -Wmaybe-uninitialized) on
+      // moving a default Value into the vector.
+      Value value;
+      if (!parse_value(value, depth)) return false;
+      members.members_.emplace_back(std::move(key), std::move(value));
       skip_whitespace();
       if (at_ == text_.size()) return fail("unexpected end of input in an object");
       if (text_[at_] == '}') break;
