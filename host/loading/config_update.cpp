@@ -1,8 +1,10 @@
 // Runtime: a new role table for a running actor (SIGHUP). The table is offered as a config
-// message; an actor that declines it is restarted with it, and a restart that fails with it rolls
-// back to the table the actor ran with, so that a table only a start can refuse never restarts an
-// actor into its supervisor's limit.
+// message; an actor that declines it is restarted with it (a swappable one with its state handed
+// over), and a restart that fails with it rolls back to the table the actor ran with, so that a
+// table only a start can refuse never restarts an actor into its supervisor's limit.
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 #include "host/runtime/runtime.hpp"
 
@@ -28,20 +30,43 @@ void Runtime::restart_with_new_table(const std::string& role) {
   control_.post([this, role] {
     ActorCell* target = cell(role);
     if (target == nullptr || stopped() || target->state() == ActorState::stopped) return;
+    auto keep_previous_table = [&](const std::string& why) {
+      if (std::shared_ptr<const RoleTable> previous = target->take_fallback_table())
+        target->set_role_table(std::move(previous));
+      logger_->error("[reload] role '{}': its new config table was not applied: {}", role, why);
+    };
     if (trials_.on_trial(target)) {
-      // The swap's trial owns the instance; its settling (or rollback) restarts nothing here.
-      logger_->warn(
-          "[reload] role '{}' declined its new config table during a swap trial; it "
-          "runs on and gets the table at its next restart",
-          role);
+      // The swap's trial owns the instance: restarting it now would end the trial. The table goes
+      // back to the one the instance runs with, so a later SIGHUP offers it again.
+      keep_previous_table(
+          "the role declined it during a swap's trial period; send SIGHUP again once the reload "
+          "has settled");
       return;
     }
+    // A swappable plugin keeps its state across the restart, as across a swap to itself: a
+    // config change must not cost a mempool, held approvals or miner work.
+    std::optional<StateBlob> state;
+    const alys_manifest& manifest = target->library()->manifest();
+    if ((manifest.capabilities & ALYS_CAP_SWAPPABLE) != 0) {
+      target->pause();
+      Result<StateBlob> taken = target->snapshot(manifest.state_schema_version);
+      if (!taken.ok()) {
+        keep_previous_table(
+            "the role declined it and its state could not be taken for a restart (" +
+            taken.status().message() + ")");
+        target->resume();
+        return;
+      }
+      state = std::move(taken).value();
+    }
+    const StateBlob* handed = state ? &*state : nullptr;
     target->stop_instance();
-    Status started = target->start_instance();
+    Status started = target->start_instance(handed);
     if (started.ok()) {
       target->settle_role_table();
       target->counters().restarts.fetch_add(1);
-      logger_->info("[reload] role '{}' restarted with its new config table", role);
+      logger_->info("[reload] role '{}' restarted with its new config table{}", role,
+                    state ? " (state handed over)" : " (fresh state: not swappable)");
       return;
     }
     std::shared_ptr<const RoleTable> previous = target->take_fallback_table();
@@ -54,7 +79,8 @@ void Runtime::restart_with_new_table(const std::string& role) {
         "table it ran with",
         role, started.message());
     target->set_role_table(std::move(previous));
-    Status again = target->start_instance();
+    // The state was written by this library, in its own schema: the old table's instance reads it.
+    Status again = target->start_instance(handed);
     if (!again.ok()) {
       logger_->error(
           "[reload] role '{}' does not start with its previous table either ({}); the "

@@ -151,3 +151,95 @@ file = "alys_test_)" + plugin + R"(.so"
   REQUIRE(picky != swapped.warnings.end());
   CHECK(picky->message == "the [picky] table is not checked: this plugin does not check its table");
 }
+
+namespace {
+
+// A counter role (swappable; it declines every config change) in the deterministic host.
+struct CounterNode {
+  explicit CounterNode(std::uint64_t swap_trial_ms = 0) {
+    RuntimeOptions options = alys::testing::deterministic_options();
+    options.swap_trial_ms = swap_trial_ms;
+    options.scratch_dir = scratch.path();
+    options.logger = std::make_shared<spdlog::logger>(
+        "config-update", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+    runtime = std::make_unique<Runtime>(options);
+    runtime->add_actor(actor("probe", probe.library));
+    ActorSpec spec = actor("counter", load_test_plugin("counter"));
+    spec.role_table = table("setting = 1\n");
+    runtime->add_actor(std::move(spec));
+    REQUIRE(runtime->start().ok());
+  }
+  ~CounterNode() {
+    runtime->shutdown();
+    runtime->wait();
+  }
+  test::CountState count() {
+    std::uint64_t asked =
+        probe.context().request(probe.context().resolve("counter"), test::GetCount{}, 1000);
+    runtime->run_until_idle();
+    auto reply = probe.inbox->find_correlation(asked);
+    REQUIRE(reply);
+    return reply->as<test::CountState>();
+  }
+  void send_counts(std::uint64_t n) {
+    for (std::uint64_t sequence = 1; sequence <= n; ++sequence)
+      REQUIRE(
+          probe.context().send(probe.context().resolve("counter"), test::Count{7, sequence}).ok());
+    runtime->run_until_idle();
+  }
+
+  TempDir scratch{"alys-config-update"};
+  std::ostringstream log;
+  Probe probe;
+  std::unique_ptr<Runtime> runtime;
+};
+
+}  // namespace
+
+TEST_CASE("a swappable actor that declines its new table keeps its state across the restart",
+          "[config_update]") {
+  CounterNode node;
+  node.send_counts(25);
+  REQUIRE(node.count().total == 25);
+
+  REQUIRE(node.runtime->update_role_table("counter", table("setting = 2\n")).ok());
+  node.runtime->run_until_idle();
+  INFO(node.log.str());
+  CHECK(node.log.str().find("[reload] role 'counter' restarted with its new config table (state "
+                            "handed over)") != std::string::npos);
+  CHECK(node.runtime->cell("counter")->counters().restarts.load() == 1);
+  CHECK(node.runtime->cell("counter")->role_table()->to_json() ==
+        table("setting = 2\n")->to_json());
+  const test::CountState after = node.count();
+  CHECK(after.total == 25);  // fresh state would count 0
+  CHECK(after.restores == 1);
+}
+
+TEST_CASE("a table declined during a swap's trial is not applied, and a later offer applies it",
+          "[config_update]") {
+  CounterNode node(/*swap_trial_ms=*/500);
+  node.send_counts(10);
+  bool settled = false;
+  node.runtime->swap("counter", alys::testing::test_plugin("counter_v2"),
+                     [&settled](const SwapOutcome& outcome) { settled = outcome.ok; });
+  node.runtime->run_until_idle();
+  REQUIRE_FALSE(settled);  // on trial
+
+  REQUIRE(node.runtime->update_role_table("counter", table("setting = 2\n")).ok());
+  node.runtime->run_until_idle();
+  INFO(node.log.str());
+  CHECK(node.log.str().find("its new config table was not applied: the role declined it during a "
+                            "swap's trial period") != std::string::npos);
+  CHECK(node.runtime->cell("counter")->role_table()->to_json() ==
+        table("setting = 1\n")->to_json());
+  CHECK(node.runtime->cell("counter")->state() == ActorState::running);
+
+  node.runtime->advance(600);
+  node.runtime->run_until_idle();
+  REQUIRE(settled);
+  REQUIRE(node.runtime->update_role_table("counter", table("setting = 2\n")).ok());
+  node.runtime->run_until_idle();
+  CHECK(node.runtime->cell("counter")->role_table()->to_json() ==
+        table("setting = 2\n")->to_json());
+  CHECK(node.count().total == 10);
+}

@@ -175,19 +175,37 @@ std::size_t reconfigure(const NodeConfig& running, const NodeConfig& next, Runti
       continue;
     }
     bool replaced = file_replaced(plugin, *cell->library());
+    // Against the table the actor runs with: after a rolled-back table it is not running's.
+    std::shared_ptr<const RoleTable> new_table = table_of(next, plugin.role);
+    const bool table_changed = new_table && json_of(cell->role_table()) != new_table->to_json();
     if (replaced) {
       log.info("[reload] role '{}': plugin file changed, swapping to {}", plugin.role,
                plugin.file.string());
-      runtime.swap(plugin.role, plugin.file, [&log](const SwapOutcome& outcome) {
-        if (outcome.ok)
-          log.info("[reload] role '{}' now runs {} ({})", outcome.role, outcome.to_version,
-                   outcome.mode);
-      });
+      // A table that changed too goes to the new version once the swap settled: offered before,
+      // it would reach the old instance (or the new one in its trial) and cost a restart.
+      runtime.swap(
+          plugin.role, plugin.file,
+          [&runtime, new_table = table_changed ? new_table : nullptr](const SwapOutcome& outcome) {
+            auto& swap_log = runtime.logger();
+            if (outcome.ok)
+              swap_log.info("[reload] role '{}' now runs {} ({})", outcome.role, outcome.to_version,
+                            outcome.mode);
+            if (!new_table) return;
+            if (!outcome.ok) {
+              swap_log.error(
+                  "[reload] role '{}': its new config table was not applied either "
+                  "(the plugin swap failed)",
+                  outcome.role);
+              return;
+            }
+            swap_log.info("[reload] role '{}': config table changed, delivering it", outcome.role);
+            if (Status delivered = runtime.update_role_table(outcome.role, new_table);
+                !delivered.ok())
+              swap_log.warn("[reload] role '{}': {}", outcome.role, delivered.message());
+          });
       ++applied;
-    }
-    // Against the table the actor runs with: after a rolled-back table it is not running's.
-    std::shared_ptr<const RoleTable> new_table = table_of(next, plugin.role);
-    if (new_table && json_of(cell->role_table()) != new_table->to_json()) {
+      if (table_changed) ++applied;
+    } else if (table_changed) {
       log.info("[reload] role '{}': config table changed, delivering it", plugin.role);
       if (Status delivered = runtime.update_role_table(plugin.role, new_table); !delivered.ok())
         log.warn("[reload] role '{}': {}", plugin.role, delivered.message());

@@ -106,10 +106,14 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::load(const std::filesystem
   return library;
 }
 
-PluginLibrary::CheckConfigEntry PluginLibrary::check_config_entry() const {
+bool PluginLibrary::has_check_config_slot() const {
   constexpr std::size_t kEnd =
       offsetof(alys_plugin_function_table, alys_plugin_on_check_config) + sizeof(CheckConfigEntry);
-  if (functions_ == nullptr || functions_->struct_size < kEnd) return nullptr;
+  return functions_ != nullptr && functions_->struct_size >= kEnd;
+}
+
+PluginLibrary::CheckConfigEntry PluginLibrary::check_config_entry() const {
+  if (!has_check_config_slot()) return nullptr;
   return functions_->alys_plugin_on_check_config;
 }
 

@@ -56,6 +56,8 @@ class PluginLibrary {
   // (a 1.0 plugin) or leaves it NULL. Entries past the plugin's struct_size are never read.
   using CheckConfigEntry = decltype(alys_plugin_function_table::alys_plugin_on_check_config);
   CheckConfigEntry check_config_entry() const;
+  // Whether the plugin's function table is long enough to hold the table check (ABI >= 1.1).
+  bool has_check_config_slot() const;
   const std::filesystem::path& file() const { return file_; }  // empty for linked plugins
   // The private copy that is mapped (its name is removed once loaded; /proc/self/maps shows it
   // as deleted). Empty for linked plugins.

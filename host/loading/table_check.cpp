@@ -40,9 +40,14 @@ TableVerdict check_role_table(const PluginLibrary& library, const RoleTable& tab
   TableVerdict verdict;
   const PluginLibrary::CheckConfigEntry check = library.check_config_entry();
   if (check == nullptr) {
-    verdict.why_unchecked = "plugin ABI " + std::to_string(library.manifest().abi_major) + "." +
-                            std::to_string(library.manifest().abi_minor) +
-                            " has no table check (ABI 1.1 added it)";
+    // A table too short for the entry (a 1.0 plugin), or a 1.1 table that leaves it NULL, which
+    // docs/abi.md reads as ALYS_ERR_UNSUPPORTED.
+    verdict.why_unchecked =
+        library.has_check_config_slot()
+            ? std::string("this plugin does not check its table (no check entry)")
+            : "plugin ABI " + std::to_string(library.manifest().abi_major) + "." +
+                  std::to_string(library.manifest().abi_minor) +
+                  " has no table check (ABI 1.1 added it)";
     return verdict;
   }
   const std::string json = table.to_json();

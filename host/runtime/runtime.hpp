@@ -127,10 +127,14 @@ class Runtime {
   // (restart_with_new_table). Fails when there is no such role or the message could not be
   // delivered.
   Status update_role_table(const std::string& role, std::shared_ptr<const RoleTable> table);
-  // The actor declined its new table: a fresh instance starts with it. If that start fails, the
-  // table is rolled back to the one the actor ran with before and the actor restarted with that,
-  // logged, instead of counting failures towards its supervisor's limit; only when the old table
-  // fails too does the supervisor take over. Any thread; the work runs on the control thread.
+  // The actor declined its new table: a new instance starts with it. A swappable plugin's state is
+  // handed over (snapshot before the stop, restored into the new instance, as a hot swap to the
+  // same library does), so a table change costs no state; if the state cannot be taken, the table
+  // is not applied. If the start fails, the table is rolled back to the one the actor ran with
+  // before and the actor restarted with that (and the same state), logged, instead of counting
+  // failures towards its supervisor's limit; only when the old table fails too does the
+  // supervisor take over. During a swap's trial the table is not applied (logged). Any thread;
+  // the work runs on the control thread.
   void restart_with_new_table(const std::string& role);
 
   // Admin RPC methods offered by plugins (alys_host_rpc_register). Any thread.

@@ -8,8 +8,11 @@
 // - finality advanced in every round;
 // - a createauxblock work unit handed out before each chain swap is accepted by submitauxblock
 //   after it;
+// - a SIGHUP that changes every role's table restarts each with its state;
 // - a reload to a build whose restore fails rolls back, and the node goes on with its state.
 #include <catch2/catch.hpp>
+
+#include <signal.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -319,6 +322,29 @@ TEST_CASE("upgrades of engine, chain and storage under load lose nothing",
       finalized = advanced->finalized;
     }
   }
+  // A config change of every role's table (SIGHUP): each declines it and is restarted with it,
+  // and keeps its state across that restart as across a swap.
+  {
+    std::string changed = read_file(config);
+    auto add_under = [&changed](const std::string& header, const std::string& line) {
+      const auto at = changed.find(header + "\n");
+      REQUIRE(at != std::string::npos);
+      changed.insert(at + header.size() + 1, line + "\n");
+    };
+    add_under("[storage]", "cache_mb = 16");
+    add_under("[engine]", "mempool_limit = 6000");
+    add_under("[chain]", "storage_timeout_ms = 9000");
+    dir.write("node.toml", changed);
+    REQUIRE(node.signal(SIGHUP));
+    for (const char* role : {"storage", "engine", "chain"})
+      REQUIRE(node.wait_for_output(std::string("[reload] role '") + role +
+                                       "' restarted with its new config table (state handed over)",
+                                   20s));
+    const std::uint64_t head_after_reload = heights(port)->head;
+    REQUIRE(wait_for(
+        port, [&](const Heights& h) { return h.head > head_after_reload + 2; }, 10s));
+  }
+
   // A version whose restore refuses the state: the reload fails at stage restore and rolls back,
   // the old version keeps serving with the same state (checked below: no transfer lost, no block
   // missing).

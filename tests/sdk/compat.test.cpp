@@ -53,7 +53,7 @@ TEST_CASE("a schema with appended fields: older decoders ignore them, newer ones
   CHECK(harness.dead_letters().empty());
 }
 
-TEST_CASE("a plugin built against SDK 1.0 loads and runs in a host of a newer 1.x minor",
+TEST_CASE("a plugin exporting the 1.0 ABI loads and runs in a host of a newer 1.x minor",
           "[compat]") {
   // A 1.3 host: it accepts plugins up to 1.3 and hands out a host API table that grew (functions
   // appended after the 1.0 ones), as a newer minor may.
