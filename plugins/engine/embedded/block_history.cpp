@@ -115,6 +115,7 @@ void BlockHistory::read_image(Reader& reader) {
     if (numbers_by_hash_.size() != blocks_.size())
       throw DecodeError(std::to_string(blocks_.size()) + " blocks but " +
                         std::to_string(numbers_by_hash_.size()) + " block hashes");
+    if (std::string problem = check(); !problem.empty()) throw DecodeError(problem);
   } catch (...) {
     clear();
     throw;

@@ -75,6 +75,34 @@ class RecordReader {
   const std::uint8_t* in_;
 };
 
+// The bytes of an image's arena that its records claim, one bit each. Records are in (sender,
+// nonce) order, not arena order, so overlap is found by marking rather than by comparing
+// neighbours; a sort would cost some 0.4 ms for 10,000 records, this about a bit per byte.
+class ArenaClaims {
+ public:
+  explicit ArenaClaims(std::size_t arena_size) : words_((arena_size + 63) / 64) {}
+
+  // REQUIRES offset + size <= the arena size. False when a byte of the range was claimed before.
+  // Stops at the first such byte, so the work up to a refusal is bounded by the arena's size.
+  bool claim(std::size_t offset, std::size_t size) {
+    const std::size_t end = offset + size;
+    while (offset < end) {
+      const std::size_t bit = offset % 64;
+      const std::size_t span = std::min<std::size_t>(64 - bit, end - offset);
+      const std::uint64_t mask = (span == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << span) - 1)
+                                 << bit;
+      std::uint64_t& word = words_[offset / 64];
+      if (word & mask) return false;
+      word |= mask;
+      offset += span;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
 }  // namespace
 
 std::string Mempool::add(const eth::SignedTransaction& tx) {
@@ -281,6 +309,7 @@ void Mempool::read_image(Reader& reader) {
     slots_.reserve(count);
     order_.resize(count);
     by_hash_.reserve(count, key_of());
+    ArenaClaims claims(arena_.size());
     std::size_t live = 0;
     for (std::size_t i = 0; i < count; ++i) {
       Entry e;
@@ -312,6 +341,11 @@ void Mempool::read_image(Reader& reader) {
           e.raw_size == 0)
         throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
                           " lies outside the image's arena");
+      // Disjoint ranges keep the garbage count (arena size minus live bytes) true, and with it
+      // compaction, which copies each live range once.
+      if (!claims.claim(static_cast<std::size_t>(e.arena_offset), e.raw_size))
+        throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
+                          " overlaps another in the image's arena");
       // The raw bytes' first byte says legacy (an RLP list) or type 2: a cheap check that record
       // and bytes belong together (the bytes are parsed only when the transaction is asked for).
       const std::uint8_t first = arena_[e.arena_offset];
@@ -325,7 +359,6 @@ void Mempool::read_image(Reader& reader) {
         throw DecodeError("transaction " + to_0x_hex(e.hash) + " pooled twice");
       order_[i] = static_cast<std::uint32_t>(i);
     }
-    if (live > arena_.size()) throw DecodeError("pooled transactions overlap in the image's arena");
     arena_garbage_ = arena_.size() - live;
   } catch (...) {
     clear();
