@@ -237,7 +237,7 @@ TEST_CASE("a history that check() refuses is refused, even behind a good checksu
   image[index_at] = 1;
   EngineState state(100);
   CHECK_THROWS_WITH(read_engine_state(resealed(image), 1, 1, state),
-                    Contains("is not indexed at its place"));
+                    Contains("indexed transactions belong to no block"));
 }
 
 TEST_CASE("a held request of a type the engine does not hold is refused") {
