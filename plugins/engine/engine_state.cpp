@@ -3,6 +3,7 @@
 #include <string>
 
 #include "alys/context.hpp"
+#include "alys/crc32c.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/status.hpp"
 #include "engine/embedded/state_image.hpp"
@@ -21,6 +22,15 @@ bool held_type_known(std::uint64_t type_id) {
 // does not grow the buffer a dozen times.
 constexpr std::size_t kImageBytesPerPooled = 230;
 
+// The trailer: the CRC32C of every byte before it, little-endian.
+constexpr std::size_t kChecksumSize = 4;
+
+std::uint32_t stored_checksum(ByteView trailer) {
+  return static_cast<std::uint32_t>(trailer[0]) | static_cast<std::uint32_t>(trailer[1]) << 8 |
+         static_cast<std::uint32_t>(trailer[2]) << 16 |
+         static_cast<std::uint32_t>(trailer[3]) << 24;
+}
+
 }  // namespace
 
 std::uint32_t schema_to_write(std::uint32_t target, std::uint32_t newest) {
@@ -33,7 +43,7 @@ std::uint32_t schema_to_write(std::uint32_t target, std::uint32_t newest) {
 
 Bytes write_engine_state(const EngineState& state, std::uint32_t schema_version) {
   Bytes bytes;
-  bytes.reserve(256 + state.mempool.size() * kImageBytesPerPooled);
+  bytes.reserve(256 + kChecksumSize + state.mempool.size() * kImageBytesPerPooled);
   Writer writer(bytes);
   writer(state.chain_id, state.loaded, state.finalized.has_value(), state.finalized.value_or(0));
   if (state.loaded) {
@@ -45,6 +55,7 @@ Bytes write_engine_state(const EngineState& state, std::uint32_t schema_version)
   writer.varint(state.held.size());
   for (const HeldRequest& held : state.held) writer.write(held);
   if (schema_version >= 2) writer.write(state.handoffs);
+  writer.write(crc32c(bytes));
   return bytes;
 }
 
@@ -54,8 +65,15 @@ void read_engine_state(ByteView bytes, std::uint32_t schema_version, std::uint32
     throw Error(ALYS_ERR_SCHEMA,
                 "alys-engine restores state schema " + std::to_string(kOldestStateSchema) + " to " +
                     std::to_string(newest) + ", got " + std::to_string(schema_version));
+  // Checked before anything is parsed: a corrupted raw transaction would otherwise be pooled and
+  // break every payload built after the swap (the pool parses it only when selecting it).
+  if (bytes.size() < kChecksumSize || crc32c(bytes.first(bytes.size() - kChecksumSize)) !=
+                                          stored_checksum(bytes.last(kChecksumSize)))
+    throw Error(ALYS_ERR_INVALID, "engine state schema " + std::to_string(schema_version) +
+                                      ": checksum mismatch: truncated or corrupt (" +
+                                      std::to_string(bytes.size()) + " bytes)");
   try {
-    Reader reader(bytes);
+    Reader reader(bytes.first(bytes.size() - kChecksumSize));
     bool has_finalized = false;
     std::uint64_t finalized = 0;
     reader.read(state.chain_id);

@@ -54,14 +54,17 @@ inline constexpr std::uint32_t kNewestStateSchema = 2;
 // older than schema 1.
 std::uint32_t schema_to_write(std::uint32_t target, std::uint32_t newest);
 
-// REQUIRES kOldestStateSchema <= schema_version <= kNewestStateSchema.
+// REQUIRES kOldestStateSchema <= schema_version <= kNewestStateSchema. The image ends with the
+// CRC32C of the bytes before it (4 bytes, little-endian).
 Bytes write_engine_state(const EngineState& state, std::uint32_t schema_version);
 
 // Replaces `state`'s contents (the mempool keeps its limit) with the image. Throws alys::Error:
-// ALYS_ERR_SCHEMA for a schema outside kOldestStateSchema..`newest`, ALYS_ERR_INVALID naming what
-// is wrong for bytes that are not a state of that schema (cut short, trailing bytes, keys out of
-// order, an unknown held request), and `state` is then partly read: discard it. Schema 1 leaves
-// `handoffs` at 0.
+// ALYS_ERR_SCHEMA for a schema outside kOldestStateSchema..`newest`; ALYS_ERR_INVALID for bytes
+// whose checksum does not match ("checksum mismatch: truncated or corrupt", before anything is
+// parsed, `state` untouched), and for bytes with a good checksum that are not a state of that
+// schema, naming what is wrong (trailing bytes, keys out of order, an inconsistent history, raw
+// transactions overlapping, an unknown held request), and `state` is then partly read: discard
+// it. Schema 1 leaves `handoffs` at 0.
 void read_engine_state(ByteView bytes, std::uint32_t schema_version, std::uint32_t newest,
                        EngineState& state);
 

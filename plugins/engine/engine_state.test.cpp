@@ -1,8 +1,10 @@
 #include "engine/engine_state.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "alys/context.hpp"
+#include "alys/crc32c.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/status.hpp"
 #include "engine/testing/signed_transfers.hpp"
@@ -75,6 +77,15 @@ std::vector<Hash32> selection(const EngineState& state) {
   for (const auto& tx : state.mempool.select(state.ledger, kRules.base_fee, 100))
     hashes.push_back(tx.hash);
   return hashes;
+}
+
+// An image changed on purpose, given the checksum of its new bytes, so that what the parser checks
+// behind the checksum is reached.
+Bytes resealed(Bytes image) {
+  image.resize(image.size() - 4);
+  const std::uint32_t crc = crc32c(image);
+  for (int i = 0; i < 4; ++i) image.push_back(static_cast<std::uint8_t>(crc >> (8 * i)));
+  return image;
 }
 
 std::int32_t restore_code(ByteView bytes, std::uint32_t schema, std::uint32_t newest = 2) {
@@ -161,26 +172,72 @@ TEST_CASE("an unknown schema is ALYS_ERR_SCHEMA; bad bytes are ALYS_ERR_INVALID,
   CHECK_THROWS_WITH(read_engine_state(image, 3, 2, state),
                     Contains("restores state schema 1 to 2, got 3"));
 
-  // Cut anywhere: refused.
+  // Cut anywhere, or any byte changed (the trailer's included): refused by the checksum before
+  // anything is parsed.
+  auto checksum_refusal = [](ByteView bytes) {
+    EngineState target(100);
+    try {
+      read_engine_state(bytes, 2, 2, target);
+    } catch (const Error& error) {
+      return error.code() == ALYS_ERR_INVALID &&
+             std::string(error.what()).find("checksum mismatch: truncated or corrupt") !=
+                 std::string::npos;
+    }
+    return false;
+  };
   for (std::size_t size = 0; size < image.size(); ++size) {
     INFO("cut at " << size << " of " << image.size());
-    REQUIRE(restore_code(ByteView(image).first(size), 2) == ALYS_ERR_INVALID);
+    REQUIRE(checksum_refusal(ByteView(image).first(size)));
   }
-  Bytes longer = image;
-  longer.push_back(0);
-  CHECK_THROWS_WITH(read_engine_state(longer, 2, 2, state),
-                    StartsWith("engine state schema 2: 1 bytes after the state"));
-  // Schema 1 bytes read as schema 2 lack the last field.
-  CHECK(restore_code(write_engine_state(full_state(), 1), 2) == ALYS_ERR_INVALID);
-
-  // Any byte changed: read or refused as invalid, nothing else.
   for (std::size_t at = 0; at < image.size(); ++at) {
     Bytes flipped = image;
     flipped[at] ^= 0xa5;
-    std::int32_t code = restore_code(flipped, 2);
+    INFO("byte " << at);
+    REQUIRE(checksum_refusal(flipped));
+  }
+  Bytes longer = image;
+  longer.push_back(0);
+  CHECK(checksum_refusal(longer));
+
+  // Behind a good checksum the parser is as strict as before.
+  Bytes body_longer = image;
+  body_longer.insert(body_longer.end() - 4, 0);
+  CHECK_THROWS_WITH(read_engine_state(resealed(body_longer), 2, 2, state),
+                    StartsWith("engine state schema 2: 1 bytes after the state"));
+  // Schema 1 bytes read as schema 2 lack the last field.
+  CHECK_THROWS_WITH(read_engine_state(write_engine_state(full_state(), 1), 2, 2, state),
+                    StartsWith("engine state schema 2: message ends inside a field"));
+  // Any byte of the body changed and resealed: read or refused as invalid, never a crash.
+  for (std::size_t at = 0; at + 4 < image.size(); ++at) {
+    Bytes flipped = image;
+    flipped[at] ^= 0xa5;
+    std::int32_t code = restore_code(resealed(flipped), 2);
     INFO("byte " << at);
     REQUIRE((code == ALYS_OK || code == ALYS_ERR_INVALID));
   }
+}
+
+TEST_CASE("a history that check() refuses is refused, even behind a good checksum") {
+  EngineState before = full_state();
+  Bytes image = write_engine_state(before, 1);
+  // The one included transaction's index in its block, 0, becomes 1: the history's own check
+  // finds it out of place. It is the u32 after (hash, block number) in the transactions part.
+  const Hash32 hash = before.history.head()->transaction_hashes.at(0);
+  auto at = std::search(image.begin(), image.end(), hash.begin(), hash.end());
+  std::vector<std::size_t> places;
+  for (; at != image.end(); at = std::search(at + 1, image.end(), hash.begin(), hash.end()))
+    places.push_back(static_cast<std::size_t>(at - image.begin()));
+  // In the block's hash list, then as the transactions part's key; the executed payload's summary
+  // names other transactions.
+  REQUIRE(places.size() >= 2);
+  std::size_t index_at = places[1] + 32;  // past the key, the nested struct's length (varint)
+  while (image[index_at] & 0x80) ++index_at;
+  index_at += 1 + 8;  // the length's last byte, the block number
+  REQUIRE(image[index_at] == 0);
+  image[index_at] = 1;
+  EngineState state(100);
+  CHECK_THROWS_WITH(read_engine_state(resealed(image), 1, 1, state),
+                    Contains("indexed transactions belong to no block"));
 }
 
 TEST_CASE("a held request of a type the engine does not hold is refused") {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "alys/crc32c.hpp"
 #include "alys/plugin.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
@@ -310,11 +311,19 @@ TEST_CASE(
   Bytes cut(image.begin(), image.begin() + static_cast<std::ptrdiff_t>(image.size() / 2));
   Bytes padded = image;
   padded.push_back(7);
+  // A raw transaction's byte flipped (the arena is last but for the executed payloads' and held
+  // requests' counts and the checksum): pooled, it would break every payload built after.
+  Bytes bad_raw = image;
+  bad_raw.at(image.size() - 4 - 2 - 10) ^= 0x01;
   Bytes bad_type = image;
   // The first pooled transaction's type: after chain id, loaded, finalized (8 + 1 + 1 + 8), an
   // empty ledger and history (4 counts), the pool's counter, entry count and arena size (8 + 1 +
-  // 2), the entry's arrival, hash, sender, nonce and fee caps (8 + 32 + 20 + 8 + 16 + 16).
+  // 2), the entry's arrival, hash, sender, nonce and fee caps (8 + 32 + 20 + 8 + 16 + 16); given
+  // a checksum of its new bytes, so that the parser's check is reached.
   bad_type.at(18 + 4 + 11 + 100) = 0x05;
+  bad_type.resize(bad_type.size() - 4);
+  const std::uint32_t resealed = crc32c(bad_type);
+  for (int i = 0; i < 4; ++i) bad_type.push_back(static_cast<std::uint8_t>(resealed >> (8 * i)));
   struct Forged {
     const char* what;
     Bytes bytes;
@@ -322,10 +331,12 @@ TEST_CASE(
     std::string message;
   };
   std::vector<Forged> forged{
-      {"cut", cut, 1, "engine state schema 1: "},
-      {"padded", padded, 1, "engine state schema 1: 1 bytes after the state"},
+      {"cut", cut, 1, "engine state schema 1: checksum mismatch: truncated or corrupt"},
+      {"padded", padded, 1, "engine state schema 1: checksum mismatch: truncated or corrupt"},
+      {"bad raw byte", bad_raw, 1,
+       "engine state schema 1: checksum mismatch: truncated or corrupt"},
       {"bad type", bad_type, 1, "engine state schema 1: pooled transaction of unknown type 5"},
-      {"empty", {}, 1, "engine state schema 1: message ends inside a field"},
+      {"empty", {}, 1, "engine state schema 1: checksum mismatch: truncated or corrupt"},
       {"schema 2 for a v1 build", image, 2, "alys-engine restores state schema 1 to 1, got 2"},
   };
   for (const Forged& attempt : forged) {

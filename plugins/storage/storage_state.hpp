@@ -6,7 +6,8 @@
 // A memory database exists only in the instance: its entries go along.
 //
 // Schema 1: backend, leveldb path, memory entries. Schema 2 (the test build alys_storage_v2 only):
-// schema 1 and a count of hand-offs, so tests can see a version-skewed hand-off happen.
+// schema 1 and a count of hand-offs, so tests can see a version-skewed hand-off happen. Either ends
+// with the CRC32C of the bytes before it (4 bytes, little-endian).
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,10 @@ inline constexpr std::uint32_t kStorageStateSchema = 1;
 // In the newest schema <= `target_schema` this build writes. Throws Error(ALYS_ERR_SCHEMA) when
 // `target_schema` is 0.
 StateSnapshot encode_storage_state(const StorageState& state, std::uint32_t target_schema);
-// Throws Error: ALYS_ERR_SCHEMA for a schema this build does not read, ALYS_ERR_INVALID for bytes
-// that are not a state of that schema.
+// Throws Error: ALYS_ERR_SCHEMA for a schema this build does not read; ALYS_ERR_INVALID for bytes
+// whose checksum does not match ("checksum mismatch: truncated or corrupt", before anything is
+// parsed) and for bytes that are not a state of that schema, every field present and every byte
+// used (a field missing is not a default here, unlike in a message).
 StorageState decode_storage_state(ByteView bytes, std::uint32_t schema);
 
 // Empty when `config` describes the database `state` came from; otherwise why not.

@@ -39,31 +39,57 @@ void BlockHistory::load_transaction(const Hash32& hash, const IncludedTransactio
 std::string BlockHistory::check() const {
   std::uint64_t expected_number = 0;
   Hash32 expected_parent{};
-  std::size_t indexed = 0;
+  std::size_t listed = 0;
+  // The blocks by number, contiguous once checked: each transaction then finds its block without a
+  // search, so that the check is linear in the history (it runs on every swap's restore).
+  std::vector<const BlockSummary*> by_number;
+  by_number.reserve(blocks_.size());
   for (const auto& [number, summary] : blocks_) {
     if (number != expected_number || summary.number != number)
       return "block " + std::to_string(expected_number) + " is missing";
     if (summary.parent_hash != expected_parent)
       return "block " + std::to_string(number) + " has parent " + to_0x_hex(summary.parent_hash) +
              ", but block " + std::to_string(number - 1) + " is " + to_0x_hex(expected_parent);
-    auto by_hash = numbers_by_hash_.find(summary.hash);
-    if (by_hash == numbers_by_hash_.end() || by_hash->second != number)
-      return "block hash " + to_0x_hex(summary.hash) + " appears at two numbers";
-    for (std::size_t i = 0; i < summary.transaction_hashes.size(); ++i) {
-      auto found = transactions_.find(summary.transaction_hashes[i]);
-      if (found == transactions_.end() || found->second.block_number != number ||
-          found->second.index != i)
-        return "transaction " + to_0x_hex(summary.transaction_hashes[i]) + " of block " +
-               std::to_string(number) + " is not indexed at its place";
-    }
-    indexed += summary.transaction_hashes.size();
+    listed += summary.transaction_hashes.size();
+    by_number.push_back(&summary);
     expected_number = number + 1;
     expected_parent = summary.hash;
   }
-  if (indexed != transactions_.size())
-    return std::to_string(transactions_.size() - indexed) +
-           " indexed transactions belong to no block";
-  return {};
+  // Every hash indexed at the number of a block with that hash, one per block: then every block's
+  // hash is indexed at its number.
+  for (const auto& [hash, number] : numbers_by_hash_)
+    if (number >= by_number.size() || by_number[number]->hash != hash)
+      return "block hash " + to_0x_hex(hash) + " is indexed at number " + std::to_string(number) +
+             ", which is another block's";
+  if (numbers_by_hash_.size() != blocks_.size())
+    return std::to_string(blocks_.size()) + " blocks but " +
+           std::to_string(numbers_by_hash_.size()) +
+           " block hashes: a block hash appears at two numbers";
+  // Every indexed transaction at a distinct listed place, and as many as are listed: then every
+  // listed one is indexed at its place too.
+  for (const auto& [hash, transaction] : transactions_) {
+    const std::vector<Hash32>* hashes =
+        transaction.block_number < by_number.size()
+            ? &by_number[transaction.block_number]->transaction_hashes
+            : nullptr;
+    if (hashes == nullptr || transaction.index >= hashes->size() ||
+        (*hashes)[transaction.index] != hash)
+      return "indexed transactions belong to no block: " + to_0x_hex(hash) + " at index " +
+             std::to_string(transaction.index) + " of block " +
+             std::to_string(transaction.block_number);
+  }
+  if (listed == transactions_.size()) return {};
+  // Fewer indexed than listed: the first listed one missing, by a search (a failure path).
+  for (const BlockSummary* summary : by_number)
+    for (std::size_t i = 0; i < summary->transaction_hashes.size(); ++i) {
+      auto found = transactions_.find(summary->transaction_hashes[i]);
+      if (found == transactions_.end() || found->second.block_number != summary->number ||
+          found->second.index != i)
+        return "transaction " + to_0x_hex(summary->transaction_hashes[i]) + " of block " +
+               std::to_string(summary->number) + " is not indexed at its place";
+    }
+  return std::to_string(listed) + " transactions listed, " + std::to_string(transactions_.size()) +
+         " indexed";
 }
 
 void BlockHistory::clear() {
@@ -115,6 +141,7 @@ void BlockHistory::read_image(Reader& reader) {
     if (numbers_by_hash_.size() != blocks_.size())
       throw DecodeError(std::to_string(blocks_.size()) + " blocks but " +
                         std::to_string(numbers_by_hash_.size()) + " block hashes");
+    if (std::string problem = check(); !problem.empty()) throw DecodeError(problem);
   } catch (...) {
     clear();
     throw;

@@ -96,6 +96,26 @@ TEST_CASE("a loaded history is checked as a whole") {
   history.load_transaction(hash_of(250), IncludedTransaction{});
   CHECK_THAT(history.check(), Contains("belong to no block"));
 
+  // A transaction at another block's place, or past the head: at no place of its own.
+  BlockHistory misplaced = load({block(0, 1), block(1, 1)});
+  IncludedTransaction moved = *misplaced.transaction(block(1, 1).summary.transaction_hashes[0]);
+  moved.block_number = 0;
+  misplaced.load_transaction(block(1, 1).summary.transaction_hashes[0], moved);
+  CHECK_THAT(misplaced.check(), Contains("belong to no block"));
+  moved.block_number = 9;
+  misplaced.load_transaction(block(1, 1).summary.transaction_hashes[0], moved);
+  CHECK_THAT(misplaced.check(), Contains("belong to no block"));
+
+  // A block loaded twice under two hashes: the first hash still names the number, now another
+  // block's (by_hash would answer with a block of another hash).
+  CommittedBlock replaced = block(1);
+  replaced.summary.hash = hash_of(60);
+  CHECK_THAT(load({block(0), block(1), replaced}).check(), Contains("which is another block's"));
+  // Two blocks under one hash.
+  CommittedBlock same_hash = block(1);
+  same_hash.summary.hash = block(0).summary.hash;
+  CHECK_THAT(load({block(0), same_hash}).check(), Contains("appears at two numbers"));
+
   history.clear();
   CHECK(history.head() == nullptr);
   CHECK(history.transaction_count() == 0);

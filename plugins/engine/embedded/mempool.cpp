@@ -75,6 +75,37 @@ class RecordReader {
   const std::uint8_t* in_;
 };
 
+// The bytes of an image's arena that its records claim, one bit each. Records are in (sender,
+// nonce) order, not arena order, so overlap is found by marking rather than by comparing
+// neighbours; a sort would cost some 0.4 ms for 10,000 records, this some 25 us.
+class ArenaClaims {
+ public:
+  explicit ArenaClaims(std::size_t arena_size) : words_((arena_size + 63) / 64) {}
+
+  // REQUIRES 0 < size and offset + size <= the arena size. False when a byte of the range was
+  // claimed before; it stops there, so the work up to a refusal is bounded by the arena's size.
+  bool claim(std::size_t offset, std::size_t size) {
+    const std::size_t first = offset / 64;
+    const std::size_t last = (offset + size - 1) / 64;
+    const std::uint64_t head = ~std::uint64_t{0} << (offset % 64);
+    const std::uint64_t tail = ~std::uint64_t{0} >> (63 - (offset + size - 1) % 64);
+    if (first == last) return mark(first, head & tail);
+    if (!mark(first, head)) return false;
+    for (std::size_t word = first + 1; word < last; ++word)
+      if (!mark(word, ~std::uint64_t{0})) return false;
+    return mark(last, tail);
+  }
+
+ private:
+  bool mark(std::size_t word, std::uint64_t bits) {
+    if (words_[word] & bits) return false;
+    words_[word] |= bits;
+    return true;
+  }
+
+  std::vector<std::uint64_t> words_;
+};
+
 }  // namespace
 
 std::string Mempool::add(const eth::SignedTransaction& tx) {
@@ -281,6 +312,7 @@ void Mempool::read_image(Reader& reader) {
     slots_.reserve(count);
     order_.resize(count);
     by_hash_.reserve(count, key_of());
+    ArenaClaims claims(arena_.size());
     std::size_t live = 0;
     for (std::size_t i = 0; i < count; ++i) {
       Entry e;
@@ -312,6 +344,11 @@ void Mempool::read_image(Reader& reader) {
           e.raw_size == 0)
         throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
                           " lies outside the image's arena");
+      // Disjoint ranges keep the garbage count (arena size minus live bytes) true, and with it
+      // compaction, which copies each live range once.
+      if (!claims.claim(static_cast<std::size_t>(e.arena_offset), e.raw_size))
+        throw DecodeError("pooled transaction " + to_0x_hex(e.hash) +
+                          " overlaps another in the image's arena");
       // The raw bytes' first byte says legacy (an RLP list) or type 2: a cheap check that record
       // and bytes belong together (the bytes are parsed only when the transaction is asked for).
       const std::uint8_t first = arena_[e.arena_offset];
@@ -325,7 +362,6 @@ void Mempool::read_image(Reader& reader) {
         throw DecodeError("transaction " + to_0x_hex(e.hash) + " pooled twice");
       order_[i] = static_cast<std::uint32_t>(i);
     }
-    if (live > arena_.size()) throw DecodeError("pooled transactions overlap in the image's arena");
     arena_garbage_ = arena_.size() - live;
   } catch (...) {
     clear();

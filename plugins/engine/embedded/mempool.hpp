@@ -72,7 +72,9 @@ class Mempool {
   void write_image(Writer& writer) const;
   // Replaces the pool's contents with an image write_image() wrote; the limit stays this pool's.
   // Throws DecodeError naming what is wrong (bytes cut short, senders or nonces out of order, a
-  // transaction pooled twice, an unknown transaction type), and the pool is empty then.
+  // transaction pooled twice, an unknown transaction type, raw bytes outside the arena or shared
+  // by two records), and the pool is empty then. The raw bytes themselves are parsed only when a
+  // transaction is asked for: their integrity is the image's checksum's (engine_state.hpp).
   void read_image(Reader& reader);
 
  private:

@@ -266,3 +266,50 @@ TEST_CASE(
   intact(pool);
   intact(read_back(pool));
 }
+
+TEST_CASE("a pool image whose records share raw bytes in the arena is refused, leaving it empty") {
+  Mempool pool(100);
+  REQUIRE(pool.add(tx_from(1, 0)).empty());
+  REQUIRE(pool.add(tx_from(1, 1)).empty());
+  Writer writer;
+  pool.write_image(writer);
+  const Bytes image = writer.take();
+  // next arrival (8), two entries (1), the arena's size (varint), then two 113-byte records whose
+  // raw bytes' offset (u64) is at 101 and size (u32) at 109.
+  std::size_t arena_size_bytes = 1;
+  while (image[8 + 1 + arena_size_bytes - 1] & 0x80) ++arena_size_bytes;
+  const std::size_t first = 8 + 1 + arena_size_bytes;
+  const std::size_t second = first + 113;
+  auto field = [](const Bytes& bytes, std::size_t at, std::size_t width) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < width; ++i) value |= std::uint64_t{bytes[at + i]} << (8 * i);
+    return value;
+  };
+  auto set_field = [](Bytes& bytes, std::size_t at, std::size_t width, std::uint64_t value) {
+    for (std::size_t i = 0; i < width; ++i)
+      bytes[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
+  };
+  REQUIRE(field(image, first + 101, 8) == 0);
+  const std::uint64_t first_size = field(image, first + 109, 4);
+  REQUIRE(field(image, second + 101, 8) == first_size);
+
+  // Both records on the first transaction's bytes: the arena's other bytes would count as live.
+  Bytes same_bytes = image;
+  set_field(same_bytes, second + 101, 8, 0);
+  set_field(same_bytes, second + 109, 4, first_size);
+  // The first record reaching one byte into the second's.
+  Bytes reaching = image;
+  set_field(reaching, first + 109, 4, first_size + 1);
+
+  for (const Bytes* forged : {&same_bytes, &reaching}) {
+    Mempool target(100);
+    REQUIRE(target.add(tx_from(3, 0)).empty());
+    Reader reader(*forged);
+    CHECK_THROWS_WITH(target.read_image(reader), Contains("overlaps another in the image's arena"));
+    CHECK(target.size() == 0);
+  }
+  Reader genuine(image);
+  Mempool target(100);
+  target.read_image(genuine);
+  CHECK(target.size() == 2);
+}
