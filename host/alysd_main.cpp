@@ -22,6 +22,7 @@
 #include "host/config/token_file.hpp"
 #include "host/loading/node_assembly.hpp"
 #include "host/loading/table_check.hpp"
+#include "host/runtime/allocator_tuning.hpp"
 #include "host/runtime/runtime.hpp"
 #include "host/tools/common/command_line.hpp"
 
@@ -170,6 +171,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
+  // Before any thread exists; a refusal is logged once the logger is up.
+  const bool allocator_tuned = line->check_only || alys::host::keep_large_allocations_in_heap();
   ConfigLoadResult loaded = load_config(line->config, line->overrides);
   std::vector<ConfigError> errors = loaded.errors;
   if (loaded.config) {
@@ -221,6 +224,9 @@ int main(int argc, char** argv) {
                   ec.message());
     return kExitStartFailed;
   }
+  if (!allocator_tuned)
+    logger->warn(
+        "[host] the C library refused the allocator thresholds; hot swaps may pause longer");
   logger->info("[host] alysd " ALYS_NODE_VERSION
                ", ABI {}.{}, config {}, data_dir {}, {} plugin(s)",
                ALYS_ABI_MAJOR, ALYS_ABI_MINOR, config.file.string(), config.host.data_dir.string(),

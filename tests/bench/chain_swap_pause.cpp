@@ -24,6 +24,7 @@
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/storage.hpp"
 #include "host/config/config.hpp"
+#include "host/runtime/allocator_tuning.hpp"
 #include "host/runtime/runtime.hpp"
 #include "probe.hpp"
 #include "temp_dir.hpp"
@@ -89,6 +90,8 @@ testing::Received await_reply(testing::Probe& probe, std::uint64_t correlation_i
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As alysd does (host/runtime/allocator_tuning.hpp): the figures are a node's.
+  alys::host::keep_large_allocations_in_heap();
   const int swaps = argc > 1 ? std::atoi(argv[1]) : 200;
   testing::TempDir dir("alys-bench-chain-swap");
   std::array<std::uint8_t, 32> secret{};

@@ -30,6 +30,7 @@
 #include "alys/schemas/storage.hpp"
 #include "engine/testing/signed_transfers.hpp"
 #include "host/config/config.hpp"
+#include "host/runtime/allocator_tuning.hpp"
 #include "host/runtime/runtime.hpp"
 #include "probe.hpp"
 #include "temp_dir.hpp"
@@ -215,6 +216,8 @@ struct Figures {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  // As alysd does (host/runtime/allocator_tuning.hpp): the figures are a node's.
+  alys::host::keep_large_allocations_in_heap();
   Options options = parse(argc, argv);
   if (options.swaps <= kColdSwaps) throw std::runtime_error("--swaps must be above 4");
   testing::TempDir scratch("alys-bench-engine-swap");

@@ -12,6 +12,7 @@
 
 #include "alys/schemas/storage.hpp"
 #include "alys/testing.hpp"
+#include "host/runtime/allocator_tuning.hpp"
 #include "temp_dir.hpp"
 
 using namespace alys;
@@ -79,6 +80,8 @@ int run(const char* backend, const std::string& toml, int swaps, std::uint64_t b
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As alysd does (host/runtime/allocator_tuning.hpp): the figures are a node's.
+  alys::host::keep_large_allocations_in_heap();
   const int swaps = argc > 1 ? std::atoi(argv[1]) : 200;
   const std::uint64_t blocks = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 10'000;
   testing::TempDir dir("alys-bench-storage-swap");
