@@ -25,12 +25,14 @@
 
 #include "child_process.hpp"
 #include "dev_files.hpp"
+#include "logs_on_failure.hpp"
 #include "loopback_http.hpp"
 
 using alys::testing::ChildProcess;
 using alys::testing::copy_dev_member_key;
 using alys::testing::free_loopback_port;
 using alys::testing::http_request;
+using alys::testing::LogsOnFailure;
 using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
@@ -180,24 +182,6 @@ std::vector<std::uint64_t> watch_finality(std::uint16_t port, int advances,
   }
   return seen;
 }
-
-// Prints the processes' logs when the test case ends early (a failed REQUIRE), so that a failure
-// shows what the node and the miner said, or always with ALYS_TEST_SHOW_LOGS set. CHECKs do not
-// end a test case: the important ones below are REQUIREs.
-class LogsOnFailure {
- public:
-  explicit LogsOnFailure(std::vector<std::filesystem::path> logs) : logs_(std::move(logs)) {}
-  ~LogsOnFailure() {
-    if (finished_ && !std::getenv("ALYS_TEST_SHOW_LOGS")) return;
-    for (const auto& log : logs_)
-      std::cerr << "----- " << log.filename().string() << "\n" << read_file(log) << "\n";
-  }
-  void finished() { finished_ = true; }
-
- private:
-  std::vector<std::filesystem::path> logs_;
-  bool finished_ = false;
-};
 
 }  // namespace
 

@@ -34,6 +34,7 @@
 #include "child_process.hpp"
 #include "dev_files.hpp"
 #include "host/tools/alys-miner/dev_miner.hpp"
+#include "logs_on_failure.hpp"
 #include "loopback_http.hpp"
 
 using namespace alys;
@@ -41,6 +42,7 @@ using alys::testing::ChildProcess;
 using alys::testing::copy_dev_member_key;
 using alys::testing::free_loopback_port;
 using alys::testing::http_request;
+using alys::testing::LogsOnFailure;
 using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
@@ -230,20 +232,6 @@ class Wallet {
   std::jthread thread_;
 };
 
-class LogsOnFailure {
- public:
-  explicit LogsOnFailure(fs::path log) : log_(std::move(log)) {}
-  ~LogsOnFailure() {
-    if (finished_ && !std::getenv("ALYS_TEST_SHOW_LOGS")) return;
-    std::cerr << "----- alysd.log\n" << read_file(log_) << "\n";
-  }
-  void finished() { finished_ = true; }
-
- private:
-  fs::path log_;
-  bool finished_ = false;
-};
-
 }  // namespace
 
 TEST_CASE("upgrades of engine, chain and storage under load lose nothing",
@@ -255,7 +243,7 @@ TEST_CASE("upgrades of engine, chain and storage under load lose nothing",
   copy_dev_member_key(dir.path());
   const std::uint16_t port = free_loopback_port();
   const fs::path log = dir.path() / "alysd.log";
-  LogsOnFailure logs(log);
+  LogsOnFailure logs({log});
   ChildProcess node(
       {kAlysd, "--config", config.string(), "--data-dir", (dir.path() / "data").string(),
        "--plugin-dir", kPluginDir, "--admin-listen", "127.0.0.1:" + std::to_string(port)},
