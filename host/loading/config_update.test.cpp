@@ -243,3 +243,17 @@ TEST_CASE("a table declined during a swap's trial is not applied, and a later of
         table("setting = 2\n")->to_json());
   CHECK(node.count().total == 10);
 }
+
+TEST_CASE("two tables offered back to back cost one restart: the stale notice is dropped",
+          "[config_update]") {
+  CounterNode node;
+  node.send_counts(5);
+  REQUIRE(node.runtime->update_role_table("counter", table("setting = 2\n")).ok());
+  REQUIRE(node.runtime->update_role_table("counter", table("setting = 3\n")).ok());
+  node.runtime->run_until_idle();
+  INFO(node.log.str());
+  CHECK(node.runtime->cell("counter")->counters().restarts.load() == 1);
+  CHECK(node.runtime->cell("counter")->role_table()->to_json() ==
+        table("setting = 3\n")->to_json());
+  CHECK(node.count().total == 5);
+}

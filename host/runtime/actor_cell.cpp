@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -175,6 +176,12 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
     error = "health check failed: " + status_text(status);
     counters_.failures.fetch_add(1, std::memory_order_relaxed);
     return Outcome::failed;
+  }
+  if (envelope.kind == ALYS_KIND_CONFIG && !config_notice_pending(envelope)) {
+    // A later table replaced this one, a rollback put another back, or the instance already
+    // started with it: offered again, it would only cost a restart.
+    tls_correlation_id = 0;
+    return Outcome::ok;
   }
   alys_message message = envelope.view();
   // Only this batch writes `handled`: a plain increment, no read-modify-write.
@@ -354,6 +361,19 @@ void ActorCell::offer_role_table(std::shared_ptr<const RoleTable> table) {
   std::lock_guard lock(mutex_);
   if (!fallback_table_) fallback_table_ = spec_.role_table;
   spec_.role_table = std::move(table);
+}
+
+bool ActorCell::config_notice_pending(const Envelope& notice) const {
+  std::shared_ptr<const RoleTable> table;
+  {
+    std::lock_guard lock(mutex_);
+    if (!fallback_table_) return false;
+    table = spec_.role_table;
+  }
+  const std::string json = table ? table->to_json() : std::string("{}");
+  return notice.payload.size() == json.size() &&
+         std::equal(json.begin(), json.end(), notice.payload.data(),
+                    [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; });
 }
 
 void ActorCell::settle_role_table() {

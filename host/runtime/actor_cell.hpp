@@ -123,6 +123,10 @@ class ActorCell final : public Runnable {
   // known to work. Any thread.
   void offer_role_table(std::shared_ptr<const RoleTable> table);
   void settle_role_table();
+  // Whether a config notice still offers a table the instance has not run with: the current
+  // table, while it is unsettled. Stale notices (superseded, rolled back, or already started
+  // with) are dropped undelivered. Dispatch thread.
+  bool config_notice_pending(const Envelope& notice) const;
   std::shared_ptr<const RoleTable> take_fallback_table();
   // Control thread. Pause: no batch runs after it returns; the mailbox keeps filling.
   void pause();
