@@ -361,13 +361,14 @@ void ActorCell::offer_role_table(std::shared_ptr<const RoleTable> table) {
   std::lock_guard lock(mutex_);
   if (!fallback_table_) fallback_table_ = spec_.role_table;
   spec_.role_table = std::move(table);
+  table_unsettled_ = true;
 }
 
 bool ActorCell::config_notice_pending(const Envelope& notice) const {
   std::shared_ptr<const RoleTable> table;
   {
     std::lock_guard lock(mutex_);
-    if (!fallback_table_) return false;
+    if (!table_unsettled_) return false;
     table = spec_.role_table;
   }
   const std::string json = table ? table->to_json() : std::string("{}");
@@ -379,10 +380,12 @@ bool ActorCell::config_notice_pending(const Envelope& notice) const {
 void ActorCell::settle_role_table() {
   std::lock_guard lock(mutex_);
   fallback_table_.reset();
+  table_unsettled_ = false;
 }
 
 std::shared_ptr<const RoleTable> ActorCell::take_fallback_table() {
   std::lock_guard lock(mutex_);
+  table_unsettled_ = false;
   return std::exchange(fallback_table_, nullptr);
 }
 
