@@ -8,7 +8,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "alys/codec.hpp"
 #include "alys/domain/compact.hpp"
+#include "alys/domain/sha256.hpp"
 #include "alys/domain/wei.hpp"
 
 namespace alys::chain {
@@ -334,6 +336,20 @@ ChainConfig parse_chain_config(std::string_view table_json) {
   ChainConfig config = read_chain_config(table_json, problems);
   if (!problems.empty()) throw std::invalid_argument(problems.describe("chain"));
   return config;
+}
+
+Hash32 spec_digest(const ChainSpec& spec) {
+  Writer writer;
+  writer(spec.chain_id, spec.members, spec.threshold, spec.slot_ms, spec.genesis_timestamp_ms,
+         spec.genesis_alloc);
+  writer(spec.pow.has_value());
+  if (spec.pow) {
+    const PowSpec& pow = *spec.pow;
+    writer(pow.chain_id, static_cast<std::uint8_t>(pow.commitment), pow.strict_chain_id,
+           pow.max_blocks_without_pow, pow.retarget.interval_blocks, pow.retarget.target_spacing_s,
+           pow.retarget.max_adjustment, pow.retarget.pow_limit.to_le(), pow.initial_bits);
+  }
+  return sha256(writer.take());
 }
 
 }  // namespace alys::chain

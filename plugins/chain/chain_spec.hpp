@@ -34,6 +34,11 @@ struct ChainSpec {
   std::optional<std::uint32_t> member_index(const XOnlyPublicKey& key) const;
 };
 
+// SHA-256 over the spec's consensus fields (everything but max_future_drift_ms, a local
+// tolerance): two nodes, or two instances across a hot swap, with the same digest follow the same
+// chain rules.
+Hash32 spec_digest(const ChainSpec& spec);
+
 // This node's own settings, next to the spec in the same table.
 struct NodeSettings {
   std::string key_file;  // empty: an observer that imports but neither produces nor approves

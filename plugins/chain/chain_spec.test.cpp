@@ -150,3 +150,16 @@ TEST_CASE("the check accepts what the start accepts", "[chain_spec]") {
   CHECK(problems.empty());
   CHECK(config.node.key_file == "member.key");  // read at start, not by the check
 }
+
+TEST_CASE("the spec digest covers the chain's rules and nothing local", "[chain_spec]") {
+  using alys::chain::spec_digest;
+  const alys::Hash32 base = spec_digest(parse_chain_config(table("")).spec);
+  CHECK(spec_digest(parse_chain_config(table("")).spec) == base);
+  // Local: the clock drift this node tolerates, and its own settings.
+  CHECK(spec_digest(parse_chain_config(table(R"("max_future_drift_ms": 5000)")).spec) == base);
+  CHECK(spec_digest(parse_chain_config(table(R"("storage_timeout_ms": 9000)")).spec) == base);
+  // Rules.
+  CHECK(spec_digest(parse_chain_config(table("", 4, 3)).spec) != base);
+  CHECK(spec_digest(parse_chain_config(table("", 3, 3)).spec) != base);
+  CHECK(spec_digest(parse_chain_config(table(R"("slot_ms": 3000)")).spec) != base);
+}

@@ -75,6 +75,10 @@ struct ChainState {
   bool has_mining = false;
   MiningSnapshot mining;
   std::vector<BlockQuery> block_queries;
+  // spec_digest() of the spec the state was built under: an instance with another spec (a SIGHUP
+  // that changed the members, say) refuses the state instead of carrying approvals over to rules
+  // they were not made under.
+  Hash32 spec_digest{};
   // --- schema 2 ---
   // How many hand-offs this state went through in builds that count them.
   std::uint64_t handoffs = 0;

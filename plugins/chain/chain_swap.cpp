@@ -86,6 +86,7 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
     state.mining = mining_->save();
   }
   for (const auto& [number, query] : block_queries_) state.block_queries.push_back(query);
+  state.spec_digest = spec_digest(config_.spec);
   state.handoffs = handoffs_;
   return {write_chain_state(state, schema), schema};
 }
@@ -106,6 +107,11 @@ void ChainActor::restore(ByteView bytes, std::uint32_t schema_version) {
 }
 
 void ChainActor::resume_from(ChainState state) {
+  if (state.spec_digest != spec_digest(config_.spec))
+    throw Error(ALYS_ERR_INVALID,
+                "the handed-over chain state was built under another chain spec (chain_id, "
+                "members, threshold, slots, genesis or [chain.auxpow] differ): a change of the "
+                "chain's rules needs a restart of the node, not a reload");
   if (state.has_mining != mining_.has_value())
     throw Error(ALYS_ERR_INVALID, std::string("the handed-over chain state was written ") +
                                       (state.has_mining ? "with" : "without") +

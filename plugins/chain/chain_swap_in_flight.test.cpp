@@ -365,3 +365,35 @@ TEST_CASE("swap while chain_getBlockByHeight waits for storage: the new instance
     CHECK(answered->json.find(to_0x_hex(stored.hash)) != std::string::npos);
   }
 }
+
+TEST_CASE("a new [chain] table keeps the chain's state; one that changes its rules is rolled back",
+          "[chain][swap]") {
+  TempDir dir("chain-table-change");
+  NodeSetup setup;
+  RuntimeNode node(dir, setup);
+  host::ActorCell& chain_cell = node.cell("chain");
+  auto offer = [&](const std::string& extra) {
+    auto table = host::parse_role_table(chain_toml(dir, setup) + extra);
+    REQUIRE(table.ok());
+    REQUIRE(node.runtime().update_role_table("chain", std::move(table).value()).ok());
+    node.runtime().run_until_idle();
+  };
+
+  // A local setting: the chain declines the table (it takes none at run time) and is restarted
+  // with it, its state handed over.
+  offer("storage_timeout_ms = 9000\n");
+  CHECK(chain_cell.counters().restarts.load() == 1);
+  CHECK(chain_cell.state() == host::ActorState::running);
+  CHECK(chain_cell.role_table()->to_json().find("9000") != std::string::npos);
+
+  // Another slot length changes the chain's rules: the handed-over state refuses it, and the
+  // table the chain ran with comes back, with the same state.
+  offer("slot_ms = 3000\n");
+  CHECK(chain_cell.state() == host::ActorState::running);
+  CHECK(chain_cell.role_table()->to_json().find("3000") == std::string::npos);
+  CHECK(chain_cell.counters().restarts.load() == 2);
+  CHECK(chain_cell.last_error().find("another chain spec") != std::string::npos);
+  node.runtime().advance(4000);
+  node.runtime().run_until_idle();
+  CHECK(node.head().has_head);
+}
