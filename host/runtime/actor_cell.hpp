@@ -204,8 +204,8 @@ class ActorCell final : public Runnable {
   ActorState state_ = ActorState::not_started;       // guarded by mutex_
   std::string last_error_;                           // guarded by mutex_
   std::shared_ptr<const RoleTable> fallback_table_;  // guarded by mutex_; see offer_role_table
-  bool table_unsettled_ = false;  // guarded by mutex_: an offered table not yet run with
-  std::set<std::uint64_t> timers_;                   // guarded by mutex_
+  bool table_unsettled_ = false;    // guarded by mutex_: an offered table not yet run with
+  std::set<std::uint64_t> timers_;  // guarded by mutex_
 
   alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
                                        // dispatch is not paused

@@ -267,8 +267,8 @@ typedef struct alys_snapshot_view {
 
 /* Receives one problem alys_plugin_on_check_config found in a role table. `plugin_owned_key` is
  * the dotted path of the offending key inside the role's table (NUL-terminated; "auxpow.chain_id",
- * "members[2]"; "" for the table as a whole). `plugin_owned_problem` says what is wrong, in the same
- * channel every other error uses: its code is ALYS_ERR_TYPE for a value of the wrong type,
+ * "members[2]"; "" for the table as a whole). `plugin_owned_problem` says what is wrong, in the
+ * same channel every other error uses: its code is ALYS_ERR_TYPE for a value of the wrong type,
  * ALYS_ERR_NOT_FOUND for a missing required key, ALYS_ERR_INVALID for anything else (a value out of
  * range, an unknown key), and its message is a sentence for the operator without the key. Both are
  * valid only during the call. Host code: it does not call back into the plugin. Since 1.1. */
@@ -306,7 +306,8 @@ typedef struct alys_plugin_function_table {
   /* Health probe, called on the actor's own turn. Non-OK counts as a failure. */
   int32_t (*alys_plugin_on_health)(alys_instance* self, alys_status* status_out);
 
-  /* --- appended in 1.1: present only when struct_size >= offsetof(..., this) + sizeof(void*) --- */
+  /* --- appended in 1.1: present only when struct_size >= offsetof(..., this) + sizeof(void*) ---
+   */
 
   /* Check a role table without starting anything: the host asks before it applies a table
    * (alysd --check-config, SIGHUP). `host_owned_table_json` (`size` bytes, not NUL-terminated) is
