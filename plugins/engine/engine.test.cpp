@@ -15,6 +15,7 @@
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
 #include "alys/testing.hpp"
+#include "engine/testing/engine_test_node.hpp"
 #include "engine/testing/signed_transfers.hpp"
 #include "temp_dir.hpp"
 
@@ -34,11 +35,11 @@ namespace {
 constexpr const char* kEnginePlugin = ALYS_ENGINE_PLUGIN;
 constexpr const char* kEngineV2Plugin = ALYS_ENGINE_V2_PLUGIN;
 constexpr const char* kStoragePlugin = ALYS_STORAGE_PLUGIN;
-constexpr std::uint64_t kGenesisMs = 1'700'000'000'000;
+constexpr std::uint64_t kGenesisMs = kTestGenesisMs;
 
 // ethers 6.17.0 signed this type 2 transfer (tests/data/ethers_signed_transactions.json, the
 // first vector): 1 ether to 0x3535..35 on chain 263634, nonce 0, max fee 30 gwei, tip 1 gwei.
-constexpr std::uint64_t kChainId = 263634;
+constexpr std::uint64_t kChainId = kTestChainId;
 constexpr const char* kEthersRaw =
     "0x02f876830405d280843b9aca008506fc23ac00825208943535353535353535353535353535353535353535880de0"
     "b6b3a764000080c080a0b875ec69f6f093d039b1d33ee51ee51a126b729bde28f4eefeb3a000b5d4c98fa0699a4290"
@@ -48,8 +49,7 @@ constexpr const char* kEthersHash =
 constexpr const char* kEthersFrom = "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23";
 constexpr const char* kEthersTo = "0x3535353535353535353535353535353535353535";
 
-const std::string kEngineConfig = "chain_id = " + std::to_string(kChainId) + "\n";
-const std::string kMemoryStorage = "backend = \"memory\"\n";
+const std::string& kEngineConfig = kTestEngineConfig;
 
 std::string leveldb_storage(const std::filesystem::path& dir) {
   return "backend = \"leveldb\"\npath = \"" + (dir / "chain.db").string() + "\"\n";
@@ -57,109 +57,8 @@ std::string leveldb_storage(const std::filesystem::path& dir) {
 
 EthAddress ethers_sender() { return *fixed_from_hex<20>(kEthersFrom); }
 
-Mint mint(const EthAddress& to, Wei amount) { return Mint{to, wei_to_be32(amount)}; }
-
-std::string q(const std::string& text) { return "\"" + text + "\""; }
-
-struct RpcAnswer {
-  bool ok = false;
-  std::int32_t code = 0;  // when !ok; 0: the host's default, -32000
-  std::string text;       // the result, or the error message
-};
-
 // A node with storage and the engine; the test is its chain and its wallet.
-class Node {
- public:
-  Node(const std::string& storage_toml, const std::string& engine_toml = kEngineConfig) {
-    harness_.add("storage", kStoragePlugin, storage_toml);
-    harness_.add("engine", kEnginePlugin, engine_toml, {"storage"});
-    harness_.start();
-  }
-
-  Harness& harness() { return harness_; }
-
-  template <class Reply, class Request>
-  Reply ask(const std::string& role, const Request& request) {
-    std::uint64_t id = harness_.request(role, request, 5000);
-    harness_.run();
-    std::optional<Reply> reply = harness_.reply_as<Reply>(id);
-    if (!reply)
-      throw std::runtime_error(std::string("no ") + std::string(Reply::schema_name) +
-                               " in reply to " + std::string(Request::schema_name));
-    return *reply;
-  }
-
-  Info info() { return ask<Info>("engine", GetInfo{}); }
-
-  PayloadExecuted execute(const ExecutionPayload& payload, std::vector<Mint> mints = {},
-                          bool genesis = false) {
-    return ask<PayloadExecuted>("engine", ExecutePayload{payload, std::move(mints), genesis});
-  }
-
-  // The chain's import: storage's atomic CommitBlock with the engine's changes, then CommitPayload.
-  void import(const ExecutionPayload& payload, const PayloadExecuted& executed) {
-    REQUIRE(executed.error.empty());
-    storage::CommitBlock commit;
-    commit.hash = payload.block_hash;
-    commit.height = payload.number;
-    commit.block = Bytes{0xb1, 0x0c};  // the chain's block bytes: opaque here
-    commit.engine_puts = executed.state_puts;
-    commit.engine_deletes = executed.state_deletes;
-    storage::Committed committed = ask<storage::Committed>("storage", commit);
-    REQUIRE(committed.error.empty());
-    REQUIRE(harness_.send("engine", CommitPayload{payload.block_hash}).ok());
-    harness_.run();
-  }
-
-  ExecutionPayload genesis(std::vector<Mint> alloc) {
-    PayloadBuilt built = ask<PayloadBuilt>("engine", BuildGenesis{kGenesisMs, alloc});
-    REQUIRE(built.error.empty());
-    import(built.payload, execute(built.payload, alloc, true));
-    return built.payload;
-  }
-
-  PayloadBuilt build(std::uint64_t slot, const EthAddress& fee_recipient = {},
-                     std::vector<Mint> mints = {}) {
-    BuildPayload request;
-    request.parent_payload_hash = info().head_payload_hash;
-    request.timestamp_ms = kGenesisMs + 2000 * slot;
-    request.fee_recipient = fee_recipient;
-    request.mints = std::move(mints);
-    return ask<PayloadBuilt>("engine", request);
-  }
-
-  // One block of the chain: build on the head, validate, import.
-  ExecutionPayload produce(std::uint64_t slot, const EthAddress& fee_recipient = {},
-                           std::vector<Mint> mints = {}) {
-    PayloadBuilt built = build(slot, fee_recipient, mints);
-    REQUIRE(built.error.empty());
-    import(built.payload, execute(built.payload, mints));
-    return built.payload;
-  }
-
-  std::string rpc(const std::string& method, const std::string& params = "[]") {
-    return harness_.call_rpc(method, params);
-  }
-  json::value rpc_json(const std::string& method, const std::string& params = "[]") {
-    return json::parse(rpc(method, params));
-  }
-  // The call as the admin endpoint makes it, with the JSON-RPC error code the engine chose.
-  RpcAnswer rpc_answer(const std::string& method, const std::string& params) {
-    RpcResult result = ask<RpcResult>("engine", RpcCall{method, params});
-    return RpcAnswer{result.ok, result.error_code, result.json};
-  }
-
-  std::string balance(const EthAddress& address) {
-    return rpc("eth_getBalance", "[" + q(to_0x_hex(address)) + ", \"latest\"]");
-  }
-  std::string send_raw(const Bytes& raw) {
-    return rpc("eth_sendRawTransaction", "[" + q(to_0x_hex(raw)) + "]");
-  }
-  double metric(const std::string& name) { return harness_.metric("engine", name).value_or(-1); }
-
- private:
-  Harness harness_;
-};
+using Node = EngineTestNode;
 
 static_assert(type_id_of<RpcCall>() == ALYS_TYPE_RPC_CALL);
 

@@ -18,6 +18,7 @@
 #include "alys/schemas/storage.hpp"
 #include "alys/testing.hpp"
 #include "engine/engine_state.hpp"
+#include "engine/testing/engine_test_node.hpp"
 #include "engine/testing/signed_transfers.hpp"
 
 using namespace alys;
@@ -34,12 +35,8 @@ constexpr const char* kEngine = ALYS_ENGINE_PLUGIN;
 constexpr const char* kEngineV2 = ALYS_ENGINE_V2_PLUGIN;
 constexpr const char* kEngineBadRestore = ALYS_ENGINE_BAD_RESTORE_PLUGIN;
 constexpr const char* kStoragePlugin = ALYS_STORAGE_PLUGIN;
-constexpr std::uint64_t kChainId = 263634;
-constexpr std::uint64_t kGenesisMs = 1'700'000'000'000;
-const std::string kEngineConfig = "chain_id = " + std::to_string(kChainId) + "\n";
-
-Mint mint(const EthAddress& to, Wei amount) { return Mint{to, wei_to_be32(amount)}; }
-std::string q(const std::string& text) { return "\"" + text + "\""; }
+constexpr std::uint64_t kChainId = kTestChainId;
+const std::string& kEngineConfig = kTestEngineConfig;
 
 // The stand-in engine's instructions: the snapshot it will hand over next.
 struct ForgeSnapshot {
@@ -67,93 +64,7 @@ class StandInEngine : public alys::Actor {
 };
 
 // A node of storage (memory backend) and the engine; the test is its chain and its wallet.
-class Node {
- public:
-  Node() {
-    harness_.add("storage", kStoragePlugin, "backend = \"memory\"\n");
-    harness_.add("engine", kEngine, kEngineConfig, {"storage"});
-    harness_.start();
-  }
-
-  Harness& harness() { return harness_; }
-
-  template <class Reply, class Request>
-  Reply ask(const std::string& role, const Request& request) {
-    std::uint64_t id = harness_.request(role, request, 5000);
-    harness_.run();
-    std::optional<Reply> reply = harness_.reply_as<Reply>(id);
-    if (!reply) throw std::runtime_error("no " + std::string(Reply::schema_name));
-    return *reply;
-  }
-
-  Info info() { return ask<Info>("engine", GetInfo{}); }
-
-  PayloadExecuted execute(const ExecutionPayload& payload, std::vector<Mint> mints = {},
-                          bool genesis = false) {
-    return ask<PayloadExecuted>("engine", ExecutePayload{payload, std::move(mints), genesis});
-  }
-
-  // The chain's import, in two halves so that a swap can come between them.
-  void commit_to_storage(const ExecutionPayload& payload, const PayloadExecuted& executed) {
-    REQUIRE(executed.error.empty());
-    storage::CommitBlock commit;
-    commit.hash = payload.block_hash;
-    commit.height = payload.number;
-    commit.block = Bytes{0xb1, 0x0c};
-    commit.engine_puts = executed.state_puts;
-    commit.engine_deletes = executed.state_deletes;
-    REQUIRE(ask<storage::Committed>("storage", commit).error.empty());
-  }
-  void commit_to_engine(const ExecutionPayload& payload) {
-    REQUIRE(harness_.send("engine", CommitPayload{payload.block_hash}).ok());
-    harness_.run();
-  }
-
-  void genesis(std::vector<Mint> alloc) {
-    PayloadBuilt built = ask<PayloadBuilt>("engine", BuildGenesis{kGenesisMs, alloc});
-    REQUIRE(built.error.empty());
-    commit_to_storage(built.payload, execute(built.payload, alloc, true));
-    commit_to_engine(built.payload);
-  }
-
-  PayloadBuilt build(std::uint64_t slot) {
-    BuildPayload request;
-    request.parent_payload_hash = info().head_payload_hash;
-    request.timestamp_ms = kGenesisMs + 2000 * slot;
-    return ask<PayloadBuilt>("engine", request);
-  }
-
-  ExecutionPayload produce(std::uint64_t slot) {
-    PayloadBuilt built = build(slot);
-    REQUIRE(built.error.empty());
-    commit_to_storage(built.payload, execute(built.payload));
-    commit_to_engine(built.payload);
-    return built.payload;
-  }
-
-  std::string rpc(const std::string& method, const std::string& params = "[]") {
-    return harness_.call_rpc(method, params);
-  }
-  std::string send_raw(const Bytes& raw) {
-    return rpc("eth_sendRawTransaction", "[" + q(to_0x_hex(raw)) + "]");
-  }
-  std::string transaction(const Hash32& hash) {
-    return rpc("eth_getTransactionByHash", "[" + q(to_0x_hex(hash)) + "]");
-  }
-  std::string client_version() {
-    return json::parse(rpc("web3_clientVersion")).as_string().c_str();
-  }
-
-  void swap_to(const char* file) {
-    alys::testing::SwapResult swapped = harness_.swap("engine", file);
-    INFO(swapped.stage << ": " << swapped.message);
-    REQUIRE(swapped.ok);
-    REQUIRE(swapped.mode == "state");
-  }
-
- private:
-  Harness harness_;
-};
+using Node = EngineTestNode;
 
 // A node after genesis and one block, with transactions pending: an executable run per sender, a
 // replaced transaction, a legacy one, and future-nonce ones behind a gap.
