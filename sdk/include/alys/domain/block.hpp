@@ -108,6 +108,11 @@ Hash32 block_hash(const Block& block);
 // keys.
 Hash32 approval_message(std::uint64_t chain_id, const Hash32& block_hash);
 
+// The approval of a block in round `round` of its height (docs/chain.md, liveness). Round 0 is the
+// message above, unchanged; a later round appends the round as 4 little-endian bytes, so an
+// approval given in one round never counts in another.
+Hash32 approval_message(std::uint64_t chain_id, const Hash32& block_hash, std::uint32_t round);
+
 // keccak256 of encode(p), where p is `payload` with block_hash set to 32 zero bytes: every other
 // field is covered, and the value does not depend on what block_hash held.
 Hash32 payload_hash(const ExecutionPayload& payload);

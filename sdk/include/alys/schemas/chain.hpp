@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alys/codec.hpp"
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
+#include "alys/domain/secp256k1.hpp"
 
 namespace alys::chain {
 
@@ -33,12 +35,50 @@ struct ImportResult {
   ALYS_FIELDS(imported, pending, code, error, hash, height)
 };
 
-// One member's approval of a block this node holds as pending.
+inline constexpr std::string_view kBlockProposedTopic = "chain.block_proposed";  // ImportBlock
+inline constexpr std::string_view kApprovalTopic = "chain.approval";             // ApproveBlock
+
+// One member's approval of a block, in one round of the block's height (docs/chain.md, liveness).
+// `height` is the block's height as the sender states it; the signature covers only the hash and
+// the round, so a receiver trusts the height only once it holds the block.
 struct ApproveBlock {
   static constexpr std::string_view schema_name = "alys.chain.ApproveBlock/1";
   Hash32 block_hash{};
   Approval approval;
-  ALYS_FIELDS(block_hash, approval)
+  std::uint32_t round = 0;
+  std::uint64_t height = 0;
+  ALYS_FIELDS(block_hash, approval, round, height)
+};
+
+// Request to the chain: the rules a peer must share with this node (the network role binds its
+// handshake to chain id and genesis hash, and checks approvals against the members). Answered
+// with ChainSpecInfo at once; `ready` is false while the chain has not read or built its genesis
+// block yet (ask again).
+struct GetSpec {
+  static constexpr std::string_view schema_name = "alys.chain.GetSpec/1";
+  bool unused = false;
+  ALYS_FIELDS(unused)
+};
+
+struct ChainSpecInfo {
+  static constexpr std::string_view schema_name = "alys.chain.ChainSpecInfo/1";
+  bool ready = false;
+  std::uint64_t chain_id = 0;
+  Hash32 genesis_hash{};
+  std::vector<XOnlyPublicKey> members;  // BIP340 x-only keys, in member order
+  std::uint32_t threshold = 0;
+  std::uint64_t slot_ms = 0;
+  ALYS_FIELDS(ready, chain_id, genesis_hash, members, threshold, slot_ms)
+};
+
+// An AuxPoW header another member accepted (from the network role): the chain checks it as its
+// own `submitauxblock` would and queues it for the next block it produces. A chain that queues an
+// AuxPoW (from its miner RPC or from here) publishes it on kAuxPowQueuedTopic, once.
+inline constexpr std::string_view kAuxPowQueuedTopic = "chain.auxpow_queued";  // OfferAuxPow
+struct OfferAuxPow {
+  static constexpr std::string_view schema_name = "alys.chain.OfferAuxPow/1";
+  AuxPowHeader header;
+  ALYS_FIELDS(header)
 };
 
 // Request to the chain: where it stands. Answered with ChainStatus at once, also while the chain

@@ -96,4 +96,22 @@ struct SetFinalized {
   ALYS_FIELDS(number)
 };
 
+// A raw signed transaction from outside this node (the network role: a peer's gossip). The engine
+// checks and pools it exactly as eth_sendRawTransaction does; no reply.
+struct SubmitTransaction {
+  static constexpr std::string_view schema_name = "alys.engine.SubmitTransaction/1";
+  Bytes raw;
+  ALYS_FIELDS(raw)
+};
+
+// Published once for every transaction that enters the pool (from RPC or SubmitTransaction), so
+// the network role can gossip it; a transaction refused or already pooled is not published.
+inline constexpr std::string_view kTransactionPooledTopic = "engine.transaction_pooled";
+struct TransactionPooled {
+  static constexpr std::string_view schema_name = "alys.engine.TransactionPooled/1";
+  Hash32 hash{};  // keccak256 of raw
+  Bytes raw;
+  ALYS_FIELDS(hash, raw)
+};
+
 }  // namespace alys::engine
