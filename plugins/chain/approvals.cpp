@@ -125,8 +125,8 @@ void ChainActor::check_equivocation(const Hash32& hash, std::uint32_t round,
     if (in_round == other.by_round.end()) continue;
     for (const Approval& earlier : in_round->second) {
       if (earlier.member_index != approval.member_index) continue;
-      const std::string key = "evidence/" + std::to_string(heard.height) + "/" +
-                              std::to_string(round) + "/" + std::to_string(approval.member_index);
+      if (!equivocators_.emplace(heard.height, round, approval.member_index).second) return;
+      const std::string key = evidence_key(heard.height, round, approval.member_index);
       context().counter_add("chain_equivocations_total");
       context().log(LogLevel::warn,
                     "member " + std::to_string(approval.member_index) + " approved two blocks at " +
