@@ -25,6 +25,7 @@ void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool pu
                                std::function<void(const Approval&)> then) {
   const std::uint32_t round = round_;
   // Taken at once: nothing else is signed at (height, round) while storage writes the record.
+  signing_ = true;
   last_approved_height_ = height;
   last_approved_hash_ = hash;
   last_approved_round_ = round;
@@ -36,6 +37,7 @@ void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool pu
             if (!committed.error.empty())
               fatal("storage could not record the approval at height " + std::to_string(height) +
                     ": " + committed.error);
+            signing_ = false;
             const Approval own{*my_index_, key_->schnorr_sign(approval_message(
                                                config_.spec.chain_id, hash, round))};
             record_approval(hash, round, own);
@@ -186,18 +188,37 @@ void ChainActor::advance_rounds() {
     }
   }
   const std::uint64_t height = head_.height + 1;
-  while (round_dead(tally(round_), static_cast<std::uint32_t>(config_.spec.members.size()),
-                    config_.spec.threshold)) {
-    const Hash32 choice = *next_round_choice(tally(round_));
+  const auto members = static_cast<std::uint32_t>(config_.spec.members.size());
+  while (round_dead(tally(round_), members, config_.spec.threshold)) {
     ++round_;
     context().counter_add("chain_rounds_total");
     context().gauge_set("chain_round", static_cast<double>(round_));
-    context().log(LogLevel::info, "height " + std::to_string(height) + ": round " +
-                                      std::to_string(round_ - 1) +
-                                      " cannot certify a block; round " + std::to_string(round_) +
-                                      " favours " + short_hex(choice));
-    if (may_approve(height, choice))
-      return sign_approval(choice, height, true, [this](const Approval&) { advance_rounds(); });
+    context().log(LogLevel::info,
+                  "height " + std::to_string(height) + ": round " + std::to_string(round_ - 1) +
+                      " cannot certify a block; now in round " + std::to_string(round_));
+  }
+  // What this member owes its round is decided from the state, not from the moment the round
+  // moved: a signature still being recorded, a restart or a swap in between lose nothing.
+  if (!my_index_ || signing_) return;
+  auto again = [this](const Approval&) { advance_rounds(); };
+  if (last_approved_height_ == height && last_approved_round_ == round_) {
+    // The record survived but the signature did not: the same block, signed again.
+    auto approved = approvals_.find(last_approved_hash_);
+    if (approved == approvals_.end() || !approved->second.held) return;
+    if (auto mine = approved->second.by_round.find(round_);
+        mine != approved->second.by_round.end() &&
+        std::any_of(mine->second.begin(), mine->second.end(),
+                    [&](const Approval& a) { return a.member_index == *my_index_; }))
+      return;
+    return sign_approval(last_approved_hash_, height, true, again);
+  }
+  // Round 0's approval is given on import, to the first valid block.
+  if (round_ == 0) return;
+  const auto choice = next_round_choice(tally(round_ - 1));
+  if (choice && may_approve(height, *choice)) {
+    context().log(LogLevel::info, "height " + std::to_string(height) + ": approving " +
+                                      short_hex(*choice) + " in round " + std::to_string(round_));
+    sign_approval(*choice, height, true, again);
   }
 }
 

@@ -87,7 +87,7 @@ void ChainActor::run_import(ImportJob job) {
         };
         // In round 0 a member approves the first valid block; in later rounds only the rule's
         // choice (advance_rounds).
-        if (round_ != 0 || !may_approve(shared->block.block.height, shared->hash))
+        if (round_ != 0 || signing_ || !may_approve(shared->block.block.height, shared->hash))
           return conclude();
         sign_approval(shared->hash, shared->block.block.height, !shared->produced_here,
                       [shared, conclude](const Approval& own) {

@@ -250,6 +250,7 @@ class ChainActor : public Actor {
   std::uint64_t last_approved_height_ = 0;
   Hash32 last_approved_hash_{};
   std::uint32_t last_approved_round_ = 0;
+  bool signing_ = false;  // an approval record is being written (sign_approval)
   // (height, round, member) of the equivocations kept as evidence: each is written once.
   std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> equivocators_;
   std::optional<MergedMining> mining_;  // with [chain.auxpow]
