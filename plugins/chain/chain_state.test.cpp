@@ -54,6 +54,9 @@ ChainState sample() {
   state.mining.first_unfinalized_height = 6;
   state.mining.unfinalized = {filled(6), filled(7)};
   state.mining.handed_out.push_back(Work{filled(0xaa), 6, 7, 0x207fffff, {}});
+  state.round = 2;
+  state.last_approved_round = 1;
+  state.approvals.push_back(HeardApprovalsState{filled(8), 8, true, 1, {Approval{3, {}}}});
   state.handoffs = 4;
   return state;
 }
@@ -101,6 +104,12 @@ TEST_CASE("chain state: schema 2 round-trips every field, schema 1 all but the h
   REQUIRE(two.mining.handed_out.size() == 1);
   CHECK(two.mining.handed_out[0].aux_hash == filled(0xaa));
   CHECK(two.handoffs == 4);
+  CHECK(two.round == 2);
+  CHECK(two.last_approved_round == 1);
+  REQUIRE(two.approvals.size() == 1);
+  CHECK(two.approvals[0].held);
+  CHECK(two.approvals[0].round == 1);
+  CHECK(two.approvals[0].approvals[0].member_index == 3);
 
   const Bytes one_bytes = write_chain_state(state, 1);
   CHECK(one_bytes.size() < write_chain_state(state, 2).size());
@@ -108,6 +117,8 @@ TEST_CASE("chain state: schema 2 round-trips every field, schema 1 all but the h
   CHECK(one.head.hash == filled(7));
   CHECK(one.mining.first_unfinalized_height == 6);
   CHECK(one.handoffs == 0);
+  CHECK(one.round == 2);
+  CHECK(one.approvals.size() == 1);
 }
 
 TEST_CASE("chain state: unknown schemas are ALYS_ERR_SCHEMA, both ways", "[chain_state]") {
