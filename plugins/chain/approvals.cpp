@@ -22,29 +22,33 @@ bool ChainActor::may_approve(std::uint64_t height, const Hash32& hash) const {
 }
 
 void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
-                               std::function<void(const Approval&)> then) {
+                               std::function<void(const Approval&)> then, bool record) {
   const std::uint32_t round = round_;
   // Taken at once: nothing else is signed at (height, round) while storage writes the record.
   signing_ = true;
   last_approved_height_ = height;
   last_approved_hash_ = hash;
   last_approved_round_ = round;
-  storage::PutChainState record;
-  record.puts.push_back({key_bytes(kApprovedKey), encode(ApprovedAt{height, hash, round})});
-  ask(storage_, record, config_.node.storage_timeout_ms)
+  auto signed_now = [this, hash, height, round, publish, then] {
+    signing_ = false;
+    const Approval own{*my_index_,
+                       key_->schnorr_sign(approval_message(config_.spec.chain_id, hash, round))};
+    record_approval(hash, round, own);
+    context().counter_add("chain_approvals_given_total");
+    if (publish) (void)context().publish(kApprovalTopic, ApproveBlock{hash, own, round, height});
+    then(own);
+  };
+  if (!record) return signed_now();
+  storage::PutChainState approval_record;
+  approval_record.puts.push_back(
+      {key_bytes(kApprovedKey), encode(ApprovedAt{height, hash, round})});
+  ask(storage_, approval_record, config_.node.storage_timeout_ms)
       .then(
-          [this, hash, height, round, publish, then](const storage::Committed& committed) {
+          [height, signed_now](const storage::Committed& committed) {
             if (!committed.error.empty())
               fatal("storage could not record the approval at height " + std::to_string(height) +
                     ": " + committed.error);
-            signing_ = false;
-            const Approval own{*my_index_, key_->schnorr_sign(approval_message(
-                                               config_.spec.chain_id, hash, round))};
-            record_approval(hash, round, own);
-            context().counter_add("chain_approvals_given_total");
-            if (publish)
-              (void)context().publish(kApprovalTopic, ApproveBlock{hash, own, round, height});
-            then(own);
+            signed_now();
           },
           fatal_unless_answered("storage did not confirm the approval record at height " +
                                 std::to_string(height)));

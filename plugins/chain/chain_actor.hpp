@@ -186,9 +186,10 @@ class ChainActor : public Actor {
   bool may_approve(std::uint64_t height, const Hash32& hash) const;
   // Signs `hash` in the current round: the record goes to storage first, and only once storage
   // confirms is the approval counted, published (unless `publish` is false: a proposal carries it)
-  // and handed to `then`.
+  // and handed to `then`. `record` false: the caller guarantees that the approval leaves the node
+  // only inside a commit, whose batch carries the record.
   void sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
-                     std::function<void(const Approval&)> then);
+                     std::function<void(const Approval&)> then, bool record = true);
   // A verified approval of `hash` in `round`; false if this node had it already.
   bool record_approval(const Hash32& hash, std::uint32_t round, const Approval& approval);
   // `hash` passed every check at `height`: its approvals count from now on.
