@@ -323,3 +323,38 @@ TEST_CASE("with 64 blocks held, the oldest slot's block is evicted", "[chain][ro
   CHECK(node.head().height == 1);
   CHECK(node.head().hash == block_hash(smallest.block));
 }
+
+TEST_CASE("round-1 approvals that arrive before their block count", "[chain][rounds]") {
+  TempDir dir("chain-rounds-ahead");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 0;  // 2 of 3
+  TestNode node(dir, setup);
+  node.harness().advance(3 * 2000ms);
+  std::vector<SignedBlock> blocks;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    const auto author = static_cast<std::uint32_t>((kFirstSlot + i) % 3);
+    blocks.push_back(make_block(node, kFirstSlot + i, {author}, 3));
+  }
+  const auto chosen =
+      static_cast<std::size_t>(std::min_element(blocks.begin(), blocks.end(),
+                                                [](const auto& l, const auto& r) {
+                                                  return block_hash(l.block) < block_hash(r.block);
+                                                }) -
+                               blocks.begin());
+  // The other two proposals are held; round 0 is still open (one member unheard).
+  for (std::size_t i = 0; i < 3; ++i)
+    if (i != chosen) CHECK(node.import(blocks[i]).pending);
+  CHECK(metric(node, "chain_round") == 0);
+  // The other members' round-1 approvals of the rule's choice arrive before the block: they wait.
+  for (std::uint32_t m = 0; m < 3; ++m)
+    if (m != blocks[chosen].block.author_index) send(node, approve_message(m, blocks[chosen], 1));
+  CHECK(node.head().height == 0);
+  // With the block they complete a round-1 certificate.
+  CHECK(node.import(blocks[chosen]).imported);
+  REQUIRE(node.head().height == 1);
+  CHECK(node.head().hash == block_hash(blocks[chosen].block));
+  const SignedBlock stored = node.block_at(1);
+  CHECK(stored.round == 1);
+  CHECK(stored.approvals.size() == 2);
+}
