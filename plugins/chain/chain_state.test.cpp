@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "alys/domain/sha256.hpp"
 #include "alys/status.hpp"
 
 using namespace alys;
@@ -165,4 +166,24 @@ TEST_CASE("chain state: an inconsistent state is refused", "[chain_state]") {
   bad_kind.queued[0].kind = static_cast<JobKind>(7);
   CHECK(read_code(write_chain_state(bad_kind, 1), 1, &message) == ALYS_ERR_INVALID);
   CHECK(message.find("unknown job kind 7") != std::string::npos);
+}
+
+TEST_CASE("chain state: a schema-1 state from before rounds reads with round 0", "[chain_state]") {
+  // The schema-1 fields as builds without rounds wrote them, then their SHA-256.
+  const ChainState state = sample();
+  Bytes bytes;
+  Writer writer(bytes);
+  writer(state.running, state.head, state.has_finalized, state.finalized_height,
+         state.finalized_hash, state.last_approved_height, state.last_approved_hash,
+         state.anchor_hash, state.paused, state.slot_timer, state.in_flight, state.queued,
+         state.pending, state.early_approvals, state.has_mining, state.mining, state.block_queries,
+         state.spec_digest);
+  const Hash32 digest = sha256(bytes);
+  bytes.insert(bytes.end(), digest.begin(), digest.end());
+  const ChainState old = read_chain_state(bytes, 1);
+  CHECK(old.last_approved_height == 8);
+  CHECK(old.round == 0);
+  CHECK(old.last_approved_round == 0);
+  CHECK(old.approvals.empty());
+  REQUIRE(old.early_approvals.size() == 1);
 }
