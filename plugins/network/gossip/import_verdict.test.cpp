@@ -24,7 +24,7 @@ TEST_CASE("import verdicts: the table of README.md") {
   for (const char* code :
        {"bad_approval", "wrong_author", "payload_invalid", "payload_mismatch", "bad_auxpow",
         "wrong_timestamp", "missing_author_approval", "duplicate_approval", "unsupported_content",
-        "wrong_height", "slot_not_after_parent"})
+        "wrong_height", "slot_not_after_parent", "missing_required_pow", "incomplete_certificate"})
     CHECK(classify_import(with_code(code)) == ImportVerdict::invalid);
   CHECK(classify_import(with_code("wrong_parent")) == ImportVerdict::behind);
   for (const char* code : {"stale_height", "already_imported", "busy", "slot_in_future",
