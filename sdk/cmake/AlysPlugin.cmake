@@ -21,7 +21,8 @@ function(alys_add_plugin)
   if(ARG_OUTPUT_NAME)
     set_target_properties(${ARG_NAME} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
   endif()
-  target_compile_options(${ARG_NAME} PRIVATE -fno-gnu-unique)
+  # GNU-unique symbols are g++'s; clang never emits them and does not know the flag.
+  target_compile_options(${ARG_NAME} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   target_link_options(${ARG_NAME} PRIVATE -Wl,--no-undefined
                       -Wl,--version-script=${ALYS_PLUGIN_VERSION_SCRIPT})
   set_property(TARGET ${ARG_NAME} APPEND PROPERTY LINK_DEPENDS ${ALYS_PLUGIN_VERSION_SCRIPT})
@@ -50,7 +51,8 @@ function(alys_add_plugin_library)
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_compile_options(${ARG_NAME} PRIVATE -fno-gnu-unique)
+  # GNU-unique symbols are g++'s; clang never emits them and does not know the flag.
+  target_compile_options(${ARG_NAME} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   target_link_libraries(${ARG_NAME} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
 endfunction()
 

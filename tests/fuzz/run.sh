@@ -19,6 +19,14 @@ for target in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $target "* ]] || { echo "unknown fuzz target: $target" >&2; exit 2; }
 done
 
+# Debian's clang brings libFuzzer (compiler-rt); install it when missing, as the quick start does.
+if ! command -v clang++ >/dev/null; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  echo "fuzz: installing clang (libFuzzer)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang
+fi
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=$root/build/fuzz
 cd "$root"
