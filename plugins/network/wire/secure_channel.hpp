@@ -31,7 +31,7 @@ enum class ChannelFailure : std::uint8_t {
 std::string_view to_string(ChannelFailure failure);
 
 // Seals the frames one side sends. Not thread-safe: one writer. Never throws for a plaintext of at
-// most kMaxFrameSize bytes; throws std::length_error above 4 GiB - 17 (not encodable) and
+// most kMaxFrameSize bytes; throws std::length_error above 2 GiB - 17 (EVP lengths are int) and
 // std::runtime_error when libcrypto fails (out of memory).
 class Sealer {
  public:
