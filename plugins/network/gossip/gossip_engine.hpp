@@ -30,31 +30,32 @@
 namespace alys::network {
 
 struct GossipSettings {
-  chain::ChainSpecInfo spec;  // REQUIRES ready, at least one member, threshold >= 1
-  XOnlyPublicKey self{};      // this node's key (a member when it is in spec.members)
-  std::uint32_t sync_batch_blocks = 256;  // GetBlocks max_count ([network] sync_batch_blocks)
+  chain::ChainSpecInfo spec;               // REQUIRES ready, at least one member, threshold >= 1
+  XOnlyPublicKey self{};                   // this node's key (a member when it is in spec.members)
+  std::uint32_t sync_batch_blocks = 256;   // GetBlocks max_count ([network] sync_batch_blocks)
   std::size_t seen_cache_entries = 65536;  // digests kept; the oldest go first
-  std::uint64_t seen_cache_age_ms = 120'000;  // a digest older than this is forgotten
-  std::uint32_t sync_requests_per_peer = 2;   // GetBlocks in flight to one peer at most
+  std::uint64_t seen_cache_age_ms = 120'000;      // a digest older than this is forgotten
+  std::uint32_t sync_requests_per_peer = 2;       // GetBlocks in flight to one peer at most
   std::uint64_t sync_request_timeout_ms = 5'000;  // then the range goes to another peer
-  std::uint32_t import_window = 256;  // synced blocks handed to the chain, not yet answered
-  std::uint64_t status_interval_ms = 2'000;     // PeerStatus to every peer on tick
-  std::uint64_t status_min_gap_ms = 100;        // at most one PeerStatus per peer per this
+  std::uint32_t import_window = 256;         // synced blocks handed to the chain, not yet answered
+  std::uint64_t max_blocks_ahead = 4'096;    // fetched or asked for beyond the head, at most
+  std::uint64_t status_interval_ms = 2'000;  // PeerStatus to every peer on tick
+  std::uint64_t status_min_gap_ms = 100;     // at most one PeerStatus per peer per this
   std::uint64_t progress_log_interval_ms = 2'000;  // "sync: height H of T ..." while syncing
   std::size_t recent_consensus_heights = 64;  // heights above the head kept for replay, at most
 };
 
 // Counters since the engine was built (restored ones continue from the snapshot), and gauges.
 struct GossipStats {
-  std::uint64_t head_height = 0;             // the chain's head as the engine last heard it
-  std::uint64_t sync_target_height = 0;      // gauge network_sync_target_height (best peer head)
-  std::uint64_t blocks_synced_total = 0;     // counter network_blocks_synced_total
-  bool syncing = false;                      // a peer is ahead of us
+  std::uint64_t head_height = 0;          // the chain's head as the engine last heard it
+  std::uint64_t sync_target_height = 0;   // gauge network_sync_target_height (best peer head)
+  std::uint64_t blocks_synced_total = 0;  // counter network_blocks_synced_total
+  bool syncing = false;                   // a peer is ahead of us
   std::uint64_t sync_requests_in_flight = 0;
   std::uint64_t sync_requests_timed_out_total = 0;
-  std::uint64_t relayed_total = 0;           // frames forwarded to other peers
-  std::uint64_t duplicates_total = 0;        // frames dropped by the seen cache
-  std::uint64_t seen_cache_entries = 0;      // gauge network_seen_cache_entries
+  std::uint64_t relayed_total = 0;              // frames forwarded to other peers
+  std::uint64_t duplicates_total = 0;           // frames dropped by the seen cache
+  std::uint64_t seen_cache_entries = 0;         // gauge network_seen_cache_entries
   std::uint64_t recent_consensus_messages = 0;  // gauge: proposals + approvals + auxpow kept
 };
 
@@ -89,6 +90,8 @@ class GossipEngine {
   void local_transaction(const engine::TransactionPooled& transaction);
   // The head moved: prunes recent consensus at or below it, tells peers (throttled), syncs on.
   void block_imported(const chain::BlockImported& event);
+  // Blocks up to event.range_end are final: AuxPoW offers for them are no longer replayed.
+  void finalized(const chain::Finalized& event);
   // The chain's status, asked at start (and after a restore): sets the head the engine syncs from.
   void chain_status(const chain::ChainStatus& status);
   // About every 250 ms: sync request timeouts, new requests, status refresh, progress log.

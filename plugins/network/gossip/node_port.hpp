@@ -6,8 +6,10 @@
 //
 // Thread-safety: the engine calls every member on the actor's thread, and the actor calls the
 // engine only there (single-threaded: no locks on either side). A callback passed to
-// import_block or read_blocks must also run on the actor's thread, at most once; it may run
-// after the engine was told of later events, and the engine copes with any order.
+// import_block or read_blocks must run on the actor's thread, at most once, later (never from
+// inside the call that passed it), and never after the GossipEngine is destroyed (the actor drops
+// its pending callbacks first). Import answers must come in the order the imports were issued
+// (the chain handles ImportBlock requests in order); read_blocks answers may come in any order.
 #pragma once
 
 #include <cstdint>
@@ -65,8 +67,8 @@ class NodePort {
   // the request fails, an ImportResult with `code` "busy" and the reason in `error`).
   virtual void import_block(const SignedBlock& block,
                             std::function<void(const chain::ImportResult&)> done) = 0;
-  virtual void approve(const chain::ApproveBlock& approval) = 0;       // plain send to the chain
-  virtual void offer_auxpow(const chain::OfferAuxPow& offer) = 0;      // plain send to the chain
+  virtual void approve(const chain::ApproveBlock& approval) = 0;   // plain send to the chain
+  virtual void offer_auxpow(const chain::OfferAuxPow& offer) = 0;  // plain send to the chain
   virtual void submit_transaction(const engine::SubmitTransaction& tx) = 0;  // to the engine
 
   // Blocks from storage at heights from, from+1, ... (at most max_count, fewer at the head or
