@@ -185,7 +185,7 @@ void Connection::handshake_bytes(ByteView bytes) {
   }
   sealer_.emplace(keys.send_key);
   opener_.emplace(keys.receive_key);
-  write();  // our Auth, whatever happens next
+  write();                                                        // our Auth, whatever happens next
   if (!transport_.on_handshake_done(shared_from_this())) return;  // it closed us
   connected_ = true;
   since_ms_ = unix_ms();

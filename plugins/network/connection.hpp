@@ -37,7 +37,7 @@ struct DialTarget {
   DialBackoff backoff;
   asio::steady_timer timer;
   std::shared_ptr<tcp::socket> connecting;  // the dial in flight, closed by stop()
-  std::string state = "idle";  // dialling, backoff, connected, banned
+  std::string state = "idle";               // dialling, backoff, connected, banned
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -73,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handshake_bytes(ByteView bytes);
   void channel_bytes(ByteView bytes);
   void write();
-  void close_on_strand(const std::string& why, std::optional<Offence> offence);
+  void close_on_strand(const std::string& why, std::optional<Offence> offence = std::nullopt);
 
   Transport& transport_;
   ConnectionId id_;

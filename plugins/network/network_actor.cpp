@@ -167,11 +167,11 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
     restored_.reset();
   }
   transport_->start();
-  context().log(LogLevel::info,
-                "chain " + std::to_string(spec.chain_id) + " (genesis " +
-                    to_hex(spec.genesis_hash) + "), " + std::to_string(spec.members.size()) +
-                    " members; this node is " + identity(self_key_) + ", " +
-                    std::to_string(config_.peers.size()) + " configured peers");
+  context().log(LogLevel::info, "chain " + std::to_string(spec.chain_id) + " (genesis " +
+                                    to_hex(spec.genesis_hash) + "), " +
+                                    std::to_string(spec.members.size()) +
+                                    " members; this node is " + identity(self_key_) + ", " +
+                                    std::to_string(config_.peers.size()) + " configured peers");
 }
 
 std::optional<std::uint32_t> NetworkActor::member_index(const XOnlyPublicKey& key) const {
@@ -233,16 +233,17 @@ void NetworkActor::on_offence(std::optional<XOnlyPublicKey> key, const std::stri
   const Verdict verdict = book_.record(key, ip, offence, context().now_ms());
   const std::string who = key ? to_hex(*key).substr(0, 16) + " (" + identity(*key) + ")"
                               : (ip.empty() ? std::string("a peer") : ip);
-  context().log(LogLevel::warn, "peer " + who + ": " + std::string(policy.name) + ": " + detail +
-                                    (verdict.ban_key || verdict.ban_ip
-                                         ? "; banned for " + std::to_string(config_.ban_seconds) +
-                                               " s"
-                                         : verdict.disconnect ? "; disconnected"
-                                                              : ""));
+  context().log(LogLevel::warn,
+                "peer " + who + ": " + std::string(policy.name) + ": " + detail +
+                    (verdict.ban_key || verdict.ban_ip
+                         ? "; banned for " + std::to_string(config_.ban_seconds) + " s"
+                     : verdict.disconnect ? "; disconnected"
+                                          : ""));
   if (!transport_) return;
   if (verdict.ban_key && key) transport_->set_banned(*key, true);
   if (verdict.ban_ip) transport_->set_banned_ip(ip, true);
-  if (verdict.disconnect && connection) transport_->disconnect(*connection, std::string(policy.name));
+  if (verdict.disconnect && connection)
+    transport_->disconnect(*connection, std::string(policy.name));
   publish_gauges();
 }
 

@@ -62,10 +62,9 @@ class Reader {
       return std::nullopt;
     }
     const bool negative = value->is_int64() && value->as_int64() < 0;
-    const std::uint64_t v = negative ? 0
-                            : value->is_uint64()
-                                ? value->as_uint64()
-                                : static_cast<std::uint64_t>(value->as_int64());
+    const std::uint64_t v = negative             ? 0
+                            : value->is_uint64() ? value->as_uint64()
+                                                 : static_cast<std::uint64_t>(value->as_int64());
     if (negative || v < low || v > high) {
       problems_.invalid(key(name), "must be from " + std::to_string(low) + " to " +
                                        std::to_string(high) + ", got " + json::serialize(*value));
@@ -234,11 +233,10 @@ NetworkConfig read_network_config(std::string_view table_json, ConfigProblems& p
   config.dial_backoff_max_ms =
       r.integer("dial_backoff_max_ms", 10, 3'600'000).value_or(config.dial_backoff_max_ms);
   if (config.dial_backoff_max_ms < config.dial_backoff_min_ms)
-    problems.invalid("dial_backoff_max_ms",
-                     "must be at least dial_backoff_min_ms (" +
-                         std::to_string(config.dial_backoff_min_ms) + ")");
-  config.max_messages_per_second = r.integer("max_messages_per_second", 1, 10'000'000)
-                                       .value_or(config.max_messages_per_second);
+    problems.invalid("dial_backoff_max_ms", "must be at least dial_backoff_min_ms (" +
+                                                std::to_string(config.dial_backoff_min_ms) + ")");
+  config.max_messages_per_second =
+      r.integer("max_messages_per_second", 1, 10'000'000).value_or(config.max_messages_per_second);
   config.max_bytes_per_second = r.integer("max_bytes_per_second", 1024, std::uint64_t{1} << 40)
                                     .value_or(config.max_bytes_per_second);
   config.ban_seconds = r.integer("ban_seconds", 0, 30ull * 24 * 3600).value_or(config.ban_seconds);

@@ -2,8 +2,8 @@
 
 namespace alys::network {
 
-Verdict PeerBook::record(std::optional<XOnlyPublicKey> key, const std::string& ip,
-                         Offence offence, std::uint64_t now_ms) {
+Verdict PeerBook::record(std::optional<XOnlyPublicKey> key, const std::string& ip, Offence offence,
+                         std::uint64_t now_ms) {
   const OffencePolicy& policy = policy_of(offence);
   ++counts_[static_cast<std::size_t>(offence)];
   Verdict verdict;

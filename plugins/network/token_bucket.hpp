@@ -17,9 +17,9 @@ class TokenBucket {
   // Takes `amount` tokens; false (taking nothing) when the bucket holds fewer.
   bool take(std::uint64_t amount, std::uint64_t now_ms) {
     if (now_ms > last_ms_) {
-      tokens_ = std::min<double>(static_cast<double>(rate_),
-                                 tokens_ + static_cast<double>(now_ms - last_ms_) *
-                                               static_cast<double>(rate_) / 1000.0);
+      tokens_ = std::min<double>(
+          static_cast<double>(rate_),
+          tokens_ + static_cast<double>(now_ms - last_ms_) * static_cast<double>(rate_) / 1000.0);
       last_ms_ = now_ms;
     }
     if (tokens_ < static_cast<double>(amount)) return false;
