@@ -23,7 +23,10 @@ std::string NetworkActor::peers_json() const {
   self["key"] = to_hex(self_key_);
   self["identity"] = spec_ ? identity(self_key_) : "unknown (waiting for the chain spec)";
   self["listen"] = listen_address_;
-  if (spec_) self["chain_id"] = spec_->chain_id;
+  if (spec_) {
+    self["chain_id"] = spec_->chain_id;
+    self["genesis_hash"] = to_hex(spec_->genesis_hash);
+  }
 
   // Every key this node knows of: configured peers, spec members, connected and scored ones.
   std::map<XOnlyPublicKey, json::object> rows;

@@ -1,0 +1,400 @@
+// The network role in real alysd processes on loopback: two nodes handshake and exchange status,
+// network_peers lists them, a restarted peer is dialled again, and raw sockets that misbehave
+// (garbage, an unknown key, another chain, an oversize record, a tampered record, a flood) are cut
+// off and counted by reason in /metrics.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "alys/domain/hash.hpp"
+#include "alys/domain/secp256k1.hpp"
+#include "child_process.hpp"
+#include "dev_files.hpp"
+#include "loopback_http.hpp"
+#include "temp_dir.hpp"
+#include "wire/handshake.hpp"
+#include "wire/messages.hpp"
+#include "wire/secure_channel.hpp"
+
+using namespace alys;
+namespace wire = alys::network::wire;
+using namespace std::chrono_literals;
+using alys::testing::ChildProcess;
+using alys::testing::free_loopback_port;
+using alys::testing::http_request;
+using alys::testing::TempDir;
+namespace json = boost::json;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
+const std::string kPluginDir = ALYS_BINARY_DIR "/plugins";
+constexpr std::uint64_t kChainId = 424242;
+
+std::string key_hex(const SecretKey& key) { return to_hex(key.xonly_public_key()); }
+
+// One alysd with storage (memory), engine, chain and network.
+class Node {
+ public:
+  struct Options {
+    std::string name;
+    SecretKey chain_member;              // the federation's only member
+    std::optional<SecretKey> chain_key;  // this node's chain key_file: a member; else observer
+    SecretKey network_key;
+    std::uint16_t network_port = 0;
+    std::string peers;          // TOML array body of [network] peers
+    std::string network_extra;  // more [network] lines
+  };
+
+  Node(TempDir& dir, Options options) : dir_(dir), options_(std::move(options)) {
+    admin_port_ = free_loopback_port();
+    const std::string name = options_.name;
+    write_key(name + "-net.key", options_.network_key);
+    std::string chain_key;
+    if (options_.chain_key) {
+      write_key(name + "-chain.key", *options_.chain_key);
+      chain_key = "key_file = \"" + name + "-chain.key\"\n";
+    }
+    config_ = dir_.write(name + ".toml", R"([host]
+workers = 2
+log_level = "info"
+plugin_dir = ")" + kPluginDir + R"("
+
+[plugins.storage]
+file = "storage/alys_storage.so"
+backend = "memory"
+
+[plugins.engine]
+file = "engine/alys_engine.so"
+backend = "embedded"
+requires = ["storage"]
+
+[plugins.chain]
+file = "chain/alys_chain.so"
+requires = ["storage", "engine"]
+
+[plugins.network]
+file = "network/alys_network.so"
+requires = ["storage", "engine", "chain"]
+
+[engine]
+chain_id = )" + std::to_string(kChainId) + R"(
+base_fee_wei = 1000000000
+block_gas_limit = 30000000
+
+[chain]
+chain_id = )" + std::to_string(kChainId) + R"(
+members = [")" + key_hex(options_.chain_member) +
+                                             R"("]
+threshold = 1
+slot_ms = 500
+genesis_timestamp_ms = 1767225600000
+fee_recipient = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+)" + chain_key + R"(
+[network]
+listen = "127.0.0.1:)" + std::to_string(options_.network_port) +
+                                             R"("
+key_file = ")" + name + R"(-net.key"
+dial_backoff_min_ms = 50
+dial_backoff_max_ms = 400
+peers = [)" + options_.peers + "]\n" + options_.network_extra +
+                                             "\n");
+  }
+
+  void start() {
+    process_.reset();
+    process_.emplace(
+        std::vector<std::string>{kAlysd, "--config", config_.string(), "--data-dir",
+                                 (dir_.path() / (options_.name + "-data")).string(),
+                                 "--admin-listen", "127.0.0.1:" + std::to_string(admin_port_)},
+        dir_.path() / (options_.name + "-" + std::to_string(++runs_) + ".log"));
+  }
+  void kill() { process_.reset(); }
+  std::string output() const { return process_ ? process_->output() : std::string(); }
+  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout = 30s) {
+    return process_ && process_->wait_for_output(needle, timeout);
+  }
+
+  std::optional<json::value> rpc(const std::string& method, const std::string& params = "{}",
+                                 std::string* error = nullptr) {
+    auto reply = http_request(
+        "127.0.0.1", admin_port_, "POST", "/",
+        R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
+    if (!reply) return std::nullopt;
+    json::error_code ec;
+    json::value parsed = json::parse(reply->body, ec);
+    if (ec || !parsed.is_object()) return std::nullopt;
+    if (auto* failure = parsed.as_object().if_contains("error")) {
+      if (error) *error = json::serialize(*failure);
+      return std::nullopt;
+    }
+    if (auto* result = parsed.as_object().if_contains("result")) return *result;
+    return std::nullopt;
+  }
+
+  std::string metrics() {
+    auto reply = http_request("127.0.0.1", admin_port_, "GET", "/metrics");
+    return reply ? reply->body : std::string();
+  }
+
+  // Waits until /metrics has `line` (a whole sample line).
+  bool wait_for_metric(const std::string& line, std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (metrics().find("\n" + line + "\n") != std::string::npos) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  // The network_peers row of `key`, once `predicate` holds for it.
+  template <class Predicate>
+  std::optional<json::object> wait_for_peer(const SecretKey& key, Predicate predicate,
+                                            std::chrono::milliseconds timeout = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto peers = rpc("network_peers")) {
+        for (const auto& row : peers->at("peers").as_array())
+          if (row.at("key").as_string() == key_hex(key) && predicate(row.as_object()))
+            return row.as_object();
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
+  }
+
+  // network_peers' "self", once the spec is known.
+  json::object self() {
+    for (int i = 0; i < 600; ++i) {
+      if (auto peers = rpc("network_peers")) {
+        const auto& self = peers->at("self").as_object();
+        if (self.contains("genesis_hash") && !self.at("listen").as_string().empty()) return self;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL("network_peers never showed the spec:\n" << output());
+    return {};
+  }
+
+ private:
+  void write_key(const std::string& file, const SecretKey& key) {
+    auto path = dir_.write(file, to_hex(key.bytes()));
+    ::chmod(path.c_str(), 0600);
+  }
+
+  TempDir& dir_;
+  Options options_;
+  std::filesystem::path config_;
+  std::uint16_t admin_port_ = 0;
+  int runs_ = 0;
+  std::optional<ChildProcess> process_;
+};
+
+// A peer written by hand: a socket and, when asked, a real handshake.
+class RawPeer {
+ public:
+  explicit RawPeer(std::uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval timeout{10, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+
+  void write(ByteView bytes) {
+    boost::system::error_code ignored;
+    asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), ignored);
+  }
+
+  // True when the node closes the connection (reads EOF or a reset) within the socket timeout.
+  bool closed_by_node() {
+    std::array<std::uint8_t, 4096> buffer{};
+    for (;;) {
+      boost::system::error_code error;
+      socket_.read_some(asio::buffer(buffer), error);
+      if (error == asio::error::eof || error == asio::error::connection_reset) return true;
+      if (error) return false;  // the timeout
+    }
+  }
+
+  // Runs the handshake as the initiator; the state it ended in.
+  wire::Handshake::State handshake(const SecretKey& key, std::uint64_t chain_id,
+                                   const Hash32& genesis) {
+    wire::Handshake handshake(
+        wire::HandshakeConfig{key, chain_id, genesis, [](const XOnlyPublicKey&) { return true; }},
+        wire::HandshakeRole::initiator);
+    write(handshake.take_output());
+    std::array<std::uint8_t, 4096> buffer{};
+    while (handshake.state() == wire::Handshake::State::in_progress) {
+      boost::system::error_code error;
+      const std::size_t n = socket_.read_some(asio::buffer(buffer), error);
+      if (error) return wire::Handshake::State::failed;
+      handshake.receive(ByteView(buffer.data(), n));
+      write(handshake.take_output());
+    }
+    if (handshake.state() == wire::Handshake::State::done) {
+      sealer_.emplace(handshake.keys().send_key);
+    }
+    return handshake.state();
+  }
+
+  Bytes seal(const wire::Message& message) { return sealer_->seal(*wire::encode_frame(message)); }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::optional<wire::Sealer> sealer_;
+};
+
+Hash32 genesis_of(const json::object& self) {
+  return *fixed_from_hex<32>(std::string(self.at("genesis_hash").as_string()));
+}
+
+std::string misbehaviour(const std::string& reason, int count) {
+  return R"(alys_plugin_network_misbehaviour_total{role="network",reason=")" + reason + "\"} " +
+         std::to_string(count);
+}
+
+std::string peer_entry(const SecretKey& key, std::uint16_t port = 0) {
+  return "{ public_key = \"" + key_hex(key) + "\"" +
+         (port != 0 ? ", address = \"127.0.0.1:" + std::to_string(port) + "\"" : "") + " }, ";
+}
+
+}  // namespace
+
+TEST_CASE("two nodes handshake, exchange status, list each other; a restart is redialled",
+          "[network][integration]") {
+  TempDir dir("alys-net-pair");
+  const SecretKey member = SecretKey::generate();
+  const SecretKey observer = SecretKey::generate();
+  const std::uint16_t member_port = free_loopback_port();
+  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer), ""});
+  Node b(dir, {"b", member, std::nullopt, observer, 0, peer_entry(member, member_port), ""});
+  a.start();
+  b.start();
+  INFO("a:\n" << a.output() << "\nb:\n" << b.output());
+
+  const auto a_self = a.self();
+  CHECK(a_self.at("identity").as_string() == "member 0");
+  CHECK(a_self.at("listen").as_string() == "127.0.0.1:" + std::to_string(member_port));
+  CHECK(b.self().at("identity").as_string() == "observer");
+
+  // The observer dials the member; each lists the other, with its status once exchanged.
+  auto seen_by_b = b.wait_for_peer(member, [](const json::object& row) {
+    return row.at("state").as_string() == "connected" && row.at("status").is_object();
+  });
+  REQUIRE(seen_by_b);
+  CHECK(seen_by_b->at("identity").as_string() == "member 0");
+  CHECK(seen_by_b->at("direction").as_string() == "outbound");
+  CHECK(seen_by_b->at("messages_in").as_int64() > 0);
+  auto seen_by_a = a.wait_for_peer(observer, [](const json::object& row) {
+    return row.at("state").as_string() == "connected" && row.at("status").is_object();
+  });
+  REQUIRE(seen_by_a);
+  CHECK(seen_by_a->at("identity").as_string() == "observer");
+  CHECK(seen_by_a->at("direction").as_string() == "inbound");
+  CHECK(a.wait_for_metric(R"(alys_plugin_network_peers_connected{role="network"} 1)"));
+
+  // Without fault_injection the fault switch is refused, clearly.
+  std::string error;
+  CHECK_FALSE(a.rpc("network_fault", R"({"drop": []})", &error));
+  CHECK(error.find("fault_injection") != std::string::npos);
+
+  // The member goes away and comes back on its port: the observer dials it again.
+  const auto since = seen_by_b->at("connected_since_ms").as_int64();
+  a.kill();
+  REQUIRE(b.wait_for_peer(
+      member, [](const json::object& row) { return row.at("state").as_string() != "connected"; }));
+  a.start();
+  auto again = b.wait_for_peer(member, [since](const json::object& row) {
+    return row.at("state").as_string() == "connected" &&
+           row.at("connected_since_ms").as_int64() > since;
+  });
+  CHECK(again);
+}
+
+TEST_CASE("misbehaving raw peers are cut off and counted by reason", "[network][integration]") {
+  TempDir dir("alys-net-bad");
+  const SecretKey member = SecretKey::generate();
+  const SecretKey oversize = SecretKey::generate();
+  const SecretKey tamper = SecretKey::generate();
+  const SecretKey flood = SecretKey::generate();
+  const std::uint16_t port = free_loopback_port();
+  Node a(dir, {"a", member, member, member, port,
+               peer_entry(oversize) + peer_entry(tamper) + peer_entry(flood),
+               "max_messages_per_second = 50"});
+  a.start();
+  INFO("node:\n" << a.output());
+  const auto self = a.self();
+  const Hash32 genesis = genesis_of(self);
+
+  SECTION("garbage bytes before any handshake") {
+    RawPeer peer(port);
+    Bytes garbage(200, 0xAB);
+    peer.write(garbage);
+    CHECK(peer.closed_by_node());
+    CHECK(a.wait_for_metric(misbehaviour("garbage", 1)));
+  }
+  SECTION("a key that is neither a member nor listed") {
+    RawPeer peer(port);
+    CHECK(peer.handshake(SecretKey::generate(), kChainId, genesis) ==
+          wire::Handshake::State::failed);
+    CHECK(a.wait_for_metric(misbehaviour("unknown_key", 1)));
+  }
+  SECTION("the member key of another chain") {
+    RawPeer peer(port);
+    CHECK(peer.handshake(member, kChainId + 1, genesis) == wire::Handshake::State::failed);
+    CHECK(a.wait_for_metric(misbehaviour("wrong_chain", 1)));
+  }
+  SECTION("an oversize record after a good handshake; the key is banned") {
+    {
+      RawPeer peer(port);
+      REQUIRE(peer.handshake(oversize, kChainId, genesis) == wire::Handshake::State::done);
+      const std::uint32_t length = 64u << 20;
+      peer.write(Bytes{static_cast<std::uint8_t>(length), static_cast<std::uint8_t>(length >> 8),
+                       static_cast<std::uint8_t>(length >> 16),
+                       static_cast<std::uint8_t>(length >> 24)});
+      CHECK(peer.closed_by_node());
+      CHECK(a.wait_for_metric(misbehaviour("oversize", 1)));
+    }
+    auto row = a.wait_for_peer(
+        oversize, [](const json::object& r) { return r.at("state").as_string() == "banned"; });
+    REQUIRE(row);
+    CHECK(row->at("score").as_int64() == -100);
+    // A banned key is refused at its next handshake.
+    RawPeer again(port);
+    again.handshake(oversize, kChainId, genesis);
+    CHECK(again.closed_by_node());
+    CHECK(a.wait_for_metric(
+        R"(alys_plugin_network_connections_refused_total{role="network",reason="banned"} 1)"));
+  }
+  SECTION("a tampered record") {
+    RawPeer peer(port);
+    REQUIRE(peer.handshake(tamper, kChainId, genesis) == wire::Handshake::State::done);
+    Bytes record = peer.seal(wire::Ping{7});
+    record.back() ^= 0x01;
+    peer.write(record);
+    CHECK(peer.closed_by_node());
+    CHECK(a.wait_for_metric(misbehaviour("authentication", 1)));
+  }
+  SECTION("a flood above max_messages_per_second") {
+    RawPeer peer(port);
+    REQUIRE(peer.handshake(flood, kChainId, genesis) == wire::Handshake::State::done);
+    Bytes burst;
+    for (std::uint64_t i = 0; i < 500; ++i) {
+      Bytes record = peer.seal(wire::Ping{i});
+      burst.insert(burst.end(), record.begin(), record.end());
+    }
+    peer.write(burst);
+    CHECK(peer.closed_by_node());
+    CHECK(a.wait_for_metric(misbehaviour("rate_limit", 1)));
+  }
+  // Whatever the peer did, the node is still serving.
+  CHECK(a.rpc("network_peers"));
+}
