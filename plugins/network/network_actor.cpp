@@ -150,6 +150,7 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
       context().log(LogLevel::warn,
                     "gossip state of the previous instance refused: " + restored.message());
   }
+  last_stats_ = gossip_->stats();  // the previous instance already counted those
   request(chain_, chain::GetStatus{}, 5000)
       .then([this](const chain::ChainStatus& status) { gossip_->chain_status(status); },
             [this](const Status& error) {
