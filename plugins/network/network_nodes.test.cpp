@@ -52,6 +52,7 @@ class Node {
     std::uint16_t network_port = 0;
     std::string peers;          // TOML array body of [network] peers
     std::string network_extra;  // more [network] lines
+    bool with_token = false;    // an admin token (mutating methods), "secret-token"
   };
 
   Node(TempDir& dir, Options options) : dir_(dir), options_(std::move(options)) {
@@ -63,8 +64,13 @@ class Node {
       write_key(name + "-chain.key", *options_.chain_key);
       chain_key = "key_file = \"" + name + "-chain.key\"\n";
     }
-    config_ = dir_.write(name + ".toml", R"([host]
-workers = 2
+    std::string token_line;
+    if (options_.with_token) {
+      auto token = dir_.write(name + ".token", "secret-token\n");
+      ::chmod(token.c_str(), 0600);
+      token_line = "admin_token_file = \"" + name + ".token\"\n";
+    }
+    config_ = dir_.write(name + ".toml", "[host]\n" + token_line + R"(workers = 2
 log_level = "info"
 plugin_dir = ")" + kPluginDir + R"("
 
@@ -127,7 +133,9 @@ peers = [)" + options_.peers + "]\n" + options_.network_extra +
                                  std::string* error = nullptr) {
     auto reply = http_request(
         "127.0.0.1", admin_port_, "POST", "/",
-        R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
+        R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}",
+        options_.with_token ? std::vector<std::string>{"Authorization: Bearer secret-token"}
+                            : std::vector<std::string>{});
     if (!reply) return std::nullopt;
     json::error_code ec;
     json::value parsed = json::parse(reply->body, ec);
@@ -274,8 +282,11 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   const SecretKey member = SecretKey::generate();
   const SecretKey observer = SecretKey::generate();
   const std::uint16_t member_port = free_loopback_port();
-  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer), ""});
-  Node b(dir, {"b", member, std::nullopt, observer, 0, peer_entry(member, member_port), ""});
+  const std::uint16_t observer_port = free_loopback_port();
+  // Each dials the other: both must keep the one connection dialled by the smaller key.
+  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer, observer_port), ""});
+  Node b(dir,
+         {"b", member, std::nullopt, observer, observer_port, peer_entry(member, member_port), ""});
   a.start();
   b.start();
   INFO("a:\n" << a.output() << "\nb:\n" << b.output());
@@ -285,21 +296,30 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   CHECK(a_self.at("listen").as_string() == "127.0.0.1:" + std::to_string(member_port));
   CHECK(b.self().at("identity").as_string() == "observer");
 
-  // The observer dials the member; each lists the other, with its status once exchanged.
-  auto seen_by_b = b.wait_for_peer(member, [](const json::object& row) {
+  // Each lists the other, with its status once exchanged.
+  const bool observer_dials = observer.xonly_public_key() < member.xonly_public_key();
+  auto connected = [](const json::object& row) {
     return row.at("state").as_string() == "connected" && row.at("status").is_object();
-  });
+  };
+  auto seen_by_b = b.wait_for_peer(member, connected);
   REQUIRE(seen_by_b);
   CHECK(seen_by_b->at("identity").as_string() == "member 0");
-  CHECK(seen_by_b->at("direction").as_string() == "outbound");
   CHECK(seen_by_b->at("messages_in").as_int64() > 0);
-  auto seen_by_a = a.wait_for_peer(observer, [](const json::object& row) {
-    return row.at("state").as_string() == "connected" && row.at("status").is_object();
-  });
+  auto seen_by_a = a.wait_for_peer(observer, connected);
   REQUIRE(seen_by_a);
   CHECK(seen_by_a->at("identity").as_string() == "observer");
-  CHECK(seen_by_a->at("direction").as_string() == "inbound");
+  // Give a duplicate time to be settled, then check both sides kept the same connection.
+  std::this_thread::sleep_for(1s);
+  seen_by_a = a.wait_for_peer(observer, connected);
+  seen_by_b = b.wait_for_peer(member, connected);
+  REQUIRE(seen_by_a);
+  REQUIRE(seen_by_b);
+  CHECK(seen_by_b->at("direction").as_string() == (observer_dials ? "outbound" : "inbound"));
+  CHECK(seen_by_a->at("direction").as_string() == (observer_dials ? "inbound" : "outbound"));
   CHECK(a.wait_for_metric(R"(alys_plugin_network_peers_connected{role="network"} 1)"));
+  CHECK(a.metrics().find(
+            R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
+        std::string::npos);
 
   // Without fault_injection the fault switch is refused, clearly.
   std::string error;
@@ -397,4 +417,53 @@ TEST_CASE("misbehaving raw peers are cut off and counted by reason", "[network][
   }
   // Whatever the peer did, the node is still serving.
   CHECK(a.rpc("network_peers"));
+}
+
+TEST_CASE("a hot swap of the network plugin keeps its bans; its peer reconnects",
+          "[network][integration]") {
+  TempDir dir("alys-net-swap");
+  const SecretKey member = SecretKey::generate();
+  const SecretKey observer = SecretKey::generate();
+  const SecretKey bad = SecretKey::generate();
+  const std::uint16_t member_port = free_loopback_port();
+  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer) + peer_entry(bad), "",
+               true});
+  Node b(dir, {"b", member, std::nullopt, observer, 0, peer_entry(member, member_port), ""});
+  a.start();
+  b.start();
+  INFO("a:\n" << a.output() << "\nb:\n" << b.output());
+  const Hash32 genesis = genesis_of(a.self());
+  auto connected = [](const json::object& row) {
+    return row.at("state").as_string() == "connected";
+  };
+  auto before = b.wait_for_peer(member, connected);
+  REQUIRE(before);
+  {
+    RawPeer peer(member_port);
+    REQUIRE(peer.handshake(bad, kChainId, genesis) == wire::Handshake::State::done);
+    Bytes record = peer.seal(wire::Ping{1});
+    record[5] ^= 0x40;
+    peer.write(record);
+    CHECK(peer.closed_by_node());
+  }
+  auto banned = [](const json::object& row) { return row.at("state").as_string() == "banned"; };
+  REQUIRE(a.wait_for_peer(bad, banned));
+
+  std::string error;
+  auto swapped = a.rpc(
+      "plugin_reload",
+      R"({"role": "network", "path": ")" + kPluginDir + R"(/network/alys_network.so"})", &error);
+  INFO(error);
+  REQUIRE(swapped);
+  // The ban went along, and the observer is connected to the new instance.
+  CHECK(a.wait_for_peer(bad, banned, 5s));
+  const auto since = before->at("connected_since_ms").as_int64();
+  CHECK(b.wait_for_peer(member, [since](const json::object& row) {
+    return row.at("state").as_string() == "connected" &&
+           row.at("connected_since_ms").as_int64() > since;
+  }));
+  RawPeer again(member_port);
+  again.handshake(bad, kChainId, genesis);
+  CHECK(again.closed_by_node());
+  CHECK(a.wait_for_metric(misbehaviour("authentication", 1)));
 }
