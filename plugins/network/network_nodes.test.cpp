@@ -284,7 +284,8 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   const std::uint16_t member_port = free_loopback_port();
   const std::uint16_t observer_port = free_loopback_port();
   // Each dials the other: both must keep the one connection dialled by the smaller key.
-  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer, observer_port), ""});
+  Node a(dir, {"a", member, member, member, member_port, peer_entry(observer, observer_port),
+               "fault_injection = true", true});
   Node b(dir,
          {"b", member, std::nullopt, observer, observer_port, peer_entry(member, member_port), ""});
   a.start();
@@ -321,10 +322,22 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
             R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
         std::string::npos);
 
-  // Without fault_injection the fault switch is refused, clearly.
+  // The fault switch: traffic between the two stops both ways, the connection stays; then heals.
   std::string error;
-  CHECK_FALSE(a.rpc("network_fault", R"({"drop": []})", &error));
-  CHECK(error.find("fault_injection") != std::string::npos);
+  REQUIRE(a.rpc("network_fault", R"({"drop": [")" + key_hex(observer) + R"("]})", &error));
+  auto dropped = a.wait_for_peer(
+      observer, [](const json::object& row) { return row.at("fault_dropped").as_bool(); });
+  REQUIRE(dropped);
+  std::this_thread::sleep_for(500ms);  // frames already on the wire arrive
+  const auto frozen = b.wait_for_peer(member, connected)->at("messages_in").as_int64();
+  std::this_thread::sleep_for(3s);  // statuses go out every 2 s
+  auto still = b.wait_for_peer(member, connected);
+  REQUIRE(still);
+  CHECK(still->at("messages_in").as_int64() == frozen);
+  REQUIRE(a.rpc("network_fault", R"({"drop": []})", &error));
+  CHECK(b.wait_for_peer(member, [frozen](const json::object& row) {
+    return row.at("messages_in").as_int64() > frozen;
+  }));
 
   // The member goes away and comes back on its port: the observer dials it again.
   const auto since = seen_by_b->at("connected_since_ms").as_int64();
