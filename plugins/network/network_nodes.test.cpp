@@ -3,12 +3,14 @@
 // (garbage, an unknown key, another chain, an oversize record, a tampered record, a flood) are cut
 // off and counted by reason in /metrics.
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -146,6 +148,16 @@ peers = [)" + options_.peers + "]\n" + options_.network_extra +
     }
     if (auto* result = parsed.as_object().if_contains("result")) return *result;
     return std::nullopt;
+  }
+
+  // `alys-ctl peers` against this node: its exit code and output.
+  std::pair<int, std::string> ctl_peers() {
+    const auto out = dir_.path() / (options_.name + "-ctl.out");
+    const std::string command = std::string(ALYS_BINARY_DIR "/bin/alys-ctl") +
+                                " --admin 127.0.0.1:" + std::to_string(admin_port_) + " peers > '" +
+                                out.string() + "' 2>&1";
+    const int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, alys::testing::read_file(out)};
   }
 
   std::string metrics() {
@@ -317,6 +329,15 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   // The two sides agree on the one connection kept (when both dials meet, the smaller key's).
   CHECK(seen_by_a->at("direction").as_string() != seen_by_b->at("direction").as_string());
   CHECK(a.wait_for_metric(R"(alys_plugin_network_peers_connected{role="network"} 1)"));
+  const auto [code, table] = a.ctl_peers();
+  INFO(table);
+  CHECK(code == 0);
+  CHECK(table.find("(member 0), listening on 127.0.0.1:" + std::to_string(member_port)) !=
+        std::string::npos);
+  CHECK(table.find("KEY") != std::string::npos);
+  CHECK(table.find(key_hex(observer).substr(0, 16)) != std::string::npos);
+  CHECK(table.find("observer") != std::string::npos);
+  CHECK(table.find("connected") != std::string::npos);
   CHECK(a.metrics().find(
             R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
         std::string::npos);
