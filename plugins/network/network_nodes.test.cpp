@@ -329,6 +329,12 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   // The two sides agree on the one connection kept (when both dials meet, the smaller key's).
   CHECK(seen_by_a->at("direction").as_string() != seen_by_b->at("direction").as_string());
   CHECK(a.wait_for_metric(R"(alys_plugin_network_peers_connected{role="network"} 1)"));
+  // The labelled families, as a real node writes them, pass promtool.
+  const auto scraped = dir.write("a.prom", a.metrics());
+  const std::string promtool = "/usr/bin/promtool check metrics < '" + scraped.string() + "' > '" +
+                               (dir.path() / "promtool.out").string() + "' 2>&1";
+  CHECK(std::system(promtool.c_str()) == 0);
+  CHECK(alys::testing::read_file(dir.path() / "promtool.out").empty());
   const auto [code, table] = a.ctl_peers();
   INFO(table);
   CHECK(code == 0);
