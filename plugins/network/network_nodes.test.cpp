@@ -348,6 +348,18 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
             R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
         std::string::npos);
 
+  // The observer follows the member's chain: proposals and sync reach its chain through the
+  // network role.
+  auto head_of = [](Node& node) -> std::int64_t {
+    auto status = node.rpc("chain_status", "[]");
+    return status ? status->at("head").at("height").to_number<std::int64_t>() : -1;
+  };
+  const auto follow_deadline = std::chrono::steady_clock::now() + 30s;
+  while (head_of(b) < 3 && std::chrono::steady_clock::now() < follow_deadline)
+    std::this_thread::sleep_for(100ms);
+  CHECK(head_of(b) >= 3);
+  CHECK(head_of(a) >= head_of(b));
+
   // The fault switch: traffic between the two stops both ways, the connection stays; then heals.
   std::string error;
   REQUIRE(a.rpc("network_fault", R"({"drop": [")" + key_hex(observer) + R"("]})", &error));
