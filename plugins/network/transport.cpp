@@ -130,7 +130,7 @@ void Transport::accept_next() {
         if (refusal.empty()) {
           const ConnectionId id = next_id_++;
           connection = std::make_shared<Connection>(
-              *this, id, std::move(socket), Direction::inbound,
+              *this, id, std::move(socket), std::nullopt,
               wire::HandshakeConfig{settings_.node_key, settings_.chain_id, settings_.genesis_hash,
                                     [allowed = settings_.allowed](const XOnlyPublicKey& key) {
                                       return allowed.contains(key);
@@ -200,7 +200,7 @@ void Transport::dial(const std::shared_ptr<DialTarget>& target) {
                 } else {
                   const ConnectionId id = next_id_++;
                   connection = std::make_shared<Connection>(
-                      *this, id, std::move(*socket), Direction::outbound,
+                      *this, id, std::move(*socket), target->key,
                       wire::HandshakeConfig{settings_.node_key, settings_.chain_id,
                                             settings_.genesis_hash,
                                             [expected = target->key](const XOnlyPublicKey& key) {
@@ -291,21 +291,17 @@ void Transport::on_closed(const std::shared_ptr<Connection>& connection, const s
     connections_.erase(connection->id());
     if (key) {
       auto kept = by_key_.find(*key);
-      if (kept != by_key_.end() && kept->second == connection->id()) {
-        by_key_.erase(kept);
-        // A stopping transport reports nothing: the actor that would hear it is being replaced.
-        report = was_connected && !stopping_;
-      }
+      if (kept != by_key_.end() && kept->second == connection->id()) by_key_.erase(kept);
     }
+    // Every connection the actor heard of (connected) is reported gone, a replaced one too; a
+    // stopping transport reports nothing: the actor that would hear it is being replaced.
+    report = was_connected && !stopping_;
     if (!stopping_) {
-      // Dial again only for a dial of ours that failed, or a kept connection lost.
-      const bool ours = connection->direction() == Direction::outbound;
-      if (key && !by_key_.contains(*key)) {
-        if (auto target = dial_targets_.find(*key); target != dial_targets_.end())
+      // Dial again for the key this connection was for, if we dial it and it is not connected.
+      std::optional<XOnlyPublicKey> dial_key = connection->dialled() ? connection->dialled() : key;
+      if (dial_key && !by_key_.contains(*dial_key)) {
+        if (auto target = dial_targets_.find(*dial_key); target != dial_targets_.end())
           redial = target->second;
-      } else if (!key && ours) {
-        for (auto& [target_key, target] : dial_targets_)
-          if (target->state == "dialling" && !by_key_.contains(target_key)) redial = target;
       }
       if (redial) delay = redial->backoff.next_delay();
     }
