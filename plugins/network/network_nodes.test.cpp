@@ -399,7 +399,7 @@ TEST_CASE("misbehaving raw peers are cut off and counted by reason", "[network][
   const std::uint16_t port = free_loopback_port();
   Node a(dir, {"a", member, member, member, port,
                peer_entry(oversize) + peer_entry(tamper) + peer_entry(flood),
-               "max_messages_per_second = 50"});
+               "max_messages_per_second = 50\nio_threads = 3"});
   a.start();
   INFO("node:\n" << a.output());
   const auto self = a.self();
