@@ -264,6 +264,7 @@ class RawPeer {
     return handshake.state();
   }
 
+  Bytes seal_raw(ByteView frame) { return sealer_->seal(frame); }
   Bytes seal(const wire::Message& message) { return sealer_->seal(*wire::encode_frame(message)); }
 
  private:
@@ -444,6 +445,22 @@ TEST_CASE("misbehaving raw peers are cut off and counted by reason", "[network][
     CHECK(again.closed_by_node());
     CHECK(a.wait_for_metric(
         R"(alys_plugin_network_connections_refused_total{role="network",reason="banned"} 1)"));
+  }
+  SECTION("a frame above its type's cap, and a frame that does not decode") {
+    RawPeer peer(port);
+    REQUIRE(peer.handshake(oversize, kChainId, genesis) == wire::Handshake::State::done);
+    Bytes approval{wire::kWireVersion, static_cast<std::uint8_t>(wire::MessageType::approval)};
+    approval.resize(2 + 4096, 0x11);  // an approval's cap is 256 bytes
+    peer.write(peer.seal_raw(approval));
+    CHECK(peer.closed_by_node());
+    CHECK(a.wait_for_metric(misbehaviour("oversize", 1)));
+
+    RawPeer other(port);
+    REQUIRE(other.handshake(tamper, kChainId, genesis) == wire::Handshake::State::done);
+    const Bytes ping{wire::kWireVersion, static_cast<std::uint8_t>(wire::MessageType::ping), 1};
+    other.write(other.seal_raw(ping));  // 1 byte where a u64 is due
+    CHECK(other.closed_by_node());
+    CHECK(a.wait_for_metric(misbehaviour("garbage", 1)));
   }
   SECTION("a tampered record") {
     RawPeer peer(port);
