@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,6 +29,8 @@
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
+#include "approval_records.hpp"
+#include "approval_rounds.hpp"
 #include "block_rules.hpp"
 #include "chain_rpc.hpp"
 #include "chain_spec.hpp"
@@ -68,20 +72,10 @@ struct ProduceJob {
 using Job = std::variant<ImportJob, ProduceJob>;
 
 inline constexpr std::size_t kMaxEarlyApprovalBlocks = 256;
+// Approvals for rounds further ahead of this node's round are dropped: nobody honest is there yet.
+inline constexpr std::uint32_t kMaxRoundsAhead = 8;
 inline constexpr std::size_t kMaxPendingBlocks = 64;
 inline constexpr std::size_t kMaxQueuedJobs = 4096;
-
-// The chain's own keys in storage (CommitBlock.chain_puts), written with every block.
-inline constexpr std::string_view kPowKey = "pow";
-inline constexpr std::string_view kApprovedKey = "approved";
-
-// The last height this member approved a block at, and which block: kept across restarts so that
-// a restarted member does not approve a second block at the same height.
-struct ApprovedAt {
-  std::uint64_t height = 0;
-  Hash32 hash{};
-  ALYS_FIELDS(height, hash)
-};
 
 // What a commit carries besides the block and the engine's state.
 struct CommitExtras {
@@ -177,27 +171,58 @@ class ChainActor : public Actor {
   void finalize(const AuxPowHeader& auxpow, const Block& carrier);
   void imported_block(const Block& block, const Hash32& hash, bool produced_here);
   void reject(const ImportJob& job, const Rejection& rejection);
-  void hold(ImportJob job, std::uint32_t valid);
+  void hold(ImportJob job);
   // The block of `job` is committed: head, finality, events, the answer; the job is done.
   void complete_import(const std::shared_ptr<ImportJob>& job,
                        const std::optional<AuxPowHeader>& auxpow, const Block& imported);
   CommitExtras chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
                                 std::uint64_t block_ms) const;
 
-  // --- approvals (approvals.cpp) ---
-  bool add_own_approval(ImportJob& job);
+  // --- approvals and rounds (approvals.cpp) ---
   void approve(const ApproveBlock& message);
   static bool add_unique(std::vector<Approval>& approvals, const Approval& approval);
+  // Whether this member may approve `hash` at `height` in its current round: once per
+  // (height, round), the same block again after a restart.
+  bool may_approve(std::uint64_t height, const Hash32& hash) const;
+  // Signs `hash` in the current round: the record goes to storage first, and only once storage
+  // confirms is the approval counted, published (unless `publish` is false: a proposal carries it)
+  // and handed to `then`. `record` false: the caller guarantees that the approval leaves the node
+  // only inside a commit, whose batch carries the record.
+  void sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
+                     std::function<void(const Approval&)> then, bool record = true);
+  // A verified approval of `hash` in `round`; false if this node had it already.
+  bool record_approval(const Hash32& hash, std::uint32_t round, const Approval& approval);
+  // `hash` passed every check at `height`: its approvals count from now on.
+  void mark_held(const Hash32& hash, std::uint64_t height);
+  void check_equivocation(const Hash32& hash, std::uint32_t round, const Approval& approval);
+  // The round-r approvers of each held block at head + 1.
+  RoundTally tally(std::uint32_t round) const;
+  // The round with `threshold` approvals of `hash`, if any.
+  std::optional<std::uint32_t> certified_round(const Hash32& hash) const;
+  // A held block with a certificate is imported; a dead round moves this node to the next one,
+  // where a member approves the rule's choice.
+  void advance_rounds();
+  // After an import: approvals at decided heights go, the next height starts in round 0.
+  void forget_decided();
 
   // --- miner RPC, Namecoin's createauxblock / submitauxblock (miner_rpc.cpp) ---
   std::string create_aux_block(std::string_view params_json);
   std::string submit_aux_block(std::string_view params_json);
+  // An AuxPoW another node queued: checked as submitauxblock's would be, queued if it finalizes
+  // more than the one queued here, refused silently (counted) otherwise.
+  void offer_aux_pow(const OfferAuxPow& offer);
+  // Every AuxPoW queued here goes out once, so that it reaches the next author wherever it was
+  // submitted.
+  void announce_queued_auxpow();
 
   // --- state and status (chain_actor.cpp) ---
   void set_head(const Hash32& hash, const Block& block);
   std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
   StatusView status() const;
   ChainStatus chain_status() const;
+  ChainSpecInfo spec_info() const;
+  // The genesis hash, once storage has the genesis block (GetSpec is ready from then on).
+  void learn_genesis_hash();
   // chain_getBlockByHeight / chain_getBlockByHash: the query to storage, its answer to the call.
   // Tracked in block_queries_ until answered, so a hot swap hands the unanswered ones over.
   void answer_block_query(BlockQuery query);
@@ -213,14 +238,22 @@ class ChainActor : public Actor {
   Address storage_ = 0;
   Address engine_ = 0;
   HeadView head_;
+  std::optional<Hash32> genesis_hash_;
   std::optional<std::pair<std::uint64_t, Hash32>> finalized_;
   bool running_ = false;
   bool busy_ = false;
   std::deque<Job> queued_;
   std::map<Hash32, ImportJob> pending_;
-  std::map<Hash32, std::vector<Approval>> early_approvals_;  // valid approvals of unheld blocks
+  // Every verified approval this node has, held block or not; an unheld block's height is what its
+  // approvals state.
+  std::map<Hash32, HeardApprovals> approvals_;
+  std::uint32_t round_ = 0;  // this node's round at head + 1
   std::uint64_t last_approved_height_ = 0;
   Hash32 last_approved_hash_{};
+  std::uint32_t last_approved_round_ = 0;
+  bool signing_ = false;  // an approval record is being written (sign_approval)
+  // (height, round, member) of the equivocations kept as evidence: each is written once.
+  std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> equivocators_;
   std::optional<MergedMining> mining_;  // with [chain.auxpow]
   Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
   bool paused_ = false;
