@@ -71,6 +71,7 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
   });
   on<NetTick>([this](const NetTick&, const Envelope&) { on_tick(); });
   on<NetAskSpec>([this](const NetAskSpec&, const Envelope&) { ask_spec(); });
+  on<NetAskStatus>([this](const NetAskStatus&, const Envelope&) { ask_chain_status(); });
   // The chain's and the engine's events, relayed to peers once the spec is known.
   on<chain::ImportBlock>([this](const chain::ImportBlock& proposal, const Envelope&) {
     if (gossip_) gossip_->local_proposal(proposal);
@@ -86,6 +87,10 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
   });
   on<chain::BlockImported>([this](const chain::BlockImported& event, const Envelope&) {
     if (gossip_) gossip_->block_imported(event);
+  });
+  // Finality retires the AuxPoW offers it covers from what a reconnecting peer is replayed.
+  on<chain::Finalized>([this](const chain::Finalized& event, const Envelope&) {
+    if (gossip_) gossip_->finalized(event);
   });
   register_admin();
 }
@@ -113,6 +118,7 @@ void NetworkActor::on_start() {
   context().subscribe(chain::kAuxPowQueuedTopic);
   context().subscribe(engine::kTransactionPooledTopic);
   context().subscribe(chain::kBlockImportedTopic);
+  context().subscribe(chain::kFinalizedTopic);
   inbox_ = std::make_unique<Inbox>(context(), self_);
   tick_timer_ = context().start_timer(kTickMs, kTickMs, NetTick{});
   ask_spec();
@@ -156,11 +162,7 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
                     "gossip state of the previous instance refused: " + restored.message());
   }
   last_stats_ = gossip_->stats();  // the previous instance already counted those
-  request(chain_, chain::GetStatus{}, 5000)
-      .then([this](const chain::ChainStatus& status) { gossip_->chain_status(status); },
-            [this](const Status& error) {
-              context().log(LogLevel::warn, "chain status unavailable: " + error.message());
-            });
+  ask_chain_status();
 
   transport_ = std::make_unique<Transport>(std::move(settings), *inbox_);
   const std::uint64_t now = context().now_ms();
@@ -178,6 +180,26 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
                                     std::to_string(spec.members.size()) +
                                     " members; this node is " + identity(self_key_) + ", " +
                                     std::to_string(config_.peers.size()) + " configured peers");
+}
+
+// Sync starts from the chain's head: asked until the chain has one (it may still be reading it
+// from storage), since an observer that is behind imports nothing that would tell it otherwise.
+void NetworkActor::ask_chain_status() {
+  request(chain_, chain::GetStatus{}, 5000)
+      .then(
+          [this](const chain::ChainStatus& status) {
+            if (!gossip_) return;
+            if (status.syncing) {
+              context().start_timer(kSpecRetryMs, 0, NetAskStatus{});
+              return;
+            }
+            gossip_->chain_status(status);
+          },
+          [this](const Status& error) {
+            context().log(LogLevel::warn,
+                          "chain status unavailable (asking again): " + error.message());
+            context().start_timer(kSpecRetryMs, 0, NetAskStatus{});
+          });
 }
 
 std::optional<std::uint32_t> NetworkActor::member_index(const XOnlyPublicKey& key) const {

@@ -58,6 +58,7 @@ class NetworkActor : public Actor, public NodePort {
 
  private:
   void ask_spec();
+  void ask_chain_status();
   void start_network(const chain::ChainSpecInfo& spec);
   void on_connected(const NetConnected& event);
   void on_frame(const NetFrame& event);

@@ -67,4 +67,9 @@ struct NetAskSpec {
   ALYS_FIELDS()
 };
 
+struct NetAskStatus {
+  static constexpr std::string_view schema_name = "alys.network.AskStatus/1";
+  ALYS_FIELDS()
+};
+
 }  // namespace alys::network
