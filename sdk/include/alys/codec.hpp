@@ -8,6 +8,9 @@
 // boundary leaves the remaining fields at their defaults (an older message read by a newer plugin);
 // bytes left after the last known field are ignored (a newer message read by an older plugin).
 // Bytes that end inside a field are malformed: DecodeError.
+//
+// decode_strict() is the decoder for bytes from outside the node (peers): no evolution leeway,
+// and no allocation beyond what the bytes can back (see its comment).
 #pragma once
 
 #include <array>
@@ -16,6 +19,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -29,15 +33,16 @@ class DecodeError : public std::runtime_error {
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
 
-// A schema is a struct that lists its fields with ALYS_FIELDS(a, b, c).
-#define ALYS_FIELDS(...)           \
-  template <class Io>              \
-  void alys_fields(Io& io) {       \
-    io(__VA_ARGS__);               \
-  }                                \
-  template <class Io>              \
-  void alys_fields(Io& io) const { \
-    io(__VA_ARGS__);               \
+// A schema is a struct that lists its fields with ALYS_FIELDS(a, b, c). (constexpr so that
+// min_encoded_size can walk a schema at compile time.)
+#define ALYS_FIELDS(...)                     \
+  template <class Io>                        \
+  constexpr void alys_fields(Io& io) {       \
+    io(__VA_ARGS__);                         \
+  }                                          \
+  template <class Io>                        \
+  constexpr void alys_fields(Io& io) const { \
+    io(__VA_ARGS__);                         \
   }
 
 namespace detail {
@@ -222,6 +227,97 @@ T decode(ByteView bytes) {
   T value{};
   Reader reader(bytes);
   value.alys_fields(reader);
+  return value;
+}
+
+// The fewest bytes any encoding of a T takes: integers and enums their width, bool 1, double 8,
+// strings, byte vectors and vectors 1 (an empty one's count), byte arrays N, a schema 1 (its length
+// prefix) plus the minimum of each field. A constant expression for schemas whose fields can be
+// default-constructed at compile time (all the SDK's).
+template <class T>
+constexpr std::size_t min_encoded_size();
+
+namespace detail {
+struct MinSizeSum {
+  std::size_t total = 0;
+  template <class... Ts>
+  constexpr void operator()(const Ts&...) {
+    ((total += min_encoded_size<Ts>()), ...);
+  }
+};
+}  // namespace detail
+
+template <class T>
+constexpr std::size_t min_encoded_size() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return 1;
+  } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
+    return sizeof(typename detail::wire_int<T>::type);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return 8;
+  } else if constexpr (std::is_same_v<T, std::string> || detail::is_vector<T>::value) {
+    return 1;
+  } else if constexpr (detail::is_byte_array<T>::value) {
+    return std::tuple_size_v<T>;
+  } else {
+    T value{};  // not const: libstdc++ 12's constexpr std::string writes to a const object
+    detail::MinSizeSum sum;
+    value.alys_fields(sum);
+    return 1 + sum.total;
+  }
+}
+
+// Reads a schema with no leeway (decode_strict): every field must be present, a nested schema
+// must fill its length prefix exactly, and a vector's count must fit the bytes left at the
+// element's minimum size, so that a count can never make the decoder allocate more than the input
+// backs. Primitive fields are read as Reader reads them.
+class StrictReader {
+ public:
+  explicit StrictReader(ByteView bytes) : reader_(bytes) {}
+
+  template <class... Ts>
+  void operator()(Ts&... values) {
+    (read(values), ...);
+  }
+
+  std::size_t remaining() const { return reader_.remaining(); }
+
+  template <class T>
+  void read(T& value) {
+    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> ||
+                  detail::is_byte_array<T>::value || std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+      reader_.read(value);
+    } else if constexpr (detail::is_vector<T>::value) {
+      std::uint64_t count = reader_.varint();
+      constexpr std::size_t element_size = min_encoded_size<typename T::value_type>();
+      if (count > remaining() / element_size)
+        throw DecodeError("vector count exceeds what the message can hold");
+      value.clear();
+      value.resize(static_cast<std::size_t>(count));
+      for (auto& element : value) read(element);
+    } else {
+      std::uint64_t size = reader_.varint();
+      if (size > remaining()) throw DecodeError("length prefix exceeds the message");
+      StrictReader nested(reader_.take(static_cast<std::size_t>(size)));
+      value.alys_fields(nested);
+      if (nested.remaining() != 0)
+        throw DecodeError("bytes after the last field of a nested schema");
+    }
+  }
+
+ private:
+  Reader reader_;
+};
+
+// Decodes bytes from outside the node: like decode(), but a missing field, bytes after the last
+// field (at any nesting level) and a vector count the bytes cannot hold are DecodeError. So one
+// value has one encoding, and the decoder allocates at most a small constant times bytes.size().
+template <class T>
+T decode_strict(ByteView bytes) {
+  T value{};
+  StrictReader reader(bytes);
+  value.alys_fields(reader);
+  if (reader.remaining() != 0) throw DecodeError("bytes after the last field");
   return value;
 }
 
