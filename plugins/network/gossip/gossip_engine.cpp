@@ -1,0 +1,521 @@
+#include "gossip_engine.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "alys/domain/keccak.hpp"
+#include "alys/domain/sha256.hpp"
+#include "block_sync.hpp"
+#include "gossip_state.hpp"
+#include "import_verdict.hpp"
+#include "recent_consensus.hpp"
+#include "seen_cache.hpp"
+
+namespace alys::network {
+
+std::string_view to_string(Misbehaviour reason) noexcept {
+  switch (reason) {
+    case Misbehaviour::invalid_signature:
+      return "invalid_signature";
+    case Misbehaviour::non_member_approval:
+      return "non_member_approval";
+    case Misbehaviour::invalid_block:
+      return "invalid_block";
+    case Misbehaviour::bad_range:
+      return "bad_range";
+    case Misbehaviour::unrequested_blocks:
+      return "unrequested_blocks";
+    case Misbehaviour::malformed_payload:
+      return "malformed_payload";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// A peer asks for at most this many blocks per GetBlocks (more is answered with this many).
+constexpr std::uint32_t kMaxServedBlocks = 1024;
+// Transactions and AuxPoW offers handed to the engine or chain, waiting for them to be accepted
+// (and published) before they are relayed; the oldest are forgotten first.
+constexpr std::size_t kMaxAwaitingAcceptance = 8192;
+
+// Digests are SHA-256 over a kind byte and the message's identity, so that two kinds of message
+// can never share a digest.
+Hash32 digest_of(std::uint8_t kind, ByteView identity) {
+  Bytes bytes;
+  bytes.reserve(1 + identity.size());
+  bytes.push_back(kind);
+  bytes.insert(bytes.end(), identity.begin(), identity.end());
+  return sha256(bytes);
+}
+
+void append_le32(Bytes& out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
+// An approval is the same message whoever relays it and whichever signature nonce it carries.
+Hash32 approval_digest(const chain::ApproveBlock& approval) {
+  Bytes identity(approval.block_hash.begin(), approval.block_hash.end());
+  append_le32(identity, approval.approval.member_index);
+  append_le32(identity, approval.round);
+  return digest_of('a', identity);
+}
+Hash32 proposal_digest(const Hash32& hash) { return digest_of('p', hash); }
+Hash32 auxpow_digest(const chain::OfferAuxPow& offer) { return digest_of('x', encode(offer)); }
+Hash32 transaction_digest(const Hash32& tx_hash) { return digest_of('t', tx_hash); }
+
+// The LEB128 size of a length prefix, at most.
+constexpr std::size_t kMaxPrefixBytes = 10;
+
+// The items handed to another role whose relay waits for that role's acceptance: digest -> the
+// peer it came from. Bounded, oldest first out.
+class AwaitingAcceptance {
+ public:
+  void add(const Hash32& digest, PeerId source) {
+    if (!sources_.emplace(digest, source).second) return;
+    order_.push_back(digest);
+    while (order_.size() > kMaxAwaitingAcceptance) {
+      sources_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  std::optional<PeerId> take(const Hash32& digest) {
+    auto found = sources_.find(digest);
+    if (found == sources_.end()) return std::nullopt;
+    PeerId source = found->second;
+    sources_.erase(found);
+    return source;
+  }
+
+ private:
+  std::map<Hash32, PeerId> sources_;
+  std::deque<Hash32> order_;
+};
+
+}  // namespace
+
+struct GossipEngine::Impl {
+  struct Peer {
+    PeerIdentity identity;
+    std::optional<wire::PeerStatus> status;
+    std::uint64_t status_sent_ms = 0;
+    bool status_sent = false;
+    bool status_due = false;
+  };
+
+  Impl(GossipSettings settings_in, NodePort& port_in)
+      : settings(std::move(settings_in)),
+        port(port_in),
+        seen(settings.seen_cache_entries, settings.seen_cache_age_ms),
+        recent(settings.recent_consensus_heights),
+        sync(SyncSettings{settings.sync_batch_blocks, settings.sync_requests_per_peer,
+                          settings.sync_request_timeout_ms, settings.import_window,
+                          settings.max_blocks_ahead, settings.progress_log_interval_ms},
+             port_in) {}
+
+  GossipSettings settings;
+  NodePort& port;
+  SeenCache seen;
+  RecentConsensus recent;
+  BlockSync sync;
+  std::map<PeerId, Peer> peers;
+  // Proposals handed to the chain, by block hash: the peers that sent a copy meanwhile (none of
+  // them gets it relayed back).
+  std::map<Hash32, std::set<PeerId>> importing;
+  AwaitingAcceptance awaiting_pool;    // transactions: relayed once the engine pools them
+  AwaitingAcceptance awaiting_auxpow;  // AuxPoW: relayed once the chain queues it
+  std::uint64_t head_height = 0;
+  Hash32 head_hash{};
+  bool has_finalized = false;
+  std::uint64_t finalized_height = 0;
+  Hash32 finalized_hash{};
+  std::uint64_t relayed_total = 0;
+  std::uint64_t duplicates_total = 0;
+
+  std::uint32_t member_count() const {
+    return static_cast<std::uint32_t>(settings.spec.members.size());
+  }
+
+  void broadcast(const WireMessage& message, const std::set<PeerId>& except) {
+    for (const auto& [id, _] : peers) {
+      if (except.contains(id)) continue;
+      port.send(id, message);
+      ++relayed_total;
+    }
+  }
+
+  wire::PeerStatus own_status() const {
+    return wire::PeerStatus{head_height, head_hash, has_finalized, finalized_height,
+                            finalized_hash};
+  }
+
+  void send_status(PeerId id, Peer& peer, std::uint64_t now) {
+    port.send(id, own_status());
+    peer.status_sent_ms = now;
+    peer.status_sent = true;
+    peer.status_due = false;
+  }
+
+  // --- from peers ---------------------------------------------------------------------------
+
+  void on_status(PeerId id, const wire::PeerStatus& status) {
+    auto peer = peers.find(id);
+    if (peer == peers.end()) return;
+    peer->second.status = status;
+    sync.peer_head(id, status.head_height);
+  }
+
+  void on_approval(PeerId id, const chain::ApproveBlock& approval) {
+    const Hash32 digest = approval_digest(approval);
+    if (seen.contains(digest)) {
+      ++duplicates_total;
+      return;
+    }
+    // Checked before the digest is remembered: a forged copy must not shadow the real one.
+    const std::uint32_t member = approval.approval.member_index;
+    if (member >= member_count())
+      return port.misbehaved(
+          id, Misbehaviour::non_member_approval,
+          "approval by member " + std::to_string(member) + " of " + std::to_string(member_count()));
+    const Hash32 message =
+        approval_message(settings.spec.chain_id, approval.block_hash, approval.round);
+    if (!schnorr_verify(settings.spec.members[member], message, approval.approval.signature))
+      return port.misbehaved(id, Misbehaviour::invalid_signature,
+                             "approval by member " + std::to_string(member) + " of block " +
+                                 to_hex(approval.block_hash) + " round " +
+                                 std::to_string(approval.round));
+    seen.insert(digest, port.now_ms());
+    port.approve(approval);
+    recent.add_approval(approval);
+    broadcast(approval, {id});
+  }
+
+  void on_proposal(PeerId id, const chain::ImportBlock& proposal) {
+    const Block& block = proposal.block.block;
+    const Hash32 hash = block_hash(block);
+    const Hash32 digest = proposal_digest(hash);
+    if (seen.contains(digest)) {
+      ++duplicates_total;
+      if (auto pending = importing.find(hash); pending != importing.end())
+        pending->second.insert(id);
+      return;
+    }
+    const std::uint32_t members = member_count();
+    if (members == 0 || block.author_index != block.slot % members)
+      return port.misbehaved(id, Misbehaviour::invalid_block,
+                             "proposal " + to_hex(hash) + " by member " +
+                                 std::to_string(block.author_index) + " for slot " +
+                                 std::to_string(block.slot) + ", which is not its slot");
+    // The author's own approval, in round 0 (a proposal opens its height): without it the block
+    // is nobody's proposal, and checking it here costs one signature instead of an execution.
+    const Hash32 message = approval_message(settings.spec.chain_id, hash, 0);
+    const auto& approvals = proposal.block.approvals;
+    const bool signed_by_author =
+        std::any_of(approvals.begin(), approvals.end(), [&](const Approval& approval) {
+          return approval.member_index == block.author_index &&
+                 schnorr_verify(settings.spec.members[block.author_index], message,
+                                approval.signature);
+        });
+    if (!signed_by_author)
+      return port.misbehaved(id, Misbehaviour::invalid_signature,
+                             "proposal " + to_hex(hash) + " lacks a valid approval of its author");
+    seen.insert(digest, port.now_ms());
+    importing[hash].insert(id);
+    port.import_block(proposal.block,
+                      [this, proposal, hash, digest, id](const chain::ImportResult& result) {
+                        proposal_answered(proposal, hash, digest, id, result);
+                      });
+  }
+
+  void proposal_answered(const chain::ImportBlock& proposal, const Hash32& hash,
+                         const Hash32& digest, PeerId first_source,
+                         const chain::ImportResult& result) {
+    std::set<PeerId> sources{first_source};
+    if (auto pending = importing.find(hash); pending != importing.end()) {
+      sources = std::move(pending->second);
+      importing.erase(pending);
+    }
+    const std::uint64_t height = proposal.block.block.height;
+    switch (classify_import(result)) {
+      case ImportVerdict::accepted:
+        recent.add_proposal(proposal, hash);
+        broadcast(proposal, sources);
+        return;
+      case ImportVerdict::invalid:
+        for (PeerId source : sources)
+          port.misbehaved(source, Misbehaviour::invalid_block,
+                          "proposal " + to_hex(hash) + " at height " + std::to_string(height) +
+                              ": " + result.code + " " + result.error);
+        return;
+      case ImportVerdict::behind:
+        // The senders hold the blocks between our head and this one.
+        for (PeerId source : sources)
+          if (peers.contains(source)) sync.peer_has(source, height - 1);
+        // Once synced, a later copy of this proposal must be handled again.
+        seen.erase(digest);
+        return;
+      case ImportVerdict::benign:
+        if (result.code == "busy" || result.code == "slot_in_future") seen.erase(digest);
+        return;
+    }
+  }
+
+  void on_auxpow(PeerId id, const chain::OfferAuxPow& offer) {
+    const Hash32 digest = auxpow_digest(offer);
+    if (!seen.insert(digest, port.now_ms())) {
+      ++duplicates_total;
+      return;
+    }
+    awaiting_auxpow.add(digest, id);
+    port.offer_auxpow(offer);
+  }
+
+  void on_transaction(PeerId id, const engine::SubmitTransaction& transaction) {
+    const Hash32 digest = transaction_digest(keccak256(transaction.raw));
+    if (!seen.insert(digest, port.now_ms())) {
+      ++duplicates_total;
+      return;
+    }
+    awaiting_pool.add(digest, id);
+    port.submit_transaction(transaction);
+  }
+
+  void on_get_blocks(PeerId id, const wire::GetBlocks& request) {
+    const std::uint32_t count = std::min(request.max_count, kMaxServedBlocks);
+    if (count == 0 || request.from_height > head_height || request.from_height == 0) {
+      port.send(id, wire::Blocks{request.from_height, {}});
+      return;
+    }
+    const std::uint64_t from = request.from_height;
+    port.read_blocks(from, count, [this, id, from](std::vector<Bytes> encoded) {
+      // Whole blocks only, as many as fit under the Blocks frame cap.
+      // Blocks is the largest frame type: its payload cap is the frame cap less the header.
+      constexpr std::size_t cap = wire::kMaxFrameSize - wire::kFrameHeaderSize;
+      std::size_t size = sizeof(std::uint64_t) + kMaxPrefixBytes;
+      std::size_t fit = 0;
+      for (; fit < encoded.size(); ++fit) {
+        size += kMaxPrefixBytes + encoded[fit].size();
+        if (size > cap) break;
+      }
+      encoded.resize(fit);
+      port.send(id, wire::Blocks{from, std::move(encoded)});
+    });
+  }
+
+  // --- local events -------------------------------------------------------------------------
+
+  void head_moved(std::uint64_t height, const Hash32& hash) {
+    head_height = height;
+    head_hash = hash;
+    recent.head_moved(height);
+    sync.set_head(height);
+  }
+};
+
+GossipEngine::GossipEngine(GossipSettings settings, NodePort& port)
+    : impl_(std::make_unique<Impl>(std::move(settings), port)) {}
+
+GossipEngine::~GossipEngine() = default;
+
+void GossipEngine::peer_connected(PeerId id, const PeerIdentity& identity) {
+  Impl& s = *impl_;
+  auto& peer = s.peers[id];
+  peer = Impl::Peer{};
+  peer.identity = identity;
+  s.send_status(id, peer, s.port.now_ms());
+  s.recent.replay([&](const chain::ImportBlock& p) { s.port.send(id, p); },
+                  [&](const chain::ApproveBlock& a) { s.port.send(id, a); },
+                  [&](const chain::OfferAuxPow& o) { s.port.send(id, o); });
+}
+
+void GossipEngine::peer_disconnected(PeerId id) {
+  impl_->peers.erase(id);
+  impl_->sync.peer_gone(id);
+}
+
+void GossipEngine::received(PeerId id, WireMessage message) {
+  Impl& s = *impl_;
+  if (!s.peers.contains(id)) return;
+  std::visit(
+      [&](auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, wire::PeerStatus>) {
+          s.on_status(id, m);
+        } else if constexpr (std::is_same_v<M, chain::ImportBlock>) {
+          s.on_proposal(id, m);
+        } else if constexpr (std::is_same_v<M, chain::ApproveBlock>) {
+          s.on_approval(id, m);
+        } else if constexpr (std::is_same_v<M, chain::OfferAuxPow>) {
+          s.on_auxpow(id, m);
+        } else if constexpr (std::is_same_v<M, engine::SubmitTransaction>) {
+          s.on_transaction(id, m);
+        } else if constexpr (std::is_same_v<M, wire::GetBlocks>) {
+          s.on_get_blocks(id, m);
+        } else if constexpr (std::is_same_v<M, wire::Blocks>) {
+          s.sync.blocks_received(id, m);
+        }
+        // Ping and Pong are the actor's (liveness of the connection).
+      },
+      message);
+}
+
+void GossipEngine::local_proposal(const chain::ImportBlock& proposal) {
+  Impl& s = *impl_;
+  const Hash32 hash = block_hash(proposal.block.block);
+  if (!s.seen.insert(proposal_digest(hash), s.port.now_ms())) return;
+  s.recent.add_proposal(proposal, hash);
+  s.broadcast(proposal, {});
+}
+
+void GossipEngine::local_approval(const chain::ApproveBlock& approval) {
+  Impl& s = *impl_;
+  if (!s.seen.insert(approval_digest(approval), s.port.now_ms())) return;
+  s.recent.add_approval(approval);
+  s.broadcast(approval, {});
+}
+
+void GossipEngine::local_auxpow(const chain::OfferAuxPow& offer) {
+  Impl& s = *impl_;
+  const Hash32 digest = auxpow_digest(offer);
+  std::set<PeerId> except;
+  if (auto source = s.awaiting_auxpow.take(digest)) {
+    except.insert(*source);  // a peer's offer the chain accepted: relay it now
+  } else if (!s.seen.insert(digest, s.port.now_ms())) {
+    return;
+  }
+  s.recent.add_auxpow(offer);
+  s.broadcast(offer, except);
+}
+
+void GossipEngine::local_transaction(const engine::TransactionPooled& transaction) {
+  Impl& s = *impl_;
+  const Hash32 digest = transaction_digest(transaction.hash);
+  std::set<PeerId> except;
+  if (auto source = s.awaiting_pool.take(digest)) {
+    except.insert(*source);  // a peer's transaction the engine pooled: relay it now
+  } else if (!s.seen.insert(digest, s.port.now_ms())) {
+    return;
+  }
+  s.broadcast(engine::SubmitTransaction{transaction.raw}, except);
+}
+
+void GossipEngine::block_imported(const chain::BlockImported& event) {
+  Impl& s = *impl_;
+  const std::uint64_t now = s.port.now_ms();
+  s.head_moved(event.height, event.hash);
+  s.seen.prune(now);
+  for (auto& [id, peer] : s.peers) {
+    if (!peer.status_sent ||
+        now - std::min(now, peer.status_sent_ms) >= s.settings.status_min_gap_ms)
+      s.send_status(id, peer, now);
+    else
+      peer.status_due = true;
+  }
+}
+
+void GossipEngine::finalized(const chain::Finalized& event) {
+  Impl& s = *impl_;
+  s.has_finalized = true;
+  s.finalized_height = event.range_end;
+  s.finalized_hash = event.finalized_hash;
+  s.recent.finalized(event.range_end);
+}
+
+void GossipEngine::chain_status(const chain::ChainStatus& status) {
+  Impl& s = *impl_;
+  if (status.syncing) return;  // the chain has not read its head yet
+  s.has_finalized = status.has_finalized;
+  s.finalized_height = status.finalized_height;
+  s.finalized_hash = status.finalized_hash;
+  if (status.has_finalized) s.recent.finalized(status.finalized_height);
+  s.head_moved(status.head_height, status.head_hash);
+  const std::uint64_t now = s.port.now_ms();
+  for (auto& [id, peer] : s.peers) s.send_status(id, peer, now);
+}
+
+void GossipEngine::tick() {
+  Impl& s = *impl_;
+  const std::uint64_t now = s.port.now_ms();
+  s.seen.prune(now);
+  for (auto& [id, peer] : s.peers) {
+    const std::uint64_t since = now - std::min(now, peer.status_sent_ms);
+    if ((peer.status_due && since >= s.settings.status_min_gap_ms) ||
+        since >= s.settings.status_interval_ms)
+      s.send_status(id, peer, now);
+  }
+  s.sync.tick();
+}
+
+Bytes GossipEngine::snapshot() const {
+  const Impl& s = *impl_;
+  GossipStateV1 state;
+  state.chain_id = s.settings.spec.chain_id;
+  state.genesis_hash = s.settings.spec.genesis_hash;
+  state.head_height = s.head_height;
+  state.has_finalized = s.has_finalized;
+  state.finalized_height = s.finalized_height;
+  state.blocks_synced_total = s.sync.stats().blocks_synced_total;
+  state.relayed_total = s.relayed_total;
+  state.duplicates_total = s.duplicates_total;
+  state.recent = s.recent.state();
+  return encode_gossip_state(state);
+}
+
+Status GossipEngine::restore(ByteView bytes) {
+  Impl& s = *impl_;
+  Result<GossipStateV1> decoded = decode_gossip_state(bytes);
+  if (!decoded.ok()) return decoded.status();
+  const GossipStateV1& state = decoded.value();
+  if (state.chain_id != s.settings.spec.chain_id ||
+      state.genesis_hash != s.settings.spec.genesis_hash)
+    return Status::Invalid("gossip state of chain " + std::to_string(state.chain_id) + " genesis " +
+                           to_hex(state.genesis_hash) + ", this node runs chain " +
+                           std::to_string(s.settings.spec.chain_id) + " genesis " +
+                           to_hex(s.settings.spec.genesis_hash));
+  // The head comes back with chain_status(); until then the kept messages are pruned against the
+  // head the old instance knew.
+  s.recent.head_moved(state.head_height);
+  s.recent.load(state.recent);
+  s.relayed_total = state.relayed_total;
+  s.duplicates_total = state.duplicates_total;
+  s.sync.restore_counters(state.blocks_synced_total);
+  if (state.head_height > s.head_height) {
+    s.head_height = state.head_height;
+    s.sync.set_head(state.head_height);
+  }
+  return Status::Ok();
+}
+
+GossipStats GossipEngine::stats() const {
+  const Impl& s = *impl_;
+  const SyncStats sync = s.sync.stats();
+  GossipStats stats;
+  stats.head_height = s.head_height;
+  stats.sync_target_height = sync.target_height;
+  stats.blocks_synced_total = sync.blocks_synced_total;
+  stats.syncing = sync.syncing;
+  stats.sync_requests_in_flight = sync.requests_in_flight;
+  stats.sync_requests_timed_out_total = sync.requests_timed_out_total;
+  stats.relayed_total = s.relayed_total;
+  stats.duplicates_total = s.duplicates_total;
+  stats.seen_cache_entries = s.seen.size();
+  stats.recent_consensus_messages = s.recent.size();
+  return stats;
+}
+
+std::optional<PeerSyncView> GossipEngine::peer_view(PeerId id) const {
+  const Impl& s = *impl_;
+  auto peer = s.peers.find(id);
+  if (peer == s.peers.end()) return std::nullopt;
+  PeerSyncView view;
+  view.has_status = peer->second.status.has_value();
+  if (peer->second.status) view.status = *peer->second.status;
+  view.requests_in_flight = s.sync.requests_in_flight(id);
+  return view;
+}
+
+}  // namespace alys::network
