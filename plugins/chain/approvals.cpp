@@ -16,7 +16,8 @@ bool ChainActor::add_own_approval(ImportJob& job) {
   job.block.approvals.push_back(own);
   last_approved_height_ = block.height;
   last_approved_hash_ = job.hash;
-  if (!job.produced_here) (void)context().publish("chain.approval", ApproveBlock{job.hash, own});
+  if (!job.produced_here)
+    (void)context().publish(kApprovalTopic, ApproveBlock{job.hash, own, 0, block.height});
   return true;
 }
 

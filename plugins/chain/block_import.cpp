@@ -218,7 +218,7 @@ void ChainActor::hold(ImportJob job, std::uint32_t valid) {
   if (job.produced_here) {
     context().log(LogLevel::info, "proposed block " + std::to_string(job.block.block.height) + " " +
                                       short_hex(job.hash) + ": " + message);
-    (void)context().publish("chain.block_proposed", ImportBlock{job.block});
+    (void)context().publish(kBlockProposedTopic, ImportBlock{job.block});
   }
   job.answer = {};
   if (pending_.size() >= kMaxPendingBlocks) pending_.erase(pending_.begin());

@@ -346,3 +346,29 @@ TEST_CASE("approvals: forged and repeated ones are dropped alone; early ones wai
   CHECK(node.head().height == 2);
   CHECK(node.harness().metric("chain", "chain_blocks_rejected_total").value_or(0) == 0);
 }
+
+TEST_CASE("GetSpec: ready with the genesis hash, built or read from storage", "[chain]") {
+  TempDir dir("chain-get-spec");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 2;
+  setup.storage_toml =
+      "backend = \"leveldb\"\npath = \"" + (dir.path() / "spec.db").string() + "\"\n";
+  Hash32 genesis{};
+  {
+    TestNode node(dir, setup);
+    const auto info = node.ask<chain::ChainSpecInfo>("chain", chain::GetSpec{});
+    CHECK(info.ready);
+    genesis = block_hash(node.block_at(0).block);
+    CHECK(info.genesis_hash == genesis);
+    CHECK(info.chain_id == kChainId);
+    CHECK(info.members.size() == 3);
+    CHECK(info.members[2] == key(3).xonly_public_key());
+    CHECK(info.threshold == 2);
+    CHECK(info.slot_ms == 2000);
+  }
+  TestNode restarted(dir, setup);
+  const auto info = restarted.ask<chain::ChainSpecInfo>("chain", chain::GetSpec{});
+  CHECK(info.ready);
+  CHECK(info.genesis_hash == genesis);
+}

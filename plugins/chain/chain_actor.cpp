@@ -34,6 +34,8 @@ ChainActor::ChainActor(Context context) : Actor(context) {
   });
   on<ApproveBlock>([this](const ApproveBlock& message, const Envelope&) { approve(message); });
   on_request<GetStatus>([this](const GetStatus&, const Envelope&) { return chain_status(); });
+  on_request<GetSpec>([this](const GetSpec&, const Envelope&) { return spec_info(); });
+  on<OfferAuxPow>([this](const OfferAuxPow& message, const Envelope&) { offer_aux_pow(message); });
   on<SlotTick>([this](const SlotTick&, const Envelope& envelope) {
     // A tick of a previous instance's timer (left in the mailbox across a restart) is ignored:
     // this instance has its own.
@@ -147,6 +149,17 @@ StatusView ChainActor::status() const {
                                head_.height - finalized_height(),
                                config_.spec.pow->max_blocks_without_pow, paused_};
   return view;
+}
+
+ChainSpecInfo ChainActor::spec_info() const {
+  ChainSpecInfo info;
+  info.ready = genesis_hash_.has_value();
+  info.chain_id = config_.spec.chain_id;
+  if (genesis_hash_) info.genesis_hash = *genesis_hash_;
+  info.members = config_.spec.members;
+  info.threshold = config_.spec.threshold;
+  info.slot_ms = config_.spec.slot_ms;
+  return info;
 }
 
 // While the start-up reads the head, the head and finalized fields are still the defaults (zero):

@@ -192,12 +192,21 @@ class ChainActor : public Actor {
   // --- miner RPC, Namecoin's createauxblock / submitauxblock (miner_rpc.cpp) ---
   std::string create_aux_block(std::string_view params_json);
   std::string submit_aux_block(std::string_view params_json);
+  // An AuxPoW another node queued: checked as submitauxblock's would be, queued if it finalizes
+  // more than the one queued here, refused silently (counted) otherwise.
+  void offer_aux_pow(const OfferAuxPow& offer);
+  // Every AuxPoW queued here goes out once, so that it reaches the next author wherever it was
+  // submitted.
+  void announce_queued_auxpow();
 
   // --- state and status (chain_actor.cpp) ---
   void set_head(const Hash32& hash, const Block& block);
   std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
   StatusView status() const;
   ChainStatus chain_status() const;
+  ChainSpecInfo spec_info() const;
+  // The genesis hash, once storage has the genesis block (GetSpec is ready from then on).
+  void learn_genesis_hash();
   // chain_getBlockByHeight / chain_getBlockByHash: the query to storage, its answer to the call.
   // Tracked in block_queries_ until answered, so a hot swap hands the unanswered ones over.
   void answer_block_query(BlockQuery query);
@@ -213,6 +222,7 @@ class ChainActor : public Actor {
   Address storage_ = 0;
   Address engine_ = 0;
   HeadView head_;
+  std::optional<Hash32> genesis_hash_;
   std::optional<std::pair<std::uint64_t, Hash32>> finalized_;
   bool running_ = false;
   bool busy_ = false;

@@ -247,3 +247,55 @@ TEST_CASE("a block whose AuxPoW header breaks a rule is rejected as bad_auxpow",
   CHECK(observer.import(second).imported);
   CHECK(observer.head().finalized_height == 1);
 }
+
+TEST_CASE("an AuxPoW submitted to one node is offered to and used by another", "[chain][auxpow]") {
+  TempDir dir("chain-auxpow-offer");
+  NodeSetup author_setup;
+  author_setup.member = 0;
+  author_setup.extra_chain_toml = auxpow_toml(100);
+  TestNode author(dir, author_setup);
+  author.harness().subscribe(std::string(chain::kAuxPowQueuedTopic));
+  author.harness().advance(3 * 2000ms);
+  REQUIRE(author.head().height == 3);
+
+  // An observer follows the author's blocks; a miner submits its AuxPoW there.
+  NodeSetup observer_setup;
+  observer_setup.start_ms = author.harness().now_ms();
+  observer_setup.extra_chain_toml = auxpow_toml(100);
+  TestNode observer(dir, observer_setup);
+  observer.harness().subscribe(std::string(chain::kAuxPowQueuedTopic));
+  for (std::uint64_t height = 1; height <= 3; ++height)
+    REQUIRE(observer.import(author.block_at(height)).imported);
+  const AuxWork work = create_aux_block(observer);
+  CHECK(observer.rpc("submitauxblock", "[\"" + work.hash_display + "\", \"" +
+                                           mined_auxpow_hex(work) + "\"]") == "true");
+  auto queued = observer.harness().events(std::string(chain::kAuxPowQueuedTopic));
+  REQUIRE(queued.size() == 1);
+  const chain::OfferAuxPow offer = queued[0].as<chain::OfferAuxPow>();
+  CHECK(offer.header.range_start == 1);
+  CHECK(offer.header.range_end == 3);
+
+  // A header that does not fit the author's chain is refused and counted, and not announced.
+  chain::OfferAuxPow bad = offer;
+  bad.header.range_start = 2;
+  REQUIRE(author.harness().send("chain", bad).ok());
+  author.harness().run();
+  CHECK(author.harness().metric("chain", "chain_auxpow_offers_refused_total") == 1);
+  CHECK(author.harness().events(std::string(chain::kAuxPowQueuedTopic)).empty());
+
+  // The good one is queued and announced once; the same offer again changes nothing.
+  REQUIRE(author.harness().send("chain", offer).ok());
+  author.harness().run();
+  REQUIRE(author.harness().send("chain", offer).ok());
+  author.harness().run();
+  CHECK(author.harness().metric("chain", "chain_auxpow_offers_queued_total") == 1);
+  CHECK(author.harness().metric("chain", "chain_auxpow_offers_refused_total") == 2);
+  CHECK(author.harness().events(std::string(chain::kAuxPowQueuedTopic)).size() == 1);
+
+  author.harness().advance(2000ms);  // block 4 carries the observer's AuxPoW
+  REQUIRE(author.head().height == 4);
+  CHECK(author.head().finalized_height == 3);
+  const SignedBlock carrier = author.block_at(4);
+  REQUIRE(carrier.block.auxpow.size() == 1);
+  CHECK(carrier.block.auxpow[0].auxpow == offer.header.auxpow);
+}

@@ -287,7 +287,7 @@ ChainConfig read_chain_config(std::string_view table_json, ConfigProblems& probl
   if (auto v = r.u64("threshold", 1)) {
     spec.threshold = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, 0xffffffff));
   } else if (!r.find("threshold")) {
-    r.missing("threshold", "required (approvals a block needs)");
+    spec.threshold = default_threshold(spec.members.size());
   }
   if (!spec.members.empty() && spec.threshold != 0) {
     // A majority threshold means two blocks at one height can never both collect it from members

@@ -34,6 +34,12 @@ struct ChainSpec {
   std::optional<std::uint32_t> member_index(const XOnlyPublicKey& key) const;
 };
 
+// Alys's default threshold, ceil(2N/3) = (2N+2)/3: a strict majority for every N >= 1, and with
+// one-round-at-a-time approvals it tolerates f Byzantine members while 2t - N > f.
+constexpr std::uint32_t default_threshold(std::size_t members) {
+  return static_cast<std::uint32_t>((2 * members + 2) / 3);
+}
+
 // SHA-256 over the spec's consensus fields (everything but max_future_drift_ms, a local
 // tolerance): two nodes, or two instances across a hot swap, with the same digest follow the same
 // chain rules.

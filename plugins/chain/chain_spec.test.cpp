@@ -75,6 +75,23 @@ TEST_CASE("genesis allocation and node settings are read", "[chain_spec]") {
   CHECK(config.node.max_transactions_per_block == 100);
 }
 
+TEST_CASE("threshold defaults to Alys's (2N+2)/3, a strict majority", "[chain_spec]") {
+  const std::uint32_t expected[] = {1, 2, 2, 3, 4, 4, 5};  // N = 1..7
+  for (int members = 1; members <= 7; ++members) {
+    INFO("N = " << members);
+    const std::string json = R"({"chain_id": 263634, "genesis_timestamp_ms": 1700000000000, )"
+                             R"("members": )" +
+                             members_json(members) + "}";
+    const auto config = parse_chain_config(json);
+    CHECK(config.spec.threshold == expected[members - 1]);
+    CHECK(2 * config.spec.threshold > static_cast<std::uint32_t>(members));
+  }
+  // An explicit threshold still wins, and one below a majority is still refused.
+  CHECK(parse_chain_config(table("", 4, 4)).spec.threshold == 4);
+  CHECK(error_of(table("", 4, 2)) ==
+        "chain.threshold: must be a majority of the 4 members (more than half), got 2");
+}
+
 TEST_CASE("bad specs name every key at fault", "[chain_spec]") {
   CHECK(error_of(R"({"threshold": 1, "genesis_timestamp_ms": 1})") ==
         "chain.chain_id: required (the EIP-155 chain id, >= 1)\n"

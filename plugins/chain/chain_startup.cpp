@@ -137,6 +137,7 @@ void ChainActor::build_genesis() {
                          [this, hash](const Block& block) {
                            context().log(LogLevel::info, "genesis " + to_hex(hash));
                            anchor_hash_ = hash;
+                           genesis_hash_ = hash;
                            set_head(hash, block);
                            start_running();
                          });
@@ -198,8 +199,25 @@ void ChainActor::load_unfinalized(std::uint64_t from, std::vector<Hash32> hashes
 
 void ChainActor::start_running() {
   running_ = true;
+  learn_genesis_hash();
   arm_slot_timer();
   finish_job();
+}
+
+}  // namespace alys::chain
+
+namespace alys::chain {
+
+void ChainActor::learn_genesis_hash() {
+  if (genesis_hash_) return;
+  ask(storage_, storage::GetBlockByHeight{0}, config_.node.storage_timeout_ms)
+      .then(
+          [this](const storage::BlockFound& found) {
+            if (!found.error.empty() || !found.found)
+              fatal("storage holds a chain but not its genesis block: " + found.error);
+            genesis_hash_ = found.block.hash;
+          },
+          fatal_unless_answered("storage did not give the genesis block"));
 }
 
 }  // namespace alys::chain

@@ -125,6 +125,16 @@ std::optional<AuxPowHeader> MergedMining::queued_header(std::uint64_t height) co
   return queued_;
 }
 
+std::optional<std::string> MergedMining::offer(const AuxPowHeader& header,
+                                               std::uint64_t block_height) {
+  if (auto usable = queued_header(block_height); usable && usable->range_end >= header.range_end)
+    return "the AuxPoW queued here finalizes up to " + std::to_string(usable->range_end) +
+           " already";
+  if (auto reason = check_header(header, block_height)) return reason;
+  queued_ = header;
+  return std::nullopt;
+}
+
 bool MergedMining::mine_locally(std::uint64_t max_attempts, const EthAddress& fee_recipient) {
   auto created = create_work(fee_recipient);
   if (!std::holds_alternative<Work>(created)) return false;

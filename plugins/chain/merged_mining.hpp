@@ -114,6 +114,13 @@ class MergedMining {
   // right after the finalized block and ends below `height`).
   std::optional<AuxPowHeader> queued_header(std::uint64_t height) const;
   bool has_queued() const { return queued_.has_value(); }
+  const std::optional<AuxPowHeader>& queued() const { return queued_; }
+
+  // An AuxPoW header another node queued (OfferAuxPow): it is queued here when it meets
+  // check_header for a block at `block_height` and finalizes more blocks than the header queued
+  // here for that block (none counts as nothing), so that offers echoed back change nothing.
+  // Returns why it was not taken, or nullopt when it was queued.
+  std::optional<std::string> offer(const AuxPowHeader& header, std::uint64_t block_height);
 
   // dev_mine: mines work over every unfinalized block at the current target and queues it.
   // False when there is nothing to finalize or no nonce was found in `max_attempts`.

@@ -46,7 +46,30 @@ std::string ChainActor::submit_aux_block(std::string_view params_json) {
   context().log(LogLevel::info, "AuxPoW accepted; it finalizes blocks from " +
                                     std::to_string(mining_->first_unfinalized_height()) +
                                     " in the next block this node produces");
+  announce_queued_auxpow();
   return "true";
+}
+
+void ChainActor::offer_aux_pow(const OfferAuxPow& offer) {
+  if (!mining_ || !running_) {
+    context().counter_add("chain_auxpow_offers_refused_total");
+    return;
+  }
+  if (auto reason = mining_->offer(offer.header, head_.height + 1)) {
+    context().counter_add("chain_auxpow_offers_refused_total");
+    context().log(LogLevel::debug, "AuxPoW offer not queued: " + *reason);
+    return;
+  }
+  context().counter_add("chain_auxpow_offers_queued_total");
+  context().log(LogLevel::info, "AuxPoW from a peer queued: it finalizes blocks " +
+                                    std::to_string(offer.header.range_start) + ".." +
+                                    std::to_string(offer.header.range_end));
+  announce_queued_auxpow();
+}
+
+void ChainActor::announce_queued_auxpow() {
+  if (const auto& queued = mining_->queued())
+    (void)context().publish(kAuxPowQueuedTopic, OfferAuxPow{*queued});
 }
 
 }  // namespace alys::chain

@@ -206,6 +206,27 @@ std::vector<StoredBlock> Backend::block_range(std::uint64_t from_height, std::ui
   return blocks;
 }
 
+std::uint64_t Backend::put_chain_state(const std::vector<KeyValue>& puts) {
+  if (write_failure_)
+    throw StoreFailure(describe() + ": no more writes after a failed one (" + *write_failure_ +
+                       "); restart the storage role to reopen the database");
+  std::vector<BatchWrite> batch;
+  std::uint64_t bytes = 0;
+  for (const KeyValue& put : puts) {
+    if (put.key.empty()) throw Rejected("a chain state key is empty");
+    batch.push_back({keys::chain(put.key), put.value});
+    bytes += 1 + put.key.size() + put.value.size();
+  }
+  if (batch.empty()) return 0;
+  try {
+    write(batch);
+  } catch (const StoreFailure& failure) {
+    write_failure_ = failure.what();
+    throw;
+  }
+  return bytes;
+}
+
 std::vector<KeyValue> Backend::chain_state() const {
   std::vector<KeyValue> entries;
   const Bytes first = keys::chain({});

@@ -80,6 +80,10 @@ class Backend {
   // every commit throws StoreFailure).
   std::uint64_t commit(const CommitBlock& commit);
 
+  // Writes `puts` into the chain's key space as one atomic batch. Returns the bytes written. Throws
+  // Rejected (an empty key; nothing written) or StoreFailure (as commit()).
+  std::uint64_t put_chain_state(const std::vector<KeyValue>& puts);
+
   // A block by hash, canonical or replaced. Throws StoreFailure.
   std::optional<StoredBlock> block_by_hash(const Hash32& hash) const;
   // The canonical block at `height`. Throws StoreFailure.

@@ -229,6 +229,26 @@ TEMPLATE_TEST_CASE("the chain's own state is written with its block and read bac
         bytes_of("v2"));
 }
 
+TEMPLATE_TEST_CASE("PutChainState writes chain keys without a block", "", MemoryBackendConfig,
+                   LevelDbBackendConfig) {
+  SuiteNode<TestType> node;
+  REQUIRE(node->commit(block_at(0)).error.empty());
+  PutChainState put;
+  put.puts = {{bytes_of("approved"), bytes_of("h1")}, {bytes_of("evidence/1/0/2"), bytes_of("e")}};
+  CHECK(node->template ask<Committed>(put).error.empty());
+  CHECK(as_map(node->template ask<ChainState>(GetChainState{}).entries) ==
+        std::map<Bytes, Bytes>{{bytes_of("approved"), bytes_of("h1")},
+                               {bytes_of("evidence/1/0/2"), bytes_of("e")}});
+  CHECK(node->head().height == 0);
+  CHECK(node->scan(std::nullopt, 100).entries.empty());
+
+  PutChainState bad;
+  bad.puts = {{bytes_of("approved"), bytes_of("h2")}, {Bytes{}, bytes_of("x")}};
+  CHECK_THAT(node->template ask<Committed>(bad).error, Contains("empty"));
+  CHECK(as_map(node->template ask<ChainState>(GetChainState{}).entries).at(bytes_of("approved")) ==
+        bytes_of("h1"));
+}
+
 TEMPLATE_TEST_CASE("a replacement at an existing height removes the index above it", "",
                    MemoryBackendConfig, LevelDbBackendConfig) {
   SuiteNode<TestType> node;

@@ -38,6 +38,8 @@ class StorageActor : public Actor {
   explicit StorageActor(Context context) : Actor(context) {
     on_request<CommitBlock>(
         [this](const CommitBlock& request, const Envelope&) { return commit(request); });
+    on_request<PutChainState>(
+        [this](const PutChainState& request, const Envelope&) { return put_chain_state(request); });
     on_request<GetHead>([this](const GetHead&, const Envelope&) {
       return read<GetHead, Head>([this](Head& head) {
         if (const auto& pointer = backend_->head()) {
@@ -180,6 +182,23 @@ class StorageActor : public Actor {
       context().counter_add("storage_commit_failures_total");
       context().log(LogLevel::error, "commit of height " + std::to_string(request.height) +
                                          " failed: " + failure.what());
+    }
+    return reply;
+  }
+
+  Committed put_chain_state(const PutChainState& request) {
+    Committed reply;
+    try {
+      context().counter_add("storage_commit_bytes_total", backend_->put_chain_state(request.puts));
+      context().counter_add("storage_chain_state_writes_total");
+    } catch (const Rejected& rejected) {
+      reply.error = rejected.what();
+      context().counter_add("storage_commits_rejected_total");
+    } catch (const StoreFailure& failure) {
+      reply.error = failure.what();
+      write_failure_ = std::string("a chain state write failed: ") + failure.what();
+      context().counter_add("storage_commit_failures_total");
+      context().log(LogLevel::error, std::string("chain state write failed: ") + failure.what());
     }
     return reply;
   }

@@ -121,6 +121,15 @@ struct EngineStatePage {
   ALYS_FIELDS(error, entries, more)
 };
 
+// The chain role's own keys, written on their own (not with a block): one atomic batch, synced as
+// a commit is (leveldb `sync`). The chain writes its approval record this way before it sends an
+// approval, and the evidence of an equivocation. Answered with Committed. Keys must be non-empty.
+struct PutChainState {
+  static constexpr std::string_view schema_name = "alys.storage.PutChainState/1";
+  std::vector<KeyValue> puts;
+  ALYS_FIELDS(puts)
+};
+
 // Every entry of the chain's key space (a handful of small values), in key order.
 struct GetChainState {
   static constexpr std::string_view schema_name = "alys.storage.GetChainState/1";
