@@ -523,3 +523,39 @@ TEST_CASE("settings are checked when the engine starts") {
              Contains("mempool_limt: unknown key"));
   CHECK(start_error("chain_id = 5\nbase_fee_wei = \"7\"\n") == "started");
 }
+
+TEST_CASE("pooled transactions are published once, from RPC and from peers alike") {
+  Node node(kMemoryStorage);
+  node.genesis({mint(address_of(1), 5 * kEther)});
+  node.harness().subscribe(kTransactionPooledTopic);
+  auto from_wallet =
+      signed_tx(eip1559_transfer(kChainId, 0, address_of(2), 1, 5 * kGwei, kGwei), 1);
+  auto from_peer = signed_tx(eip1559_transfer(kChainId, 1, address_of(2), 1, 5 * kGwei, kGwei), 1);
+  auto unpayable =
+      signed_tx(eip1559_transfer(kChainId, 0, address_of(3), kEther, 5 * kGwei, kGwei), 9);
+
+  CHECK(node.send_raw(from_wallet.raw) == q(to_0x_hex(from_wallet.hash)));
+  REQUIRE(node.harness().send("engine", SubmitTransaction{from_peer.raw}).ok());
+  // Gossip echoes: the same transactions again, from a peer. Then one the sender cannot pay for.
+  REQUIRE(node.harness().send("engine", SubmitTransaction{from_wallet.raw}).ok());
+  REQUIRE(node.harness().send("engine", SubmitTransaction{from_peer.raw}).ok());
+  REQUIRE(node.harness().send("engine", SubmitTransaction{unpayable.raw}).ok());
+  node.harness().run();
+
+  std::vector<TransactionPooled> published;
+  for (const auto& event : node.harness().events(kTransactionPooledTopic))
+    published.push_back(event.as<TransactionPooled>());
+  REQUIRE(published.size() == 2);
+  CHECK(published[0].hash == from_wallet.hash);
+  CHECK(published[0].raw == from_wallet.raw);
+  CHECK(published[1].hash == from_peer.hash);
+  CHECK(published[1].raw == from_peer.raw);
+  CHECK(node.info().mempool_size == 2);
+  CHECK(node.metric("engine_transactions_from_peers_total") == 1);
+  CHECK(node.metric("engine_transactions_known_total") == 2);
+  CHECK(node.metric("engine_transactions_rejected_total") == 1);
+  // The peer's transaction is served like a wallet's.
+  CHECK(node.rpc_json("eth_getTransactionByHash", "[" + q(to_0x_hex(from_peer.hash)) + "]")
+            .at("hash")
+            .as_string() == to_0x_hex(from_peer.hash));
+}

@@ -28,6 +28,7 @@
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
 #include "alys_version.hpp"
+#include "engine/embedded/admission.hpp"
 #include "engine/embedded/block_history.hpp"
 #include "engine/embedded/eth_rpc.hpp"
 #include "engine/embedded/ledger.hpp"
@@ -100,6 +101,10 @@ class EngineActor : public alys::Actor {
       when_loaded(envelope, [&](std::uint64_t) { commit_payload(commit.payload_hash); });
     });
     on<RetryLoad>([this](const RetryLoad&, const Envelope&) { begin_load(); });
+    // A peer's transaction (the network role): pooled as eth_sendRawTransaction would, no reply.
+    on<SubmitTransaction>([this](const SubmitTransaction& submitted, const Envelope& envelope) {
+      when_loaded(envelope, [&](std::uint64_t) { pool_from_peer(submitted.raw); });
+    });
   }
 
   // The host's check of a table before it applies it: the reader on_start uses.
@@ -393,12 +398,42 @@ class EngineActor : public alys::Actor {
       if (submits) {
         context().counter_add("engine_transactions_accepted_total");
         update_mempool_gauge();
+        // The result is the quoted hash of the transaction just pooled.
+        if (auto hash = alys::fixed_from_hex<32>(std::string_view(result).substr(1, 66)))
+          announce_pooled(*hash);
       }
       return result;
     } catch (...) {
       if (submits) context().counter_add("engine_transactions_rejected_total");
       throw;
     }
+  }
+
+  // A transaction from a peer is checked exactly as one from a wallet. "already known" is the
+  // usual fate of gossip (every peer relays it once) and is counted apart from real refusals.
+  void pool_from_peer(const alys::Bytes& raw) {
+    try {
+      alys::Hash32 hash = admit_transaction(raw, config_.rules, state_.ledger, state_.mempool);
+      context().counter_add("engine_transactions_accepted_total");
+      context().counter_add("engine_transactions_from_peers_total");
+      update_mempool_gauge();
+      announce_pooled(hash);
+    } catch (const TransactionRejected& rejected) {
+      if (std::string_view(rejected.what()) == "already known") {
+        context().counter_add("engine_transactions_known_total");
+        return;
+      }
+      context().counter_add("engine_transactions_rejected_total");
+      context().log(LogLevel::debug,
+                    std::string("refused a transaction from a peer: ") + rejected.what());
+    }
+  }
+
+  // Every transaction that enters the pool is published once, for the network role to gossip.
+  void announce_pooled(const alys::Hash32& hash) {
+    std::optional<alys::eth::SignedTransaction> pooled = state_.mempool.find(hash);
+    if (!pooled) return;  // already replaced or selected: nothing left to gossip
+    (void)context().publish(kTransactionPooledTopic, TransactionPooled{hash, pooled->raw});
   }
 
   void update_mempool_gauge() {
