@@ -17,6 +17,7 @@
 
 using alys::testing::BlockView;
 using alys::testing::Federation;
+using alys::testing::federation_of;
 using alys::testing::FederationOptions;
 using alys::testing::read_file;
 using namespace std::chrono_literals;
@@ -83,7 +84,7 @@ std::uint64_t min_height(Federation& federation, const std::vector<std::size_t>&
 TEST_CASE("3 members: each authors in turn, one chain, a transfer seen on all",
           "[integration][federation]") {
   const std::filesystem::path npm = ethers_dir();
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 9, 40s));
 
@@ -117,7 +118,7 @@ TEST_CASE("3 members: each authors in turn, one chain, a transfer seen on all",
 
 TEST_CASE("kill one member: two produce on; restarted, it syncs and authors again",
           "[integration][federation]") {
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 3, 30s));
 
@@ -163,7 +164,7 @@ TEST_CASE("kill one member: two produce on; restarted, it syncs and authors agai
 
 TEST_CASE("kill two members: production halts; one back, it resumes with no gap",
           "[integration][federation]") {
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 3, 30s));
 

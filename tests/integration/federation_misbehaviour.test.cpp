@@ -26,6 +26,7 @@
 #include "wire/secure_channel.hpp"
 
 using alys::testing::Federation;
+using alys::testing::federation_of;
 using alys::testing::FederationOptions;
 using namespace std::chrono_literals;
 namespace wire = alys::network::wire;
@@ -163,10 +164,10 @@ TEST_CASE("misbehaving peers are cut off and counted; the federation produces on
     clients.push_back(alys::SecretKey::generate());
     admitted.push_back(alys::to_hex(clients.back().xonly_public_key()));
   }
-  Federation federation(FederationOptions{.members = 3,
-                                          .slot_ms = 300,
-                                          .admitted_keys = admitted,
-                                          .network_extra = "max_messages_per_second = 200\n"});
+  FederationOptions options = federation_of(3, 300);
+  options.admitted_keys = admitted;
+  options.network_extra = "max_messages_per_second = 200\n";
+  Federation federation(options);
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 3, 30s));
   const alys::Hash32 genesis = genesis_of(federation);
@@ -265,20 +266,19 @@ TEST_CASE("misbehaving peers are cut off and counted; the federation produces on
 }
 
 TEST_CASE("an alysd of another chain is refused as wrong_chain", "[integration][federation]") {
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 3, 30s));
   const double before = federation.misbehaviour(0, "wrong_chain");
-  // One member of another chain (another chain id, so another genesis), dialling node1 as a peer
-  // whose key node1 admits: the handshake's chain binding refuses it all the same.
+  // One member of another chain (another chain id, so another genesis) dialling node1: the
+  // handshake's chain binding refuses it before its key is looked at.
   alys::SecretKey foreign_key = alys::SecretKey::generate();
-  Federation foreign(
-      FederationOptions{.members = 1,
-                        .slot_ms = 300,
-                        .chain_id = kChainId + 7,
-                        .member_keys = {foreign_key},
-                        .dial = {{federation.node(0).key_hex, federation.node(0).net_address()}},
-                        .prefix = "alys-foreign"});
+  FederationOptions options = federation_of(1, 300);
+  options.chain_id = kChainId + 7;
+  options.member_keys = {foreign_key};
+  options.dial = {{federation.node(0).key_hex, federation.node(0).net_address()}};
+  options.prefix = "alys-foreign";
+  Federation foreign(options);
   foreign.start_all();
   CHECK(counted(federation, 0, "wrong_chain", before));
   // Its dials keep failing: node1 never lists it as connected, and the federation produces on.

@@ -15,6 +15,7 @@
 #include "federation.hpp"
 
 using alys::testing::Federation;
+using alys::testing::federation_of;
 using alys::testing::FederationOptions;
 using namespace std::chrono_literals;
 
@@ -36,7 +37,7 @@ std::string quantity(std::uint64_t value) {
 TEST_CASE("an observer syncs the chain, serves read RPC, never approves or authors",
           "[integration][federation]") {
   const std::uint64_t target = blocks_before_observer();
-  Federation federation(FederationOptions{.members = 3, .observers = 1, .slot_ms = 100});
+  Federation federation(federation_of(3, 100, 1));
   for (std::size_t i = 0; i < 3; ++i) federation.start(i);
   for (std::size_t i = 0; i < 3; ++i) federation.wait_ready(i);
   const auto produce_timeout = std::chrono::milliseconds(target * 100 * 3 / 2 + 10'000);

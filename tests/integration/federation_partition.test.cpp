@@ -11,6 +11,7 @@
 #include "federation.hpp"
 
 using alys::testing::Federation;
+using alys::testing::federation_of;
 using alys::testing::FederationOptions;
 using namespace std::chrono_literals;
 
@@ -62,7 +63,7 @@ void watch(Federation& federation, HeightLedger& ledger, std::chrono::millisecon
 
 TEST_CASE("partition and heal: never two blocks at one height, then convergence",
           "[integration][federation]") {
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   federation.start_all();
   REQUIRE(federation.wait_heights({0, 1, 2}, 4, 30s));
   HeightLedger ledger;

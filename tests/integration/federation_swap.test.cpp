@@ -11,12 +11,13 @@
 
 using alys::testing::ChildProcess;
 using alys::testing::Federation;
+using alys::testing::federation_of;
 using alys::testing::FederationOptions;
 using namespace std::chrono_literals;
 
 TEST_CASE("hot swap of the network plugin on a member: no block lost, no stop",
           "[integration][federation][swap]") {
-  Federation federation(FederationOptions{.members = 3, .slot_ms = 300});
+  Federation federation(federation_of(3, 300));
   // A second file of the plugin: a reload between two files of one swappable build is a state
   // hand-off like any upgrade (the other plugins' swap tests do the same with their _v2 builds).
   const std::filesystem::path second = federation.dir().path() / "alys_network_copy.so";

@@ -54,6 +54,16 @@ struct FederationOptions {
   std::string prefix = "alys-federation";
 };
 
+// `members` members (threshold by the default rule) with slots of `slot_ms`; the rest as defaults.
+inline FederationOptions federation_of(std::size_t members, std::uint64_t slot_ms,
+                                       std::size_t observers = 0) {
+  FederationOptions options;
+  options.members = members;
+  options.slot_ms = slot_ms;
+  options.observers = observers;
+  return options;
+}
+
 struct Head {
   std::uint64_t height = 0;
   std::string hash;
