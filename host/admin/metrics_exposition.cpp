@@ -296,10 +296,11 @@ Type plugin_type(MetricSample::Kind kind) {
 }
 
 void render_plugin_metrics(Exposition& out, const std::vector<MetricSample>& samples) {
-  // Several roles report the same name; a family must be written once with all of them.
+  // Several roles report the same name, and one role several label sets of it; a family must be
+  // written once with all of them.
   struct Family {
     MetricSample::Kind kind;
-    std::map<std::string, const MetricSample*> by_role;
+    std::map<std::pair<std::string, MetricLabels>, const MetricSample*> series;
   };
   std::map<std::string, Family> families;
   for (const auto& sample : samples) {
@@ -307,26 +308,28 @@ void render_plugin_metrics(Exposition& out, const std::vector<MetricSample>& sam
     // Two roles may use one name with different kinds, and a counter "x" and "x_total" map to
     // one family: the first one seen wins rather than writing an exposition that won't parse.
     if (it->second.kind != sample.kind) continue;
-    it->second.by_role.try_emplace(sample.role, &sample);
+    it->second.series.try_emplace({sample.role, sample.labels}, &sample);
   }
 
   for (const auto& [name, family] : families) {
-    if (!out.begin_family(name, "Plugin metric " + family.by_role.begin()->second->name + ".",
+    if (!out.begin_family(name, "Plugin metric " + family.series.begin()->second->name + ".",
                           plugin_type(family.kind))) {
       continue;  // collides with a host family or another plugin family's series
     }
-    for (const auto& [role, sample] : family.by_role) {
+    for (const auto& [key, sample] : family.series) {
+      Labels labels{{"role", key.first}};
+      labels.insert(labels.end(), key.second.begin(), key.second.end());
       switch (family.kind) {
         case MetricSample::Kind::counter:
-          out.sample(name, {{"role", role}}, format_uint(sample->counter));
+          out.sample(name, labels, format_uint(sample->counter));
           break;
         case MetricSample::Kind::gauge:
-          out.sample(name, {{"role", role}}, format_double(sample->gauge));
+          out.sample(name, labels, format_double(sample->gauge));
           break;
         case MetricSample::Kind::histogram: {
           const auto& histogram = sample->histogram;
-          out.histogram(name, {{"role", role}}, HistogramValue::kBounds, histogram.buckets,
-                        histogram.count, histogram.sum);
+          out.histogram(name, labels, HistogramValue::kBounds, histogram.buckets, histogram.count,
+                        histogram.sum);
           break;
         }
       }

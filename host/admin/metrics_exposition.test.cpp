@@ -260,6 +260,26 @@ TEST_CASE("render_prometheus turns per-bucket counts into cumulative ones") {
   }
 }
 
+TEST_CASE("render_prometheus writes a plugin's labels after the role, one TYPE per family") {
+  MetricsRegistry registry;
+  REQUIRE(registry.counter_add("network", R"(misbehaviour_total{reason="oversize"})", 1) == 0);
+  REQUIRE(registry.counter_add("network", R"(misbehaviour_total{reason="garbage"})", 2) == 0);
+  REQUIRE(registry.counter_add("bridge", R"(misbehaviour_total{reason="garbage"})", 4) == 0);
+  REQUIRE(registry.gauge_set("network", R"(peers{state="banned",kind="observer"})", 1) == 0);
+  REQUIRE(registry.histogram_observe("network", R"(frame_seconds{type="block"})", 0.02) == 0);
+  NodeMetricsSample node;
+  node.plugin_metrics = registry.snapshot();
+  const std::string text = render_prometheus(node);
+  CHECK(occurrences(text, "# TYPE alys_plugin_misbehaviour_total counter\n") == 1);
+  CHECK(has_line(text, R"(alys_plugin_misbehaviour_total{role="bridge",reason="garbage"} 4)"));
+  CHECK(has_line(text, R"(alys_plugin_misbehaviour_total{role="network",reason="garbage"} 2)"));
+  CHECK(has_line(text, R"(alys_plugin_misbehaviour_total{role="network",reason="oversize"} 1)"));
+  CHECK(has_line(text, R"(alys_plugin_peers{role="network",state="banned",kind="observer"} 1)"));
+  CHECK(has_line(text,
+                 R"(alys_plugin_frame_seconds_bucket{role="network",type="block",le="0.025"} 1)"));
+  CHECK(has_line(text, R"(alys_plugin_frame_seconds_count{role="network",type="block"} 1)"));
+}
+
 TEST_CASE("render_prometheus names plugin metrics") {
   NodeMetricsSample node;
   MetricSample jobs_a = plugin_sample("a", "jobs", MetricSample::Kind::counter);
@@ -406,6 +426,11 @@ TEST_CASE("promtool accepts a rich exposition without a single lint warning") {
   REQUIRE(registry.histogram_observe("echo", "job_seconds", 0.003) == 0);
   REQUIRE(registry.histogram_observe("echo", "job_seconds", 0.2) == 0);
   REQUIRE(registry.histogram_observe("echo", "job_seconds", 42) == 0);
+  REQUIRE(registry.counter_add("network", R"(misbehaviour_total{reason="garbage"})", 2) == 0);
+  REQUIRE(registry.counter_add("network", R"(misbehaviour_total{reason="oversize"})", 1) == 0);
+  REQUIRE(registry.counter_add("echo", R"(misbehaviour_total{reason="garbage"})", 1) == 0);
+  REQUIRE(registry.counter_add("network", R"(messages_total{type="status",way="in"})", 5) == 0);
+  REQUIRE(registry.histogram_observe("network", R"(frame_seconds{type="block"})", 0.02) == 0);
   node.plugin_metrics = registry.snapshot();
   node.process = read_process_metrics();
 

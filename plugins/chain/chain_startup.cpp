@@ -3,8 +3,8 @@
 // build and commit genesis. Production and import start once it is done (start_running).
 #include <filesystem>
 
+#include "alys/key_file.hpp"
 #include "chain_actor.hpp"
-#include "key_file.hpp"
 
 namespace alys::chain {
 

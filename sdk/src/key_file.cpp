@@ -1,4 +1,4 @@
-#include "key_file.hpp"
+#include "alys/key_file.hpp"
 
 #include <sys/stat.h>
 
@@ -10,7 +10,7 @@
 
 #include "alys/domain/hash.hpp"
 
-namespace alys::chain {
+namespace alys {
 
 SecretKey load_key_file(const std::filesystem::path& file) {
   struct stat info {};
@@ -44,4 +44,4 @@ SecretKey load_key_file(const std::filesystem::path& file) {
   return *key;
 }
 
-}  // namespace alys::chain
+}  // namespace alys

@@ -1,4 +1,4 @@
-#include "key_file.hpp"
+#include "alys/key_file.hpp"
 
 #include <sys/stat.h>
 
@@ -8,7 +8,7 @@
 
 #include "temp_dir.hpp"
 
-using alys::chain::load_key_file;
+using alys::load_key_file;
 
 namespace {
 
