@@ -317,7 +317,15 @@ struct GossipEngine::Impl {
 };
 
 GossipEngine::GossipEngine(GossipSettings settings, NodePort& port)
-    : impl_(std::make_unique<Impl>(std::move(settings), port)) {}
+    : impl_(std::make_unique<Impl>(std::move(settings), port)) {
+  const auto& members = impl_->settings.spec.members;
+  auto self = std::find(members.begin(), members.end(), impl_->settings.self);
+  port.log(LogLevel::info,
+           self == members.end()
+               ? "gossip: observer of " + std::to_string(members.size()) + " members"
+               : "gossip: member " + std::to_string(self - members.begin()) + " of " +
+                     std::to_string(members.size()));
+}
 
 GossipEngine::~GossipEngine() = default;
 

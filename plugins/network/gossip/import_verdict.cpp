@@ -9,11 +9,22 @@ namespace {
 
 // Rules about the block's own content, signatures and place in its slot: no node state makes a
 // block that breaks one of them valid. `wrong_height` (a height that does not follow its own
-// parent) and `slot_not_after_parent` are of the same kind.
-constexpr std::array<std::string_view, 11> kInvalidCodes = {
-    "bad_approval",        "wrong_author",    "payload_invalid",         "payload_mismatch",
-    "bad_auxpow",          "wrong_timestamp", "missing_author_approval", "duplicate_approval",
-    "unsupported_content", "wrong_height",    "slot_not_after_parent"};
+// parent) and `slot_not_after_parent` are of the same kind; `missing_required_pow` depends only on
+// the chain below the block (finality is carried by blocks), and `incomplete_certificate` (a
+// later round's block with less than a certificate) is never what an honest node sends.
+constexpr std::array<std::string_view, 13> kInvalidCodes = {"bad_approval",
+                                                            "wrong_author",
+                                                            "payload_invalid",
+                                                            "payload_mismatch",
+                                                            "bad_auxpow",
+                                                            "wrong_timestamp",
+                                                            "missing_author_approval",
+                                                            "duplicate_approval",
+                                                            "unsupported_content",
+                                                            "wrong_height",
+                                                            "slot_not_after_parent",
+                                                            "missing_required_pow",
+                                                            "incomplete_certificate"};
 
 }  // namespace
 

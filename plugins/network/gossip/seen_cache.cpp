@@ -15,10 +15,12 @@ SeenCache::SeenCache(std::size_t capacity, std::uint64_t max_age_ms)
 
 bool SeenCache::insert(const Hash32& digest, std::uint64_t now_ms) {
   if (index_.contains(digest)) return false;
-  // The queue also holds the stale entries of erased digests: bound it too.
-  while (index_.size() >= capacity_ || order_.size() >= 2 * capacity_) drop_oldest();
-  index_.emplace(digest, now_ms);
-  order_.push_back(Entry{digest, now_ms});
+  while (index_.size() >= capacity_) drop_oldest();
+  // The queue also holds the entries of erased digests: drop those when they pile up.
+  if (order_.size() >= 2 * capacity_) compact();
+  const std::uint64_t sequence = next_sequence_++;
+  index_.emplace(digest, sequence);
+  order_.push_back(Entry{digest, now_ms, sequence});
   return true;
 }
 
@@ -31,13 +33,23 @@ void SeenCache::prune(std::uint64_t now_ms) {
   while (!order_.empty() && order_.front().stamped_ms < cutoff) drop_oldest();
 }
 
+bool SeenCache::live(const Entry& entry) const {
+  auto found = index_.find(entry.digest);
+  return found != index_.end() && found->second == entry.sequence;
+}
+
 void SeenCache::drop_oldest() {
   if (order_.empty()) return;
   const Entry oldest = order_.front();
   order_.pop_front();
-  // An erased digest that came back later has a newer stamp: this old queue entry is not it.
-  auto found = index_.find(oldest.digest);
-  if (found != index_.end() && found->second == oldest.stamped_ms) index_.erase(found);
+  if (live(oldest)) index_.erase(oldest.digest);
+}
+
+void SeenCache::compact() {
+  std::deque<Entry> kept;
+  for (const Entry& entry : order_)
+    if (live(entry)) kept.push_back(entry);
+  order_ = std::move(kept);
 }
 
 }  // namespace alys::network

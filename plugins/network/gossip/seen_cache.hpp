@@ -44,14 +44,18 @@ class SeenCache {
   struct Entry {
     Hash32 digest;
     std::uint64_t stamped_ms;
+    std::uint64_t sequence;  // tells this insertion from a later one of the same digest
   };
 
   void drop_oldest();
+  bool live(const Entry& entry) const;
+  void compact();
 
   std::size_t capacity_;
   std::uint64_t max_age_ms_;
-  std::unordered_map<Hash32, std::uint64_t, DigestHash> index_;  // digest -> stamp
+  std::unordered_map<Hash32, std::uint64_t, DigestHash> index_;  // digest -> sequence
   std::deque<Entry> order_;  // insertion order; may hold erased digests (skipped when popped)
+  std::uint64_t next_sequence_ = 0;
 };
 
 }  // namespace alys::network
