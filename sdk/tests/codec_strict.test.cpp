@@ -108,10 +108,11 @@ TEST_CASE("decode_strict bounds a vector count by its elements' size", "[codec][
   // The lenient decoder only knows each element takes a byte: it allocates four, then fails.
   CHECK_THROWS_AS(alys::decode<Shape>(bytes), DecodeError);
   CHECK_THROWS_WITH(decode_strict<Shape>(bytes), "vector count exceeds what the message can hold");
-  // A count of 2^63 never reaches an allocation.
+  // A count of 2^63 - 1 never reaches an allocation.
   Bytes bomb = {0};
-  for (int i = 0; i < 9; ++i) bomb.push_back(0xff);
-  bomb.push_back(0x00);
+  for (int i = 0; i < 8; ++i) bomb.push_back(0xff);
+  bomb.push_back(0x7f);
+  bomb.resize(bomb.size() + 100, 0);
   CHECK_THROWS_AS(decode_strict<Shape>(bomb), DecodeError);
 }
 
@@ -119,4 +120,16 @@ TEST_CASE("decode_strict reports truncation at every offset", "[codec][strict]")
   Bytes bytes = encode(sample());
   for (std::size_t size = 0; size < bytes.size(); ++size)
     CHECK_THROWS_AS(decode_strict<Shape>(Bytes(bytes.begin(), bytes.begin() + size)), DecodeError);
+}
+
+TEST_CASE("decode_strict refuses a varint longer than its shortest form", "[codec][strict]") {
+  Shape shape;
+  shape.name = "a";
+  Bytes bytes = encode(shape);
+  REQUIRE(bytes[0] == 1);
+  // The name's length 1 as two bytes (0x81 0x00): the lenient decoder takes it, strict does not.
+  bytes.insert(bytes.begin() + 1, 0x00);
+  bytes[0] = 0x81;
+  CHECK(alys::decode<Shape>(bytes).name == "a");
+  CHECK_THROWS_WITH(decode_strict<Shape>(bytes), "varint not in its shortest form");
 }

@@ -232,8 +232,10 @@ T decode(ByteView bytes) {
 
 // The fewest bytes any encoding of a T takes: integers and enums their width, bool 1, double 8,
 // strings, byte vectors and vectors 1 (an empty one's count), byte arrays N, a schema 1 (its length
-// prefix) plus the minimum of each field. A constant expression for schemas whose fields can be
-// default-constructed at compile time (all the SDK's).
+// prefix) plus the minimum of each field. A constant expression where the compiler can
+// default-construct the schema at compile time (g++ 12 can with std::string fields, clang 14
+// cannot); cheap at run time either way (it walks a default-constructed T, which allocates
+// nothing).
 template <class T>
 constexpr std::size_t min_encoded_size();
 
@@ -284,34 +286,63 @@ class StrictReader {
 
   template <class T>
   void read(T& value) {
-    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, Bytes> ||
-                  detail::is_byte_array<T>::value || std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      ByteView raw = take_sized();
+      value.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
+    } else if constexpr (std::is_same_v<T, Bytes>) {
+      ByteView raw = take_sized();
+      value.assign(raw.begin(), raw.end());
+    } else if constexpr (detail::is_byte_array<T>::value || std::is_arithmetic_v<T> ||
+                         std::is_enum_v<T>) {
       reader_.read(value);
     } else if constexpr (detail::is_vector<T>::value) {
-      std::uint64_t count = reader_.varint();
-      constexpr std::size_t element_size = min_encoded_size<typename T::value_type>();
+      std::uint64_t count = varint();
+      // Not constexpr: clang 14 cannot default-construct a std::string at compile time.
+      const std::size_t element_size = min_encoded_size<typename T::value_type>();
       if (count > remaining() / element_size)
         throw DecodeError("vector count exceeds what the message can hold");
       value.clear();
       value.resize(static_cast<std::size_t>(count));
       for (auto& element : value) read(element);
     } else {
-      std::uint64_t size = reader_.varint();
-      if (size > remaining()) throw DecodeError("length prefix exceeds the message");
-      StrictReader nested(reader_.take(static_cast<std::size_t>(size)));
+      StrictReader nested(take_sized());
       value.alys_fields(nested);
       if (nested.remaining() != 0)
         throw DecodeError("bytes after the last field of a nested schema");
     }
   }
 
+  // A LEB128 varint in its shortest form: a value has one encoding, so equal values have equal
+  // bytes (and a peer cannot vary a message's bytes to slip past a cache keyed by them).
+  std::uint64_t varint() {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      std::uint8_t byte = reader_.take(1)[0];
+      if (shift == 63 && byte > 1) throw DecodeError("varint longer than 64 bits");
+      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) {
+        if (byte == 0 && shift > 0) throw DecodeError("varint not in its shortest form");
+        return value;
+      }
+    }
+    throw DecodeError("varint longer than 64 bits");
+  }
+
  private:
+  // A length-prefixed run of bytes (string, byte vector, nested schema).
+  ByteView take_sized() {
+    std::uint64_t size = varint();
+    if (size > remaining()) throw DecodeError("length prefix exceeds the message");
+    return reader_.take(static_cast<std::size_t>(size));
+  }
+
   Reader reader_;
 };
 
 // Decodes bytes from outside the node: like decode(), but a missing field, bytes after the last
-// field (at any nesting level) and a vector count the bytes cannot hold are DecodeError. So one
-// value has one encoding, and the decoder allocates at most a small constant times bytes.size().
+// field (at any nesting level), a varint not in its shortest form and a vector count the bytes
+// cannot hold are DecodeError. So one value has one encoding, and the decoder allocates at most a
+// small constant times bytes.size().
 template <class T>
 T decode_strict(ByteView bytes) {
   T value{};
