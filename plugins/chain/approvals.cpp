@@ -1,51 +1,94 @@
-// Approvals: this member signs at most one block per height, and only one that passed every check;
-// the approvals of other members arrive one by one (ApproveBlock) and complete held blocks.
+// Approvals and rounds (docs/chain.md, "Fork choice and liveness"): this member signs at most one
+// block per (height, round), records that in storage before anyone sees the signature, and moves
+// to the next round when the approvals it holds show that no block can be certified in this one.
+// The approvals of other members arrive one by one (ApproveBlock); every verified one is kept by
+// block and round until its height is decided.
+#include <algorithm>
+
 #include "chain_actor.hpp"
 
 namespace alys::chain {
+namespace {
 
-// A member approves at most one block per height: with a majority threshold, that is what keeps
-// two blocks at one height from both being imported anywhere (docs/chain.md, fork choice).
-bool ChainActor::add_own_approval(ImportJob& job) {
+Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
+
+}  // namespace
+
+bool ChainActor::may_approve(std::uint64_t height, const Hash32& hash) const {
   if (!key_ || !my_index_) return false;
-  const Block& block = job.block.block;
-  if (block.height <= last_approved_height_ && last_approved_hash_ != job.hash) return false;
-  for (const Approval& approval : job.block.approvals)
-    if (approval.member_index == *my_index_) return false;
-  Approval own{*my_index_, key_->schnorr_sign(approval_message(config_.spec.chain_id, job.hash))};
-  job.block.approvals.push_back(own);
-  last_approved_height_ = block.height;
-  last_approved_hash_ = job.hash;
-  if (!job.produced_here)
-    (void)context().publish(kApprovalTopic, ApproveBlock{job.hash, own, 0, block.height});
-  return true;
+  if (last_approved_height_ != height) return last_approved_height_ < height;
+  if (last_approved_round_ != round_) return last_approved_round_ < round_;
+  return last_approved_hash_ == hash;
+}
+
+void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
+                               std::function<void(const Approval&)> then) {
+  const std::uint32_t round = round_;
+  // Taken at once: nothing else is signed at (height, round) while storage writes the record.
+  last_approved_height_ = height;
+  last_approved_hash_ = hash;
+  last_approved_round_ = round;
+  storage::PutChainState record;
+  record.puts.push_back({key_bytes(kApprovedKey), encode(ApprovedAt{height, hash, round})});
+  ask(storage_, record, config_.node.storage_timeout_ms)
+      .then(
+          [this, hash, height, round, publish, then](const storage::Committed& committed) {
+            if (!committed.error.empty())
+              fatal("storage could not record the approval at height " + std::to_string(height) +
+                    ": " + committed.error);
+            const Approval own{*my_index_, key_->schnorr_sign(approval_message(
+                                               config_.spec.chain_id, hash, round))};
+            record_approval(hash, round, own);
+            context().counter_add("chain_approvals_given_total");
+            if (publish)
+              (void)context().publish(kApprovalTopic, ApproveBlock{hash, own, round, height});
+            then(own);
+          },
+          fatal_unless_answered("storage did not confirm the approval record at height " +
+                                std::to_string(height)));
 }
 
 // One approval is checked on its own: a bad, foreign or repeated one is dropped without harming
-// the block it names. Approvals for a block not held yet (still queued, or not arrived) wait.
+// the block it names. Approvals of a block not held yet wait, within bounds.
 void ChainActor::approve(const ApproveBlock& message) {
   const Approval& approval = message.approval;
   if (approval.member_index >= config_.spec.members.size() ||
       !schnorr_verify(config_.spec.members[approval.member_index],
-                      approval_message(config_.spec.chain_id, message.block_hash),
+                      approval_message(config_.spec.chain_id, message.block_hash, message.round),
                       approval.signature)) {
     context().counter_add("chain_approvals_invalid_total");
     return;
   }
-  auto found = pending_.find(message.block_hash);
-  if (found == pending_.end()) {
-    if (early_approvals_.size() >= kMaxEarlyApprovalBlocks &&
-        !early_approvals_.contains(message.block_hash)) {
+  if (message.round > round_ + kMaxRoundsAhead) {
+    context().counter_add("chain_approvals_dropped_total");
+    return;
+  }
+  auto known = approvals_.find(message.block_hash);
+  if (known == approvals_.end() || !known->second.held) {
+    // The stated height is unproven until the block arrives; one at a decided height is useless
+    // whether it is true or not.
+    if (message.height <= head_.height) {
+      context().counter_add("chain_approvals_stale_total");
+      return;
+    }
+    std::size_t from_member = 0;
+    for (const auto& [hash, heard] : approvals_)
+      if (!heard.held)
+        for (const auto& [round, list] : heard.by_round)
+          from_member += static_cast<std::size_t>(std::count_if(
+              list.begin(), list.end(),
+              [&](const Approval& a) { return a.member_index == approval.member_index; }));
+    if (from_member >= kMaxEarlyApprovalsPerMember ||
+        (known == approvals_.end() && approvals_.size() >= kMaxEarlyApprovalBlocks)) {
       context().counter_add("chain_approvals_dropped_total");
       return;
     }
-    add_unique(early_approvals_[message.block_hash], approval);
+    HeardApprovals& heard = approvals_[message.block_hash];
+    if (heard.by_round.empty()) heard.height = message.height;
+    add_unique(heard.by_round[message.round], approval);
     return;
   }
-  if (!add_unique(found->second.block.approvals, approval)) return;
-  ImportJob job = std::move(found->second);
-  pending_.erase(found);
-  enqueue(std::move(job));
+  if (record_approval(message.block_hash, message.round, approval)) advance_rounds();
 }
 
 bool ChainActor::add_unique(std::vector<Approval>& approvals, const Approval& approval) {
@@ -53,6 +96,115 @@ bool ChainActor::add_unique(std::vector<Approval>& approvals, const Approval& ap
     if (existing.member_index == approval.member_index) return false;
   approvals.push_back(approval);
   return true;
+}
+
+bool ChainActor::record_approval(const Hash32& hash, std::uint32_t round,
+                                 const Approval& approval) {
+  HeardApprovals& heard = approvals_[hash];
+  if (!add_unique(heard.by_round[round], approval)) return false;
+  if (heard.held) check_equivocation(hash, round, approval);
+  return true;
+}
+
+void ChainActor::mark_held(const Hash32& hash, std::uint64_t height) {
+  HeardApprovals& heard = approvals_[hash];
+  if (heard.held) return;
+  heard.held = true;
+  heard.height = height;
+  for (const auto& [round, list] : heard.by_round)
+    for (const Approval& approval : list) check_equivocation(hash, round, approval);
+}
+
+// Only approvals of held blocks are compared: the blocks prove that both are at one height.
+void ChainActor::check_equivocation(const Hash32& hash, std::uint32_t round,
+                                    const Approval& approval) {
+  const HeardApprovals& heard = approvals_.at(hash);
+  for (const auto& [other_hash, other] : approvals_) {
+    if (other_hash == hash || !other.held || other.height != heard.height) continue;
+    auto in_round = other.by_round.find(round);
+    if (in_round == other.by_round.end()) continue;
+    for (const Approval& earlier : in_round->second) {
+      if (earlier.member_index != approval.member_index) continue;
+      const std::string key = "evidence/" + std::to_string(heard.height) + "/" +
+                              std::to_string(round) + "/" + std::to_string(approval.member_index);
+      context().counter_add("chain_equivocations_total");
+      context().log(LogLevel::warn,
+                    "member " + std::to_string(approval.member_index) + " approved two blocks at " +
+                        "height " + std::to_string(heard.height) + " in round " +
+                        std::to_string(round) + ": " + short_hex(other_hash) + " and " +
+                        short_hex(hash) + " (evidence kept as " + key + ")");
+      storage::PutChainState evidence;
+      evidence.puts.push_back(
+          {key_bytes(key),
+           encode(Equivocation{heard.height, round, approval.member_index, other_hash,
+                               earlier.signature, hash, approval.signature})});
+      ask(storage_, evidence, config_.node.storage_timeout_ms)
+          .then(
+              [this, key](const storage::Committed& committed) {
+                if (!committed.error.empty())
+                  context().log(LogLevel::error,
+                                "storage did not keep " + key + ": " + committed.error);
+              },
+              [this, key](const Status& error) {
+                context().log(LogLevel::error,
+                              "storage did not keep " + key + ": " + error.to_string());
+              });
+      return;
+    }
+  }
+}
+
+RoundTally ChainActor::tally(std::uint32_t round) const {
+  RoundTally result;
+  for (const auto& [hash, heard] : approvals_) {
+    if (!heard.held || heard.height != head_.height + 1) continue;
+    auto& approvers = result[hash];
+    if (auto in_round = heard.by_round.find(round); in_round != heard.by_round.end())
+      for (const Approval& approval : in_round->second) approvers.insert(approval.member_index);
+  }
+  return result;
+}
+
+std::optional<std::uint32_t> ChainActor::certified_round(const Hash32& hash) const {
+  auto heard = approvals_.find(hash);
+  if (heard == approvals_.end()) return std::nullopt;
+  for (const auto& [round, list] : heard->second.by_round)
+    if (list.size() >= config_.spec.threshold) return round;
+  return std::nullopt;
+}
+
+void ChainActor::advance_rounds() {
+  if (!running_) return;
+  for (auto held = pending_.begin(); held != pending_.end(); ++held) {
+    if (held->second.block.block.height != head_.height + 1) continue;
+    if (auto round = certified_round(held->first)) {
+      ImportJob job = std::move(held->second);
+      pending_.erase(held);
+      job.block.round = *round;
+      job.block.approvals = approvals_.at(job.hash).by_round.at(*round);
+      return enqueue(std::move(job));
+    }
+  }
+  const std::uint64_t height = head_.height + 1;
+  while (round_dead(tally(round_), static_cast<std::uint32_t>(config_.spec.members.size()),
+                    config_.spec.threshold)) {
+    const Hash32 choice = *next_round_choice(tally(round_));
+    ++round_;
+    context().counter_add("chain_rounds_total");
+    context().gauge_set("chain_round", static_cast<double>(round_));
+    context().log(LogLevel::info, "height " + std::to_string(height) + ": round " +
+                                      std::to_string(round_ - 1) +
+                                      " cannot certify a block; round " + std::to_string(round_) +
+                                      " favours " + short_hex(choice));
+    if (may_approve(height, choice))
+      return sign_approval(choice, height, true, [this](const Approval&) { advance_rounds(); });
+  }
+}
+
+void ChainActor::forget_decided() {
+  std::erase_if(approvals_, [&](const auto& entry) { return entry.second.height <= head_.height; });
+  round_ = 0;
+  context().gauge_set("chain_round", 0);
 }
 
 }  // namespace alys::chain

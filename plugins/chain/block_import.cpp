@@ -23,24 +23,40 @@ void ChainActor::run_import(ImportJob job) {
   const Block& block = job.block.block;
   if (auto rejection = check_header(config_.spec, head_, block, job.hash, context().now_ms()))
     return reject(job, *rejection);
-  if (auto early = early_approvals_.find(job.hash); early != early_approvals_.end()) {
-    for (const Approval& approval : early->second) add_unique(job.block.approvals, approval);
-    early_approvals_.erase(early);
-  }
-  ApprovalTally tally = check_approvals(config_.spec, job.hash, job.block.approvals);
+  const std::uint32_t round = job.block.round;
+  ApprovalTally tally = check_approvals(config_.spec, job.hash, job.block.approvals, round);
   if (tally.rejection) return reject(job, *tally.rejection);
-  // Only the slot's author proposes: a block from anyone else is not worth a member's approval.
-  if (!job.produced_here &&
-      std::none_of(job.block.approvals.begin(), job.block.approvals.end(),
-                   [&](const Approval& a) { return a.member_index == block.author_index; }))
-    return reject(job, Rejection{"missing_author_approval",
-                                 "the block carries no approval of its author, member " +
-                                     std::to_string(block.author_index)});
+  if (round == 0) {
+    // Only the slot's author proposes: a block from anyone else is not worth a member's approval.
+    if (!job.produced_here &&
+        std::none_of(job.block.approvals.begin(), job.block.approvals.end(),
+                     [&](const Approval& a) { return a.member_index == block.author_index; }))
+      return reject(job, Rejection{"missing_author_approval",
+                                   "the block carries no approval of its author, member " +
+                                       std::to_string(block.author_index)});
+  } else if (tally.valid < config_.spec.threshold) {
+    // A later round's approvals are members re-choosing a held block: only a whole certificate
+    // shows that the block was held, author-approved, by them.
+    return reject(job, Rejection{"incomplete_certificate",
+                                 std::to_string(tally.valid) + " approvals from round " +
+                                     std::to_string(round) + ", " +
+                                     std::to_string(config_.spec.threshold) + " needed"});
+  }
   std::optional<AuxPowHeader> auxpow;
   if (!block.auxpow.empty()) {
     auxpow = block.auxpow.front();
     if (auto reason = mining_->check_header(*auxpow, block.height))
       return reject(job, Rejection{"bad_auxpow", *reason});
+  } else if (mining_ &&
+             block.height - finalized_height() > config_.spec.pow->max_blocks_without_pow) {
+    return reject(job,
+                  Rejection{"missing_required_pow",
+                            "height " + std::to_string(block.height) + " is " +
+                                std::to_string(block.height - finalized_height()) +
+                                " blocks after the finalized block " +
+                                std::to_string(finalized_height()) + " (max_blocks_without_pow " +
+                                std::to_string(config_.spec.pow->max_blocks_without_pow) +
+                                ") and carries no AuxPoW"});
   }
   auto shared = std::make_shared<ImportJob>(std::move(job));
   // From here on the job waits for the engine and storage: a hot swap hands it over as it stands.
@@ -48,20 +64,36 @@ void ChainActor::run_import(ImportJob job) {
   importing_ = shared;
   execute(
       engine::ExecutePayload{shared->block.block.payload, {}, false},
-      [this, shared, auxpow, valid = tally.valid](const engine::PayloadExecuted& executed) {
-        std::uint32_t approvals = valid;
-        if (approvals < config_.spec.threshold && add_own_approval(*shared)) ++approvals;
-        if (approvals < config_.spec.threshold) return hold(std::move(*shared), approvals);
-        CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
-        if (auxpow) {
-          extras.set_finalized = true;
-          extras.finalized_height = auxpow->range_end;
-          extras.finalized_hash = *mining_->hash_at(auxpow->range_end);
-        }
-        commit(shared->block, shared->hash, executed, std::move(extras),
-               [this, shared, auxpow](const Block& imported) {
-                 complete_import(shared, auxpow, imported);
-               });
+      [this, shared, auxpow, round](const engine::PayloadExecuted& executed) {
+        // Checked and re-executed: the block is held, and every approval of it counts.
+        for (const Approval& approval : shared->block.approvals)
+          record_approval(shared->hash, round, approval);
+        mark_held(shared->hash, shared->block.block.height);
+        auto conclude = [this, shared, auxpow, executed] {
+          const auto certified = certified_round(shared->hash);
+          if (!certified) return hold(std::move(*shared));
+          shared->block.round = *certified;
+          shared->block.approvals = approvals_.at(shared->hash).by_round.at(*certified);
+          CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
+          if (auxpow) {
+            extras.set_finalized = true;
+            extras.finalized_height = auxpow->range_end;
+            extras.finalized_hash = *mining_->hash_at(auxpow->range_end);
+          }
+          commit(shared->block, shared->hash, executed, std::move(extras),
+                 [this, shared, auxpow](const Block& imported) {
+                   complete_import(shared, auxpow, imported);
+                 });
+        };
+        // In round 0 a member approves the first valid block; in later rounds only the rule's
+        // choice (advance_rounds).
+        if (round_ != 0 || !may_approve(shared->block.block.height, shared->hash))
+          return conclude();
+        sign_approval(shared->hash, shared->block.block.height, !shared->produced_here,
+                      [shared, conclude](const Approval& own) {
+                        if (shared->block.round == 0) add_unique(shared->block.approvals, own);
+                        conclude();
+                      });
       },
       [this, shared](const std::string& error) {
         reject(*shared, Rejection{"payload_invalid", error});
@@ -143,7 +175,8 @@ CommitExtras ChainActor::chain_state_puts(const std::optional<AuxPowHeader>& aux
     extras.chain_puts.push_back({key_bytes(kPowKey), encode(state)});
   }
   extras.chain_puts.push_back(
-      {key_bytes(kApprovedKey), encode(ApprovedAt{last_approved_height_, last_approved_hash_})});
+      {key_bytes(kApprovedKey),
+       encode(ApprovedAt{last_approved_height_, last_approved_hash_, last_approved_round_})});
   return extras;
 }
 
@@ -193,9 +226,10 @@ void ChainActor::imported_block(const Block& block, const Hash32& hash, bool pro
       block.parent_hash,  block.slot,
       block.timestamp_ms, static_cast<std::uint32_t>(block.payload.transactions.size())};
   (void)context().publish(kBlockImportedTopic, event);
-  // Proposals at or below the new head can never be imported now.
+  // Proposals at or below the new head can never be imported now, nor can their approvals count.
   std::erase_if(pending_,
                 [&](const auto& entry) { return entry.second.block.block.height <= block.height; });
+  forget_decided();
 }
 
 void ChainActor::reject(const ImportJob& job, const Rejection& rejection) {
@@ -208,11 +242,19 @@ void ChainActor::reject(const ImportJob& job, const Rejection& rejection) {
   finish_job();
 }
 
-// A valid block that lacks approvals waits for ApproveBlock messages.
-void ChainActor::hold(ImportJob job, std::uint32_t valid) {
-  const std::string message = std::to_string(valid) + " of " +
+// A valid block that lacks approvals waits for ApproveBlock messages. When kMaxPendingBlocks are
+// held, the one of the oldest slot goes: a newer proposal is the likelier one to be certified,
+// and a hash-ordered choice would let a proposer pick which competitor survives.
+void ChainActor::hold(ImportJob job) {
+  const auto certified_count = [&] {
+    std::size_t most = 0;
+    for (const auto& [round, list] : approvals_.at(job.hash).by_round)
+      most = std::max(most, list.size());
+    return most;
+  };
+  const std::string message = std::to_string(certified_count()) + " of " +
                               std::to_string(config_.spec.threshold) +
-                              " approvals; waiting for more";
+                              " approvals in one round; waiting for more";
   reply(job.answer,
         ImportResult{false, true, "too_few_approvals", message, job.hash, job.block.block.height});
   if (job.produced_here) {
@@ -221,8 +263,18 @@ void ChainActor::hold(ImportJob job, std::uint32_t valid) {
     (void)context().publish(kBlockProposedTopic, ImportBlock{job.block});
   }
   job.answer = {};
-  if (pending_.size() >= kMaxPendingBlocks) pending_.erase(pending_.begin());
-  pending_[job.hash] = std::move(job);
+  if (!pending_.contains(job.hash) && pending_.size() >= kMaxPendingBlocks) {
+    auto oldest =
+        std::min_element(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
+          return a.second.block.block.slot < b.second.block.block.slot;
+        });
+    context().counter_add("chain_pending_evicted_total");
+    approvals_.erase(oldest->first);
+    pending_.erase(oldest);
+  }
+  const Hash32 hash = job.hash;
+  pending_[hash] = std::move(job);
+  advance_rounds();
   finish_job();
 }
 

@@ -29,9 +29,14 @@ void ChainActor::on_slot() {
 }
 
 void ChainActor::produce(std::uint64_t slot) {
-  // The slot may have passed while earlier jobs ran, or a block for it may exist already.
+  // The slot may have passed while earlier jobs ran, or a block for it may exist already. A member
+  // that approved at this height in its round could not add its own approval to a proposal, and
+  // a proposal needs its author's round-0 approval.
   const std::uint64_t now_slot = current_slot();
-  if (slot != now_slot || slot <= head_.slot || last_approved_height_ > head_.height) {
+  const bool approved_here =
+      last_approved_height_ > head_.height + 1 ||
+      (last_approved_height_ == head_.height + 1 && last_approved_round_ >= round_);
+  if (slot != now_slot || slot <= head_.slot || round_ != 0 || approved_here) {
     context().counter_add("chain_slots_skipped_total");
     return finish_job();
   }

@@ -79,9 +79,9 @@ std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& hea
 }
 
 ApprovalTally check_approvals(const ChainSpec& spec, const Hash32& block_hash,
-                              const std::vector<Approval>& approvals) {
+                              const std::vector<Approval>& approvals, std::uint32_t round) {
   ApprovalTally tally;
-  const Hash32 message = approval_message(spec.chain_id, block_hash);
+  const Hash32 message = approval_message(spec.chain_id, block_hash, round);
   std::set<std::uint32_t> seen;
   for (const Approval& approval : approvals) {
     if (approval.member_index >= spec.members.size()) {

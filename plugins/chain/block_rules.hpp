@@ -42,8 +42,8 @@ struct ApprovalTally {
 };
 
 // Every approval must name a member, appear once, and verify over approval_message(chain id,
-// block hash) with that member's key.
+// block hash, round) with that member's key: a certificate's approvals are all of one round.
 ApprovalTally check_approvals(const ChainSpec& spec, const Hash32& block_hash,
-                              const std::vector<Approval>& approvals);
+                              const std::vector<Approval>& approvals, std::uint32_t round = 0);
 
 }  // namespace alys::chain

@@ -319,7 +319,8 @@ TEST_CASE("approvals: forged and repeated ones are dropped alone; early ones wai
   SignedBlock block = make_block(node, slot, {author}, 3);
   const Hash32 hash = block_hash(block.block);
   // An approval that arrives before its block waits for it.
-  REQUIRE(node.harness().send("chain", chain::ApproveBlock{hash, approval_by(other, hash)}).ok());
+  REQUIRE(
+      node.harness().send("chain", chain::ApproveBlock{hash, approval_by(other, hash), 0, 1}).ok());
   node.harness().run();
   CHECK(node.import(block).imported);
   CHECK(node.head().height == 1);

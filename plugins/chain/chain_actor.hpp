@@ -27,6 +27,7 @@
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
+#include "approval_rounds.hpp"
 #include "block_rules.hpp"
 #include "chain_rpc.hpp"
 #include "chain_spec.hpp"
@@ -68,6 +69,11 @@ struct ProduceJob {
 using Job = std::variant<ImportJob, ProduceJob>;
 
 inline constexpr std::size_t kMaxEarlyApprovalBlocks = 256;
+// Approvals of blocks not held yet, per member: an honest member has at most a few heights open
+// (the one being decided, and the next while its block travels).
+inline constexpr std::size_t kMaxEarlyApprovalsPerMember = 8;
+// Approvals for rounds further ahead of this node's round are dropped: nobody honest is there yet.
+inline constexpr std::uint32_t kMaxRoundsAhead = 8;
 inline constexpr std::size_t kMaxPendingBlocks = 64;
 inline constexpr std::size_t kMaxQueuedJobs = 4096;
 
@@ -75,12 +81,27 @@ inline constexpr std::size_t kMaxQueuedJobs = 4096;
 inline constexpr std::string_view kPowKey = "pow";
 inline constexpr std::string_view kApprovedKey = "approved";
 
-// The last height this member approved a block at, and which block: kept across restarts so that
-// a restarted member does not approve a second block at the same height.
+// The last (height, round) this member approved a block in, and which block: written (and synced)
+// before the approval is sent, so that a restarted member never approves a second block in it.
 struct ApprovedAt {
   std::uint64_t height = 0;
   Hash32 hash{};
-  ALYS_FIELDS(height, hash)
+  std::uint32_t round = 0;
+  ALYS_FIELDS(height, hash, round)
+};
+
+// Two approvals by one member in one (height, round) for different held blocks, both signed: kept
+// in storage under "evidence/HEIGHT/ROUND/MEMBER". Two proposals by one author for one slot are
+// this too (each carries its author's round-0 approval).
+struct Equivocation {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  std::uint32_t member = 0;
+  Hash32 first_hash{};
+  SchnorrSignature first_signature{};
+  Hash32 second_hash{};
+  SchnorrSignature second_signature{};
+  ALYS_FIELDS(height, round, member, first_hash, first_signature, second_hash, second_signature)
 };
 
 // What a commit carries besides the block and the engine's state.
@@ -177,17 +198,38 @@ class ChainActor : public Actor {
   void finalize(const AuxPowHeader& auxpow, const Block& carrier);
   void imported_block(const Block& block, const Hash32& hash, bool produced_here);
   void reject(const ImportJob& job, const Rejection& rejection);
-  void hold(ImportJob job, std::uint32_t valid);
+  void hold(ImportJob job);
   // The block of `job` is committed: head, finality, events, the answer; the job is done.
   void complete_import(const std::shared_ptr<ImportJob>& job,
                        const std::optional<AuxPowHeader>& auxpow, const Block& imported);
   CommitExtras chain_state_puts(const std::optional<AuxPowHeader>& auxpow,
                                 std::uint64_t block_ms) const;
 
-  // --- approvals (approvals.cpp) ---
-  bool add_own_approval(ImportJob& job);
+  // --- approvals and rounds (approvals.cpp) ---
   void approve(const ApproveBlock& message);
   static bool add_unique(std::vector<Approval>& approvals, const Approval& approval);
+  // Whether this member may approve `hash` at `height` in its current round: once per
+  // (height, round), the same block again after a restart.
+  bool may_approve(std::uint64_t height, const Hash32& hash) const;
+  // Signs `hash` in the current round: the record goes to storage first, and only once storage
+  // confirms is the approval counted, published (unless `publish` is false: a proposal carries it)
+  // and handed to `then`.
+  void sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
+                     std::function<void(const Approval&)> then);
+  // A verified approval of `hash` in `round`; false if this node had it already.
+  bool record_approval(const Hash32& hash, std::uint32_t round, const Approval& approval);
+  // `hash` passed every check at `height`: its approvals count from now on.
+  void mark_held(const Hash32& hash, std::uint64_t height);
+  void check_equivocation(const Hash32& hash, std::uint32_t round, const Approval& approval);
+  // The round-r approvers of each held block at head + 1.
+  RoundTally tally(std::uint32_t round) const;
+  // The round with `threshold` approvals of `hash`, if any.
+  std::optional<std::uint32_t> certified_round(const Hash32& hash) const;
+  // A held block with a certificate is imported; a dead round moves this node to the next one,
+  // where a member approves the rule's choice.
+  void advance_rounds();
+  // After an import: approvals at decided heights go, the next height starts in round 0.
+  void forget_decided();
 
   // --- miner RPC, Namecoin's createauxblock / submitauxblock (miner_rpc.cpp) ---
   std::string create_aux_block(std::string_view params_json);
@@ -228,9 +270,13 @@ class ChainActor : public Actor {
   bool busy_ = false;
   std::deque<Job> queued_;
   std::map<Hash32, ImportJob> pending_;
-  std::map<Hash32, std::vector<Approval>> early_approvals_;  // valid approvals of unheld blocks
+  // Every verified approval this node has, held block or not; an unheld block's height is what its
+  // approvals state.
+  std::map<Hash32, HeardApprovals> approvals_;
+  std::uint32_t round_ = 0;  // this node's round at head + 1
   std::uint64_t last_approved_height_ = 0;
   Hash32 last_approved_hash_{};
+  std::uint32_t last_approved_round_ = 0;
   std::optional<MergedMining> mining_;  // with [chain.auxpow]
   Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
   bool paused_ = false;

@@ -161,6 +161,9 @@ void ChainActor::load_chain_state(std::function<void()> then) {
                 ApprovedAt approved = decode<ApprovedAt>(entry.value);
                 last_approved_height_ = approved.height;
                 last_approved_hash_ = approved.hash;
+                last_approved_round_ = approved.round;
+                // The round this member approved in is where it stands at that height.
+                if (approved.height == head_.height + 1) round_ = approved.round;
               } else if (key == kPowKey && mining_) {
                 mining_->set_state(decode<PowState>(entry.value));
               }

@@ -17,7 +17,8 @@ void schema_fields(State& state, Io& io) {
   io(state.running, state.head, state.has_finalized, state.finalized_height, state.finalized_hash,
      state.last_approved_height, state.last_approved_hash, state.anchor_hash, state.paused,
      state.slot_timer, state.in_flight, state.queued, state.pending, state.early_approvals,
-     state.has_mining, state.mining, state.block_queries, state.spec_digest);
+     state.has_mining, state.mining, state.block_queries, state.spec_digest, state.round,
+     state.last_approved_round, state.approvals);
   if constexpr (Version >= 2) io(state.handoffs);
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "alys/codec.hpp"
@@ -53,6 +54,23 @@ struct EarlyApprovals {
   ALYS_FIELDS(block_hash, approvals)
 };
 
+// The verified approvals of one block, by round (the actor's working set; its hand-off form is
+// HeardApprovalsState).
+struct HeardApprovals {
+  std::uint64_t height = 0;  // the block's once held; until then, what the approvals state
+  bool held = false;
+  std::map<std::uint32_t, std::vector<Approval>> by_round;
+};
+
+struct HeardApprovalsState {
+  Hash32 block_hash{};
+  std::uint64_t height = 0;
+  bool held = false;
+  std::uint32_t round = 0;
+  std::vector<Approval> approvals;
+  ALYS_FIELDS(block_hash, height, held, round, approvals)
+};
+
 struct ChainState {
   // false: the old instance was still starting (reading storage, building genesis): the new one
   // starts from storage; only `queued` is taken over.
@@ -79,6 +97,12 @@ struct ChainState {
   // that changed the members, say) refuses the state instead of carrying approvals over to rules
   // they were not made under.
   Hash32 spec_digest{};
+  // Appended to schema 1 (an older build refuses such a state: the host rolls back): the round at
+  // head + 1, the round of the last approval, and every approval by round (early_approvals above
+  // is written empty; read from an older state as round-0 approvals).
+  std::uint32_t round = 0;
+  std::uint32_t last_approved_round = 0;
+  std::vector<HeardApprovalsState> approvals;
   // --- schema 2 ---
   // How many hand-offs this state went through in builds that count them.
   std::uint64_t handoffs = 0;

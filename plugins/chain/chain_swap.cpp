@@ -67,6 +67,8 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
   }
   state.last_approved_height = last_approved_height_;
   state.last_approved_hash = last_approved_hash_;
+  state.last_approved_round = last_approved_round_;
+  state.round = round_;
   state.anchor_hash = anchor_hash_;
   state.paused = paused_;
   // An instance still confirming the head has armed no timer: its predecessor's ticks count.
@@ -79,8 +81,9 @@ StateSnapshot ChainActor::snapshot(std::uint32_t target_schema_version) {
     state.in_flight.push_back(*handed_in_flight_);
   for (const Job& job : queued_) state.queued.push_back(job_state(job));
   for (const auto& [hash, held] : pending_) state.pending.push_back(import_state(held));
-  for (const auto& [hash, approvals] : early_approvals_)
-    state.early_approvals.push_back(EarlyApprovals{hash, approvals});
+  for (const auto& [hash, heard] : approvals_)
+    for (const auto& [round, list] : heard.by_round)
+      state.approvals.push_back(HeardApprovalsState{hash, heard.height, heard.held, round, list});
   if (mining_) {
     state.has_mining = true;
     state.mining = mining_->save();
@@ -137,11 +140,32 @@ void ChainActor::resume_from(ChainState state) {
     finalized_ = std::make_pair(state.finalized_height, state.finalized_hash);
   last_approved_height_ = state.last_approved_height;
   last_approved_hash_ = state.last_approved_hash;
+  last_approved_round_ = state.last_approved_round;
+  round_ = state.round;
   anchor_hash_ = state.anchor_hash;
   paused_ = state.paused;
-  for (const JobState& held : state.pending) pending_.emplace(held.hash, import_job(held));
-  for (EarlyApprovals& early : state.early_approvals)
-    early_approvals_.emplace(early.block_hash, std::move(early.approvals));
+  for (const JobState& held : state.pending) {
+    pending_.emplace(held.hash, import_job(held));
+    // What a held block carries counts as approvals heard (a state from a build without rounds
+    // has nothing else).
+    HeardApprovals& heard = approvals_[held.hash];
+    heard.held = true;
+    heard.height = held.block.block.height;
+    for (const Approval& approval : held.block.approvals)
+      add_unique(heard.by_round[held.block.round], approval);
+  }
+  // A state from a build without rounds: its early approvals are round-0 ones for the next height.
+  for (EarlyApprovals& early : state.early_approvals) {
+    HeardApprovals& heard = approvals_[early.block_hash];
+    heard.height = head_.height + 1;
+    heard.by_round[0] = std::move(early.approvals);
+  }
+  for (HeardApprovalsState& heard : state.approvals) {
+    HeardApprovals& into = approvals_[heard.block_hash];
+    into.height = heard.height;
+    into.held = heard.held;
+    into.by_round[heard.round] = std::move(heard.approvals);
+  }
   if (mining_) mining_->load(state.mining);
   previous_slot_timer_ = state.slot_timer;
   // Status answers from the handed-over head at once; jobs wait until storage confirms it.

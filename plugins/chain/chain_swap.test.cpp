@@ -146,7 +146,8 @@ TEST_CASE("swap: a held block and early approvals survive; the quorum commits th
   const Hash32 next_hash = block_hash(next.block);
   REQUIRE(node.harness()
               .send("chain",
-                    chain::ApproveBlock{next_hash, approval_by((next_author + 2) % 3, next_hash)})
+                    chain::ApproveBlock{next_hash, approval_by((next_author + 2) % 3, next_hash), 0,
+                                        next.block.height})
               .ok());
   node.harness().run();
   swap_to(node, ALYS_CHAIN_PLUGIN);

@@ -275,7 +275,9 @@ int main(int argc, char** argv) {
       {"signed_block",
        json::object{
            {"what",
-            "SignedBlock{block.fields, approval.approvals}: encoding = encode(signed block)."},
+            "SignedBlock{block.fields, approval.approvals, round 0}: encoding = encode(signed "
+            "block). The round (4 bytes LE, the round of the approvals) was appended on purpose "
+            "when approvals gained rounds: a certificate is threshold approvals from one round."},
            {"encoding", to_hex(encode(signed_block))},
        }},
       {"payload_hash",

@@ -93,11 +93,15 @@ struct Approval {
   ALYS_FIELDS(member_index, signature)
 };
 
+// `approvals` are all from round `round` of the block's height (docs/chain.md, liveness): a
+// certificate is `threshold` approvals of one block from one round. The block hash does not cover
+// them; `round` was appended on purpose (4 bytes more in the signed-block encoding).
 struct SignedBlock {
   static constexpr std::string_view schema_name = "alys.domain.SignedBlock/1";
   Block block;
   std::vector<Approval> approvals;
-  ALYS_FIELDS(block, approvals)
+  std::uint32_t round = 0;
+  ALYS_FIELDS(block, approvals, round)
 };
 
 // SHA-256 of encode(block).
