@@ -117,12 +117,12 @@ struct WireCounters {
 WireCounters wire_counters(Federation& federation) {
   WireCounters total;
   for (std::size_t i = 0; i < federation.members(); ++i) {
-    total.bytes += federation.metric(i, "network_bytes_sent_total");
+    total.bytes += federation.plugin_metric(i, "network_bytes_sent_total");
     total.approvals +=
-        federation.metric(i, "network_messages_sent_total{role=\"network\",type=\"approval\"}");
+        federation.plugin_metric(i, "network_messages_sent_total", "type=\"approval\"");
     total.proposals +=
-        federation.metric(i, "network_messages_sent_total{role=\"network\",type=\"proposal\"}");
-    total.messages += federation.metric(i, "network_messages_sent_total");
+        federation.plugin_metric(i, "network_messages_sent_total", "type=\"proposal\"");
+    total.messages += federation.plugin_metric(i, "network_messages_sent_total");
   }
   return total;
 }

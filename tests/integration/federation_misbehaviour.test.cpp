@@ -174,14 +174,14 @@ TEST_CASE("misbehaving peers are cut off and counted; the federation produces on
   std::mt19937_64 random(13);
 
   {
-    INFO("garbage bytes before a handshake: bad_handshake");
-    const double before = federation.misbehaviour(0, "bad_handshake");
+    INFO("garbage bytes before a handshake (no Hello of our protocol): garbage");
+    const double before = federation.misbehaviour(0, "garbage");
     RawPeer peer("127.0.0.2", federation.node(0).net_port);
     alys::Bytes garbage(4096);
     for (auto& byte : garbage) byte = static_cast<std::uint8_t>(random());
     peer.send(garbage);
     CHECK(peer.closed_within(10s));
-    CHECK(counted(federation, 0, "bad_handshake", before));
+    CHECK(counted(federation, 0, "garbage", before));
   }
   {
     INFO("a frame that does not decode, sealed in a valid record: garbage");

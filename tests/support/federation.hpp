@@ -320,7 +320,8 @@ class Federation {
     return reply ? reply->body : "";
   }
   // The value of the sample whose name and labels start with `sample`, e.g.
-  // `network_misbehaviour_total{role="network",reason="garbage"}`; 0 when absent.
+  // `alys_plugin_network_misbehaviour_total{role="network",reason="garbage"}`, summed over the
+  // samples that match (all label sets when `sample` is a bare name); 0 when absent.
   double metric(std::size_t i, const std::string& sample) {
     std::istringstream lines(metrics(i));
     double total = 0;
@@ -332,8 +333,14 @@ class Federation {
     }
     return total;
   }
+  // A plugin's metric as the host exposes it (`alys_plugin_` + name, labels after role), e.g.
+  // plugin_metric(i, "network_messages_sent_total", "type=\"approval\"").
+  double plugin_metric(std::size_t i, const std::string& name, const std::string& labels = "") {
+    const std::string full = "alys_plugin_" + name;
+    return metric(i, labels.empty() ? full : full + "{role=\"network\"," + labels + "}");
+  }
   double misbehaviour(std::size_t i, const std::string& reason) {
-    return metric(i, "network_misbehaviour_total{role=\"network\",reason=\"" + reason + "\"}");
+    return plugin_metric(i, "network_misbehaviour_total", "reason=\"" + reason + "\"");
   }
 
   // Everything node i has logged over all its starts.
