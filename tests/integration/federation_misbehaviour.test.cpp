@@ -225,17 +225,19 @@ TEST_CASE("misbehaving peers are cut off and counted; the federation produces on
     INFO("a forged approval (a member's index, another key's signature): invalid_signature");
     const double before = federation.misbehaviour(0, "invalid_signature");
     Session session = handshake(federation, 0, "127.0.0.7", clients[4], kChainId, genesis);
+    // For a block nobody has approved: a forged copy of an approval already seen is dropped as a
+    // duplicate before any check (it can do no harm), so the forgery names a fresh block.
     auto head = federation.head(0);
     REQUIRE(head);
-    auto block_hash = alys::fixed_from_hex<32>(head->hash.substr(2));
-    REQUIRE(block_hash);
+    alys::Hash32 block_hash{};
+    for (auto& byte : block_hash) byte = static_cast<std::uint8_t>(random());
     alys::chain::ApproveBlock forged;
-    forged.block_hash = *block_hash;
-    forged.height = head->height;
+    forged.block_hash = block_hash;
+    forged.height = head->height + 1;
     forged.round = 0;
     forged.approval.member_index = 1;
     forged.approval.signature = clients[4].schnorr_sign(
-        alys::approval_message(kChainId, *block_hash, 0), alys::random_bytes32());
+        alys::approval_message(kChainId, block_hash, 0), alys::random_bytes32());
     session.peer->send(session.sealer->seal(frame_of(forged)));
     CHECK(session.peer->closed_within(10s));
     CHECK(counted(federation, 0, "invalid_signature", before));

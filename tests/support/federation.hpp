@@ -2,7 +2,8 @@
 // and some observers, each with its own key, config, data dir, admin port and network port (chosen
 // at run time), started, stopped (SIGTERM), killed (SIGKILL) and restarted on the same data dir by
 // PID. Reads each node over its admin JSON-RPC (chain_status, blocks, eth_*, network_peers,
-// network_fault, /metrics). When the test ends early the tail of every node's log is printed.
+// network_fault, /metrics). When the test ends early (or ALYS_TEST_SHOW_LOGS is set) the tail of
+// every node's log is printed.
 // Needs ALYS_BINARY_DIR (alys_add_test sets it) and Boost.JSON.
 #pragma once
 
@@ -130,8 +131,10 @@ class Federation {
 
   ~Federation() {
     if (finished_ && !std::getenv("ALYS_TEST_SHOW_LOGS")) return;
+    // ALYS_TEST_LOG_LINES: how many last lines of each log (default 80).
+    const char* lines = std::getenv("ALYS_TEST_LOG_LINES");
     for (const auto& node : nodes_)
-      for (const auto& log : node->logs) print_tail(log, 80);
+      for (const auto& log : node->logs) print_tail(log, lines ? std::stoul(lines) : 80);
   }
   Federation(const Federation&) = delete;
   Federation& operator=(const Federation&) = delete;
