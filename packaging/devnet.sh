@@ -138,7 +138,9 @@ write_spec() {  # the chain spec every node shares: one [chain] and [chain.auxpo
   local n=${#keys[@]}
   local threshold=$(((2 * n + 2) / 3))
   local now_ms=$(($(date +%s%N) / 1000000))
-  local genesis=$((now_ms / slot_ms * slot_ms))
+  # Genesis a few seconds ahead, as a federation's launch agrees on it: the first slots come after
+  # every node's network is up, so no early proposal goes unheard.
+  local genesis=$(((now_ms + 4000) / slot_ms * slot_ms))
   local list="" key
   for key in "${keys[@]}"; do list+="\"$key\", "; done
   cat >"$dir/chain-spec.toml" <<EOF

@@ -52,6 +52,7 @@ struct FederationOptions {
   // Nodes every node of this federation dials too: {x-only key hex, "host:port"}.
   std::vector<std::pair<std::string, std::string>> dial;
   std::string network_extra;  // more lines of [network]
+  std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
   std::string prefix = "alys-federation";
 };
 
@@ -125,7 +126,10 @@ class Federation {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
-    genesis_ms_ = now_ms / options_.slot_ms * options_.slot_ms;
+    // Genesis a little ahead, as a federation's launch agrees on it: block 1's slot comes after
+    // every member's network is up. (A proposal the chain makes before its node's network role
+    // subscribed reaches nobody; at 100 ms slots the first height then splits and stalls.)
+    genesis_ms_ = (now_ms + options_.genesis_delay_ms) / options_.slot_ms * options_.slot_ms;
     for (auto& node : nodes_) write_files(*node);
   }
 
