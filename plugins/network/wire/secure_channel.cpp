@@ -12,6 +12,8 @@ namespace {
 
 using Nonce = std::array<std::uint8_t, 12>;
 
+constexpr std::size_t kKeptBufferCapacity = 64 * 1024;
+
 Nonce nonce_of(std::uint64_t counter) {
   Nonce nonce{};
   for (std::size_t i = 0; i < 8; ++i) nonce[i] = static_cast<std::uint8_t>(counter >> (8 * i));
@@ -175,7 +177,11 @@ ChannelFailure Opener::feed(ByteView bytes, std::vector<Bytes>& frames) {
       break;
     }
     ++s.counter;
-    s.partial.clear();
+    // An idle connection should not keep the buffer of its largest record (up to 16 MiB).
+    if (s.partial.capacity() > kKeptBufferCapacity)
+      Bytes().swap(s.partial);
+    else
+      s.partial.clear();
     frames.push_back(std::move(plaintext));
   }
   if (s.failure != ChannelFailure::none) Bytes().swap(s.partial);
