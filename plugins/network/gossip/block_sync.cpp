@@ -15,6 +15,7 @@ BlockSync::BlockSync(SyncSettings settings, NodePort& port) : settings_(settings
 
 void BlockSync::set_head(std::uint64_t height) {
   head_ = height;
+  head_known_ = true;
   next_import_ = std::max(next_import_, height + 1);
   next_request_ = std::max(next_request_, height + 1);
   fetched_.erase(fetched_.begin(), fetched_.upper_bound(height));
@@ -223,6 +224,7 @@ void BlockSync::send_request(PeerId peer, std::uint64_t from, std::uint64_t last
 }
 
 void BlockSync::issue_requests() {
+  if (!head_known_) return;
   const std::uint64_t limit = head_ + settings_.max_blocks_ahead;
   for (auto it = retry_.begin(); it != retry_.end();) {
     if (it->from > limit) {

@@ -46,6 +46,8 @@ class BlockSync {
   BlockSync(SyncSettings settings, NodePort& port);
 
   // The chain's head moved (or was read at start); blocks at or below it are no longer wanted.
+  // Nothing is requested before the first call: a node that does not know its head yet would
+  // fetch (and the chain refuse) every block it already holds.
   void set_head(std::uint64_t height);
   // `peer` has blocks up to `head_height` (its PeerStatus; or a proposal that showed it ahead).
   void peer_head(PeerId peer, std::uint64_t head_height);
@@ -102,6 +104,7 @@ class BlockSync {
   SyncSettings settings_;
   NodePort& port_;
   std::uint64_t head_ = 0;
+  bool head_known_ = false;
   std::uint64_t next_request_ = 1;  // the lowest height never asked for in this epoch
   std::uint64_t next_import_ = 1;   // the next height to hand to the chain
   std::uint64_t epoch_ = 0;         // bumped by a failed import: older answers are stale

@@ -266,3 +266,26 @@ TEST_CASE("sync: 10,000 blocks from genesis through the engine") {
   for (std::size_t i = 0; i < s.port.imports.size(); ++i)
     REQUIRE(s.port.imports[i].block.block.height == i + 1);
 }
+
+TEST_CASE("sync: nothing is fetched before the chain has told its head") {
+  RecordingPort port;
+  GossipEngine engine(test_settings(4), port);
+  const auto chain = make_chain(9, test_spec().genesis_hash);
+  engine.peer_connected(kA, member_peer(1));
+  wire::PeerStatus ahead;
+  ahead.head_height = 9;
+  engine.received(kA, ahead);
+  chain::ChainStatus reading;
+  reading.syncing = true;  // the chain is still reading its head from storage
+  engine.chain_status(reading);
+  engine.tick();
+  CHECK(port.sent_of<wire::GetBlocks>().empty());
+  chain::ChainStatus status;
+  status.head_height = 5;
+  status.head_hash = block_hash(chain[4].block);
+  engine.chain_status(status);
+  const auto asked = port.sent_of<wire::GetBlocks>();
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0].second.from_height == 6);
+  CHECK(asked[0].second.max_count == 4);
+}

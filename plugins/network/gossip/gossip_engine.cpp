@@ -12,6 +12,7 @@
 #include "block_sync.hpp"
 #include "gossip_state.hpp"
 #include "import_verdict.hpp"
+#include "message_digest.hpp"
 #include "recent_consensus.hpp"
 #include "seen_cache.hpp"
 
@@ -42,31 +43,6 @@ constexpr std::uint32_t kMaxServedBlocks = 1024;
 // Transactions and AuxPoW offers handed to the engine or chain, waiting for them to be accepted
 // (and published) before they are relayed; the oldest are forgotten first.
 constexpr std::size_t kMaxAwaitingAcceptance = 8192;
-
-// Digests are SHA-256 over a kind byte and the message's identity, so that two kinds of message
-// can never share a digest.
-Hash32 digest_of(std::uint8_t kind, ByteView identity) {
-  Bytes bytes;
-  bytes.reserve(1 + identity.size());
-  bytes.push_back(kind);
-  bytes.insert(bytes.end(), identity.begin(), identity.end());
-  return sha256(bytes);
-}
-
-void append_le32(Bytes& out, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-}
-
-// An approval is the same message whoever relays it and whichever signature nonce it carries.
-Hash32 approval_digest(const chain::ApproveBlock& approval) {
-  Bytes identity(approval.block_hash.begin(), approval.block_hash.end());
-  append_le32(identity, approval.approval.member_index);
-  append_le32(identity, approval.round);
-  return digest_of('a', identity);
-}
-Hash32 proposal_digest(const Hash32& hash) { return digest_of('p', hash); }
-Hash32 auxpow_digest(const chain::OfferAuxPow& offer) { return digest_of('x', encode(offer)); }
-Hash32 transaction_digest(const Hash32& tx_hash) { return digest_of('t', tx_hash); }
 
 // The LEB128 size of a length prefix, at most.
 constexpr std::size_t kMaxPrefixBytes = 10;
@@ -123,9 +99,14 @@ struct GossipEngine::Impl {
   RecentConsensus recent;
   BlockSync sync;
   std::map<PeerId, Peer> peers;
-  // Proposals handed to the chain, by block hash: the peers that sent a copy meanwhile (none of
-  // them gets it relayed back).
-  std::map<Hash32, std::set<PeerId>> importing;
+  // Proposals handed to the chain, by block hash: the digest of the exact bytes handed over, and
+  // the peers that sent those same bytes meanwhile (none gets it relayed back; all share the
+  // blame if the chain proves it bad).
+  struct Importing {
+    Hash32 content;
+    std::set<PeerId> sources;
+  };
+  std::map<Hash32, Importing> importing;
   AwaitingAcceptance awaiting_pool;    // transactions: relayed once the engine pools them
   AwaitingAcceptance awaiting_auxpow;  // AuxPoW: relayed once the chain queues it
   std::uint64_t head_height = 0;
@@ -200,8 +181,11 @@ struct GossipEngine::Impl {
     const Hash32 digest = proposal_digest(hash);
     if (seen.contains(digest)) {
       ++duplicates_total;
-      if (auto pending = importing.find(hash); pending != importing.end())
-        pending->second.insert(id);
+      // Another peer's identical copy shares the fate of the one being imported; a copy with
+      // other approvals is not blamed for what the chain finds in the first.
+      if (auto pending = importing.find(hash);
+          pending != importing.end() && pending->second.content == sha256(encode(proposal)))
+        pending->second.sources.insert(id);
       return;
     }
     const std::uint32_t members = member_count();
@@ -224,7 +208,7 @@ struct GossipEngine::Impl {
       return port.misbehaved(id, Misbehaviour::invalid_signature,
                              "proposal " + to_hex(hash) + " lacks a valid approval of its author");
     seen.insert(digest, port.now_ms());
-    importing[hash].insert(id);
+    importing[hash] = Importing{sha256(encode(proposal)), {id}};
     port.import_block(proposal.block,
                       [this, proposal, hash, digest, id](const chain::ImportResult& result) {
                         proposal_answered(proposal, hash, digest, id, result);
@@ -236,7 +220,7 @@ struct GossipEngine::Impl {
                          const chain::ImportResult& result) {
     std::set<PeerId> sources{first_source};
     if (auto pending = importing.find(hash); pending != importing.end()) {
-      sources = std::move(pending->second);
+      sources = std::move(pending->second.sources);
       importing.erase(pending);
     }
     const std::uint64_t height = proposal.block.block.height;
@@ -246,6 +230,9 @@ struct GossipEngine::Impl {
         broadcast(proposal, sources);
         return;
       case ImportVerdict::invalid:
+        // A relayer may have spoiled a good block (a forged approval added): an intact copy from
+        // another peer must still be handled.
+        seen.erase(digest);
         for (PeerId source : sources)
           port.misbehaved(source, Misbehaviour::invalid_block,
                           "proposal " + to_hex(hash) + " at height " + std::to_string(height) +

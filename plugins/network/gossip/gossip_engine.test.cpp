@@ -315,3 +315,33 @@ TEST_CASE("status: on connect, on import at most every 100 ms, and every 2 s") {
   f.engine.tick();
   CHECK(f.port.sent_of<wire::PeerStatus>(true).size() == 3);
 }
+
+TEST_CASE("proposal: a spoiled copy does not shadow the intact one") {
+  Federation f;
+  const SignedBlock block = make_block(1, f.genesis, 101);
+  SignedBlock spoiled = block;
+  chain::ApproveBlock forged = approval_of(1, block_hash(block.block), 1);
+  forged.approval.signature[5] ^= 1;
+  spoiled.approvals.push_back(forged.approval);
+  f.engine.received(kA, chain::ImportBlock{spoiled});
+  f.engine.received(kB, chain::ImportBlock{block});  // while the chain checks A's copy
+  f.port.answer_import(rejected("bad_approval"));
+  REQUIRE(f.port.reports.size() == 1);
+  CHECK(f.port.reports[0].peer == kA);
+  f.engine.received(kB, chain::ImportBlock{block});
+  REQUIRE(f.port.imports.size() == 2);
+  f.port.answer_import(pending());
+  CHECK(f.receivers_of<chain::ImportBlock>() == std::set<PeerId>{kA, kC});
+}
+
+TEST_CASE("approval: a copy with a false height does not shadow the true one") {
+  Federation f;
+  const Hash32 hash = block_hash(make_block(1, f.genesis, 101).block);
+  chain::ApproveBlock lied = approval_of(2, hash, 1);
+  lied.height = 1'000'000;
+  f.engine.received(kA, lied);
+  f.engine.received(kB, approval_of(2, hash, 1));
+  REQUIRE(f.port.approvals.size() == 2);
+  CHECK(f.port.approvals[1].height == 1);
+  CHECK(f.engine.stats().recent_consensus_messages == 1);  // only the true one is kept
+}
