@@ -22,27 +22,33 @@ bool ChainActor::may_approve(std::uint64_t height, const Hash32& hash) const {
 }
 
 void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
-                               std::function<void(const Approval&)> then) {
+                               std::function<void(const Approval&)> then, bool record) {
   const std::uint32_t round = round_;
   // Taken at once: nothing else is signed at (height, round) while storage writes the record.
+  signing_ = true;
   last_approved_height_ = height;
   last_approved_hash_ = hash;
   last_approved_round_ = round;
-  storage::PutChainState record;
-  record.puts.push_back({key_bytes(kApprovedKey), encode(ApprovedAt{height, hash, round})});
-  ask(storage_, record, config_.node.storage_timeout_ms)
+  auto signed_now = [this, hash, height, round, publish, then] {
+    signing_ = false;
+    const Approval own{*my_index_,
+                       key_->schnorr_sign(approval_message(config_.spec.chain_id, hash, round))};
+    record_approval(hash, round, own);
+    context().counter_add("chain_approvals_given_total");
+    if (publish) (void)context().publish(kApprovalTopic, ApproveBlock{hash, own, round, height});
+    then(own);
+  };
+  if (!record) return signed_now();
+  storage::PutChainState approval_record;
+  approval_record.puts.push_back(
+      {key_bytes(kApprovedKey), encode(ApprovedAt{height, hash, round})});
+  ask(storage_, approval_record, config_.node.storage_timeout_ms)
       .then(
-          [this, hash, height, round, publish, then](const storage::Committed& committed) {
+          [height, signed_now](const storage::Committed& committed) {
             if (!committed.error.empty())
               fatal("storage could not record the approval at height " + std::to_string(height) +
                     ": " + committed.error);
-            const Approval own{*my_index_, key_->schnorr_sign(approval_message(
-                                               config_.spec.chain_id, hash, round))};
-            record_approval(hash, round, own);
-            context().counter_add("chain_approvals_given_total");
-            if (publish)
-              (void)context().publish(kApprovalTopic, ApproveBlock{hash, own, round, height});
-            then(own);
+            signed_now();
           },
           fatal_unless_answered("storage did not confirm the approval record at height " +
                                 std::to_string(height)));
@@ -125,8 +131,8 @@ void ChainActor::check_equivocation(const Hash32& hash, std::uint32_t round,
     if (in_round == other.by_round.end()) continue;
     for (const Approval& earlier : in_round->second) {
       if (earlier.member_index != approval.member_index) continue;
-      const std::string key = "evidence/" + std::to_string(heard.height) + "/" +
-                              std::to_string(round) + "/" + std::to_string(approval.member_index);
+      if (!equivocators_.emplace(heard.height, round, approval.member_index).second) return;
+      const std::string key = evidence_key(heard.height, round, approval.member_index);
       context().counter_add("chain_equivocations_total");
       context().log(LogLevel::warn,
                     "member " + std::to_string(approval.member_index) + " approved two blocks at " +
@@ -186,18 +192,37 @@ void ChainActor::advance_rounds() {
     }
   }
   const std::uint64_t height = head_.height + 1;
-  while (round_dead(tally(round_), static_cast<std::uint32_t>(config_.spec.members.size()),
-                    config_.spec.threshold)) {
-    const Hash32 choice = *next_round_choice(tally(round_));
+  const auto members = static_cast<std::uint32_t>(config_.spec.members.size());
+  while (round_dead(tally(round_), members, config_.spec.threshold)) {
     ++round_;
     context().counter_add("chain_rounds_total");
     context().gauge_set("chain_round", static_cast<double>(round_));
-    context().log(LogLevel::info, "height " + std::to_string(height) + ": round " +
-                                      std::to_string(round_ - 1) +
-                                      " cannot certify a block; round " + std::to_string(round_) +
-                                      " favours " + short_hex(choice));
-    if (may_approve(height, choice))
-      return sign_approval(choice, height, true, [this](const Approval&) { advance_rounds(); });
+    context().log(LogLevel::info,
+                  "height " + std::to_string(height) + ": round " + std::to_string(round_ - 1) +
+                      " cannot certify a block; now in round " + std::to_string(round_));
+  }
+  // What this member owes its round is decided from the state, not from the moment the round
+  // moved: a signature still being recorded, a restart or a swap in between lose nothing.
+  if (!my_index_ || signing_) return;
+  auto again = [this](const Approval&) { advance_rounds(); };
+  if (last_approved_height_ == height && last_approved_round_ == round_) {
+    // The record survived but the signature did not: the same block, signed again.
+    auto approved = approvals_.find(last_approved_hash_);
+    if (approved == approvals_.end() || !approved->second.held) return;
+    if (auto mine = approved->second.by_round.find(round_);
+        mine != approved->second.by_round.end() &&
+        std::any_of(mine->second.begin(), mine->second.end(),
+                    [&](const Approval& a) { return a.member_index == *my_index_; }))
+      return;
+    return sign_approval(last_approved_hash_, height, true, again);
+  }
+  // Round 0's approval is given on import, to the first valid block.
+  if (round_ == 0) return;
+  const auto choice = next_round_choice(tally(round_ - 1));
+  if (choice && may_approve(height, *choice)) {
+    context().log(LogLevel::info, "height " + std::to_string(height) + ": approving " +
+                                      short_hex(*choice) + " in round " + std::to_string(round_));
+    sign_approval(*choice, height, true, again);
   }
 }
 

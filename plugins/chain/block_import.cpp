@@ -87,13 +87,21 @@ void ChainActor::run_import(ImportJob job) {
         };
         // In round 0 a member approves the first valid block; in later rounds only the rule's
         // choice (advance_rounds).
-        if (round_ != 0 || !may_approve(shared->block.block.height, shared->hash))
+        if (round_ != 0 || signing_ || !may_approve(shared->block.block.height, shared->hash))
           return conclude();
-        sign_approval(shared->hash, shared->block.block.height, !shared->produced_here,
-                      [shared, conclude](const Approval& own) {
-                        if (shared->block.round == 0) add_unique(shared->block.approvals, own);
-                        conclude();
-                      });
+        // An own proposal that this approval certifies goes out only as the committed block,
+        // whose batch carries the approval record: no separate write (a single-member chain's
+        // every block).
+        const auto& round_zero = approvals_.at(shared->hash).by_round[0];
+        const bool certifies_own =
+            shared->produced_here && round_zero.size() + 1 >= config_.spec.threshold;
+        sign_approval(
+            shared->hash, shared->block.block.height, !shared->produced_here,
+            [shared, conclude](const Approval& own) {
+              if (shared->block.round == 0) add_unique(shared->block.approvals, own);
+              conclude();
+            },
+            !certifies_own);
       },
       [this, shared](const std::string& error) {
         reject(*shared, Rejection{"payload_invalid", error});

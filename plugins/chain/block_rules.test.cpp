@@ -48,9 +48,10 @@ struct Fixture {
     return rejection ? rejection->code : "";
   }
 
-  Approval approve(std::uint32_t member) const {
-    return Approval{member, key(static_cast<std::uint8_t>(member + 1))
-                                .schnorr_sign(approval_message(spec.chain_id, block_hash(block)))};
+  Approval approve(std::uint32_t member, std::uint32_t round = 0) const {
+    return Approval{member,
+                    key(static_cast<std::uint8_t>(member + 1))
+                        .schnorr_sign(approval_message(spec.chain_id, block_hash(block), round))};
   }
 };
 
@@ -157,4 +158,14 @@ TEST_CASE("approvals are counted per member and must verify", "[block_rules]") {
   ChainSpec other = f.spec;
   other.chain_id = 1;
   CHECK(check_approvals(other, hash, {f.approve(0)}).rejection->code == "bad_approval");
+}
+
+TEST_CASE("approvals count only in the round they were given in", "[block_rules]") {
+  Fixture f;
+  const Hash32 hash = block_hash(f.block);
+  CHECK(check_approvals(f.spec, hash, {f.approve(0, 1), f.approve(2, 1)}, 1).valid == 2);
+  CHECK(check_approvals(f.spec, hash, {f.approve(0, 1)}, 0).rejection->code == "bad_approval");
+  CHECK(check_approvals(f.spec, hash, {f.approve(0), f.approve(2, 1)}, 1).rejection->code ==
+        "bad_approval");
+  CHECK(check_approvals(f.spec, hash, {f.approve(0, 2)}, 1).rejection->code == "bad_approval");
 }

@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "alys/schemas/chain.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
+#include "approval_records.hpp"
 #include "approval_rounds.hpp"
 #include "block_rules.hpp"
 #include "chain_rpc.hpp"
@@ -69,40 +72,10 @@ struct ProduceJob {
 using Job = std::variant<ImportJob, ProduceJob>;
 
 inline constexpr std::size_t kMaxEarlyApprovalBlocks = 256;
-// Approvals of blocks not held yet, per member: an honest member has at most a few heights open
-// (the one being decided, and the next while its block travels).
-inline constexpr std::size_t kMaxEarlyApprovalsPerMember = 8;
 // Approvals for rounds further ahead of this node's round are dropped: nobody honest is there yet.
 inline constexpr std::uint32_t kMaxRoundsAhead = 8;
 inline constexpr std::size_t kMaxPendingBlocks = 64;
 inline constexpr std::size_t kMaxQueuedJobs = 4096;
-
-// The chain's own keys in storage (CommitBlock.chain_puts), written with every block.
-inline constexpr std::string_view kPowKey = "pow";
-inline constexpr std::string_view kApprovedKey = "approved";
-
-// The last (height, round) this member approved a block in, and which block: written (and synced)
-// before the approval is sent, so that a restarted member never approves a second block in it.
-struct ApprovedAt {
-  std::uint64_t height = 0;
-  Hash32 hash{};
-  std::uint32_t round = 0;
-  ALYS_FIELDS(height, hash, round)
-};
-
-// Two approvals by one member in one (height, round) for different held blocks, both signed: kept
-// in storage under "evidence/HEIGHT/ROUND/MEMBER". Two proposals by one author for one slot are
-// this too (each carries its author's round-0 approval).
-struct Equivocation {
-  std::uint64_t height = 0;
-  std::uint32_t round = 0;
-  std::uint32_t member = 0;
-  Hash32 first_hash{};
-  SchnorrSignature first_signature{};
-  Hash32 second_hash{};
-  SchnorrSignature second_signature{};
-  ALYS_FIELDS(height, round, member, first_hash, first_signature, second_hash, second_signature)
-};
 
 // What a commit carries besides the block and the engine's state.
 struct CommitExtras {
@@ -213,9 +186,10 @@ class ChainActor : public Actor {
   bool may_approve(std::uint64_t height, const Hash32& hash) const;
   // Signs `hash` in the current round: the record goes to storage first, and only once storage
   // confirms is the approval counted, published (unless `publish` is false: a proposal carries it)
-  // and handed to `then`.
+  // and handed to `then`. `record` false: the caller guarantees that the approval leaves the node
+  // only inside a commit, whose batch carries the record.
   void sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
-                     std::function<void(const Approval&)> then);
+                     std::function<void(const Approval&)> then, bool record = true);
   // A verified approval of `hash` in `round`; false if this node had it already.
   bool record_approval(const Hash32& hash, std::uint32_t round, const Approval& approval);
   // `hash` passed every check at `height`: its approvals count from now on.
@@ -277,6 +251,9 @@ class ChainActor : public Actor {
   std::uint64_t last_approved_height_ = 0;
   Hash32 last_approved_hash_{};
   std::uint32_t last_approved_round_ = 0;
+  bool signing_ = false;  // an approval record is being written (sign_approval)
+  // (height, round, member) of the equivocations kept as evidence: each is written once.
+  std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> equivocators_;
   std::optional<MergedMining> mining_;  // with [chain.auxpow]
   Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
   bool paused_ = false;

@@ -299,3 +299,20 @@ TEST_CASE("an AuxPoW submitted to one node is offered to and used by another", "
   REQUIRE(carrier.block.auxpow.size() == 1);
   CHECK(carrier.block.auxpow[0].auxpow == offer.header.auxpow);
 }
+
+TEST_CASE("import refuses a block past max_blocks_without_pow without an AuxPoW",
+          "[chain][auxpow]") {
+  TempDir dir("chain-auxpow-required");
+  NodeSetup setup;  // an observer: it imports what it is given
+  setup.extra_chain_toml = auxpow_toml(2);
+  TestNode node(dir, setup);
+  const std::uint64_t first_slot = kGenesisMs / 2000 + 1;
+  node.harness().advance(3 * 2000ms);
+  for (std::uint64_t i = 0; i < 2; ++i)
+    REQUIRE(node.import(make_block(node, first_slot + i, {0}, 1)).imported);
+  // Block 3 would leave 3 blocks after the finalized genesis: Alys's MissingRequiredPow.
+  const auto refused = node.import(make_block(node, first_slot + 2, {0}, 1));
+  CHECK_FALSE(refused.imported);
+  CHECK(refused.code == "missing_required_pow");
+  CHECK(node.head().height == 2);
+}

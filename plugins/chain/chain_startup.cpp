@@ -203,6 +203,7 @@ void ChainActor::load_unfinalized(std::uint64_t from, std::vector<Hash32> hashes
 void ChainActor::start_running() {
   running_ = true;
   learn_genesis_hash();
+  advance_rounds();
   arm_slot_timer();
   finish_job();
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "alys/domain/sha256.hpp"
 #include "alys/status.hpp"
 
 using namespace alys;
@@ -54,6 +55,9 @@ ChainState sample() {
   state.mining.first_unfinalized_height = 6;
   state.mining.unfinalized = {filled(6), filled(7)};
   state.mining.handed_out.push_back(Work{filled(0xaa), 6, 7, 0x207fffff, {}});
+  state.round = 2;
+  state.last_approved_round = 1;
+  state.approvals.push_back(HeardApprovalsState{filled(8), 8, true, 1, {Approval{3, {}}}});
   state.handoffs = 4;
   return state;
 }
@@ -101,6 +105,12 @@ TEST_CASE("chain state: schema 2 round-trips every field, schema 1 all but the h
   REQUIRE(two.mining.handed_out.size() == 1);
   CHECK(two.mining.handed_out[0].aux_hash == filled(0xaa));
   CHECK(two.handoffs == 4);
+  CHECK(two.round == 2);
+  CHECK(two.last_approved_round == 1);
+  REQUIRE(two.approvals.size() == 1);
+  CHECK(two.approvals[0].held);
+  CHECK(two.approvals[0].round == 1);
+  CHECK(two.approvals[0].approvals[0].member_index == 3);
 
   const Bytes one_bytes = write_chain_state(state, 1);
   CHECK(one_bytes.size() < write_chain_state(state, 2).size());
@@ -108,6 +118,8 @@ TEST_CASE("chain state: schema 2 round-trips every field, schema 1 all but the h
   CHECK(one.head.hash == filled(7));
   CHECK(one.mining.first_unfinalized_height == 6);
   CHECK(one.handoffs == 0);
+  CHECK(one.round == 2);
+  CHECK(one.approvals.size() == 1);
 }
 
 TEST_CASE("chain state: unknown schemas are ALYS_ERR_SCHEMA, both ways", "[chain_state]") {
@@ -154,4 +166,24 @@ TEST_CASE("chain state: an inconsistent state is refused", "[chain_state]") {
   bad_kind.queued[0].kind = static_cast<JobKind>(7);
   CHECK(read_code(write_chain_state(bad_kind, 1), 1, &message) == ALYS_ERR_INVALID);
   CHECK(message.find("unknown job kind 7") != std::string::npos);
+}
+
+TEST_CASE("chain state: a schema-1 state from before rounds reads with round 0", "[chain_state]") {
+  // The schema-1 fields as builds without rounds wrote them, then their SHA-256.
+  const ChainState state = sample();
+  Bytes bytes;
+  Writer writer(bytes);
+  writer(state.running, state.head, state.has_finalized, state.finalized_height,
+         state.finalized_hash, state.last_approved_height, state.last_approved_hash,
+         state.anchor_hash, state.paused, state.slot_timer, state.in_flight, state.queued,
+         state.pending, state.early_approvals, state.has_mining, state.mining, state.block_queries,
+         state.spec_digest);
+  const Hash32 digest = sha256(bytes);
+  bytes.insert(bytes.end(), digest.begin(), digest.end());
+  const ChainState old = read_chain_state(bytes, 1);
+  CHECK(old.last_approved_height == 8);
+  CHECK(old.round == 0);
+  CHECK(old.last_approved_round == 0);
+  CHECK(old.approvals.empty());
+  REQUIRE(old.early_approvals.size() == 1);
 }

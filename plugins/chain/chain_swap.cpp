@@ -206,6 +206,7 @@ void ChainActor::confirm_head() {
             }
             arm_slot_timer();
             learn_genesis_hash();
+            advance_rounds();
             queue_missed_slot(in_flight);
             if (committed) return complete_committed(import_job(*in_flight));
             if (in_flight) queued_.push_front(job_of(*in_flight));

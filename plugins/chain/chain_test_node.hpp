@@ -46,6 +46,19 @@ inline Approval approval_by(std::uint32_t member, const Hash32& hash) {
       key(static_cast<std::uint8_t>(member + 1)).schnorr_sign(approval_message(kChainId, hash))};
 }
 
+// The same in round `round` of the block's height.
+inline Approval approval_by(std::uint32_t member, const Hash32& hash, std::uint32_t round) {
+  return Approval{member, key(static_cast<std::uint8_t>(member + 1))
+                              .schnorr_sign(approval_message(kChainId, hash, round))};
+}
+
+// What a member sends: its approval of `block` in `round`, with the block's height.
+inline chain::ApproveBlock approve_message(std::uint32_t member, const SignedBlock& block,
+                                           std::uint32_t round = 0) {
+  const Hash32 hash = block_hash(block.block);
+  return chain::ApproveBlock{hash, approval_by(member, hash, round), round, block.block.height};
+}
+
 inline const SecretKey& funded_key() {
   static const SecretKey funded = key(0xf0);
   return funded;
@@ -62,7 +75,7 @@ inline std::string members_toml(int count) {
 
 struct NodeSetup {
   int members = 1;
-  int threshold = 1;
+  int threshold = 1;          // 0: none in the table (the default, (2N+2)/3)
   std::optional<int> member;  // this node's member index; nullopt: an observer
   std::string storage_toml = "backend = \"memory\"\n";
   std::uint64_t start_ms = kGenesisMs;
@@ -71,12 +84,12 @@ struct NodeSetup {
 
 // The [chain] table of a node set up as `setup`; a member's key file goes to `dir`.
 inline std::string chain_toml(const TempDir& dir, const NodeSetup& setup) {
-  std::string chain = "chain_id = " + std::to_string(kChainId) + "\n" +
-                      members_toml(setup.members) +
-                      "threshold = " + std::to_string(setup.threshold) + "\n" +
-                      "genesis_timestamp_ms = " + std::to_string(kGenesisMs) + "\n" +
-                      "genesis_alloc = [{ address = \"" + to_0x_hex(funded_address()) +
-                      "\", balance_wei = \"1000000000000000000000\" }]\n";
+  std::string chain =
+      "chain_id = " + std::to_string(kChainId) + "\n" + members_toml(setup.members) +
+      (setup.threshold ? "threshold = " + std::to_string(setup.threshold) + "\n" : std::string()) +
+      "genesis_timestamp_ms = " + std::to_string(kGenesisMs) + "\n" +
+      "genesis_alloc = [{ address = \"" + to_0x_hex(funded_address()) +
+      "\", balance_wei = \"1000000000000000000000\" }]\n";
   if (setup.member) {
     const SecretKey member_key = key(static_cast<std::uint8_t>(*setup.member + 1));
     auto file =
