@@ -46,14 +46,15 @@ Offence offence_of(wire::HandshakeFailure failure) {
 }  // namespace
 
 Connection::Connection(Transport& transport, ConnectionId id, tcp::socket socket,
-                       Direction direction, wire::HandshakeConfig handshake,
+                       std::optional<XOnlyPublicKey> dialled, wire::HandshakeConfig handshake,
                        const NetworkConfig& config)
     : transport_(transport),
       id_(id),
       socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       handshake_timer_(strand_),
-      direction_(direction),
+      direction_(dialled ? Direction::outbound : Direction::inbound),
+      dialled_(dialled),
       handshake_timeout_ms_(config.handshake_timeout_ms),
       message_bucket_(config.max_messages_per_second, steady_ms()),
       byte_bucket_(config.max_bytes_per_second, steady_ms()),
@@ -65,7 +66,7 @@ Connection::Connection(Transport& transport, ConnectionId id, tcp::socket socket
     remote_address_ = Endpoint{remote_ip_, remote.port()}.to_string();
   }
   socket_.set_option(tcp::no_delay(true), error);
-  handshake_.emplace(std::move(handshake), direction == Direction::outbound
+  handshake_.emplace(std::move(handshake), direction_ == Direction::outbound
                                                ? wire::HandshakeRole::initiator
                                                : wire::HandshakeRole::responder);
 }

@@ -42,8 +42,10 @@ struct DialTarget {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Transport& transport, ConnectionId id, tcp::socket socket, Direction direction,
-             wire::HandshakeConfig handshake, const NetworkConfig& config);
+  // `dialled`: the key an outbound connection was dialled for (its DialTarget's); unset inbound.
+  Connection(Transport& transport, ConnectionId id, tcp::socket socket,
+             std::optional<XOnlyPublicKey> dialled, wire::HandshakeConfig handshake,
+             const NetworkConfig& config);
 
   // Sends our Hello and starts reading, with the handshake timeout armed.
   void start();
@@ -56,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ConnectionId id() const { return id_; }
   Direction direction() const { return direction_; }
+  const std::optional<XOnlyPublicKey>& dialled() const { return dialled_; }
   const std::string& remote_ip() const { return remote_ip_; }
   const std::string& remote_address() const { return remote_address_; }
   // Set once the handshake is done (strand), read afterwards by anyone.
@@ -81,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::strand<asio::any_io_executor> strand_;
   asio::steady_timer handshake_timer_;
   Direction direction_;
+  std::optional<XOnlyPublicKey> dialled_;
   std::string remote_ip_;
   std::string remote_address_;
   std::uint64_t handshake_timeout_ms_;

@@ -12,6 +12,8 @@ namespace {
 constexpr std::uint64_t kTickMs = 250;
 // How long to wait for the chain's spec before asking again.
 constexpr std::uint64_t kSpecRetryMs = 200;
+// Failed GetSpec requests before the wait is worth a warning.
+constexpr std::uint32_t kSpecPatience = 10;
 
 // TransportEvents for the actor: every event becomes a message to the role itself, in one
 // priority lane so that a peer's connected, frames and disconnected keep their order.
@@ -128,7 +130,10 @@ void NetworkActor::ask_spec() {
             start_network(spec);
           },
           [this](const Status& error) {
-            context().log(LogLevel::debug, "chain spec not available yet: " + error.message());
+            // Said once, loudly: a chain that never answers GetSpec leaves the node unconnected.
+            if (++spec_failures_ == kSpecPatience)
+              context().log(LogLevel::warn, "no peers until the chain answers GetSpec: " +
+                                                error.message() + " (still asking)");
             context().start_timer(kSpecRetryMs, 0, NetAskSpec{});
           });
 }
@@ -150,6 +155,7 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
       context().log(LogLevel::warn,
                     "gossip state of the previous instance refused: " + restored.message());
   }
+  last_stats_ = gossip_->stats();  // the previous instance already counted those
   request(chain_, chain::GetStatus{}, 5000)
       .then([this](const chain::ChainStatus& status) { gossip_->chain_status(status); },
             [this](const Status& error) {

@@ -88,6 +88,8 @@ class NetworkActor : public Actor, public NodePort {
   std::set<XOnlyPublicKey> fault_dropped_;
   std::string listen_address_;
   std::uint64_t tick_timer_ = 0;
+  std::uint32_t spec_failures_ = 0;
+  GossipStats last_stats_;  // what publish_gauges last turned into counters
   // From restore() until the spec is known and the transport starts.
   std::optional<NetworkState> restored_;
 };

@@ -23,7 +23,10 @@ std::string NetworkActor::peers_json() const {
   self["key"] = to_hex(self_key_);
   self["identity"] = spec_ ? identity(self_key_) : "unknown (waiting for the chain spec)";
   self["listen"] = listen_address_;
-  if (spec_) self["chain_id"] = spec_->chain_id;
+  if (spec_) {
+    self["chain_id"] = spec_->chain_id;
+    self["genesis_hash"] = to_hex(spec_->genesis_hash);
+  }
 
   // Every key this node knows of: configured peers, spec members, connected and scored ones.
   std::map<XOnlyPublicKey, json::object> rows;
@@ -154,6 +157,16 @@ void NetworkActor::publish_gauges() {
   context().gauge_set("network_recent_consensus_messages",
                       static_cast<double>(stats.recent_consensus_messages));
   context().gauge_set("network_syncing", stats.syncing ? 1.0 : 0.0);
+  // The engine counts from its construction (or its restored state); /metrics gets the growth.
+  auto grow = [this](const char* name, std::uint64_t now_value, std::uint64_t& last) {
+    if (now_value > last) context().counter_add(name, now_value - last);
+    last = now_value;
+  };
+  grow("network_blocks_synced_total", stats.blocks_synced_total, last_stats_.blocks_synced_total);
+  grow("network_relayed_total", stats.relayed_total, last_stats_.relayed_total);
+  grow("network_duplicates_total", stats.duplicates_total, last_stats_.duplicates_total);
+  grow("network_sync_requests_timed_out_total", stats.sync_requests_timed_out_total,
+       last_stats_.sync_requests_timed_out_total);
 }
 
 }  // namespace alys::network

@@ -11,6 +11,9 @@ struct Transport::Io {
   asio::io_context context;
   asio::executor_work_guard<asio::io_context::executor_type> work{context.get_executor()};
   tcp::acceptor acceptor{context};
+  // The acceptor is touched by its accept handler and by stop(): on one strand, whatever
+  // io_threads is.
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(context)};
 };
 
 Transport::Transport(TransportSettings settings, TransportEvents& events)
@@ -49,7 +52,7 @@ void Transport::start() {
     }
   }
   events_.listening(listen_address());
-  accept_next();
+  asio::post(io_->accept_strand, [this] { accept_next(); });
   {
     std::lock_guard lock(mutex_);
     for (auto& [key, target] : dial_targets_) {
@@ -80,9 +83,12 @@ void Transport::stop() {
   }
   // Close on the I/O threads (each socket belongs to its strand), then let the threads finish
   // what is queued and join them.
-  asio::post(io_->context, [this, open] {
+  asio::post(io_->accept_strand, [this] {
     boost::system::error_code ignored;
     io_->acceptor.close(ignored);
+  });
+  asio::post(io_->context, [this] {
+    boost::system::error_code ignored;
     std::lock_guard lock(mutex_);
     for (auto& [key, target] : dial_targets_) {
       target->timer.cancel();
@@ -112,40 +118,43 @@ void Transport::stop() {
 }
 
 void Transport::accept_next() {
-  io_->acceptor.async_accept([this](const boost::system::error_code& error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted || !io_->acceptor.is_open()) return;
-    if (!error) {
-      boost::system::error_code remote_error;
-      const auto remote = socket.remote_endpoint(remote_error);
-      const std::string ip = remote_error ? std::string() : remote.address().to_string();
-      std::shared_ptr<Connection> connection;
-      std::string refusal;
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-        if (banned_ips_.contains(ip))
-          refusal = "banned_address";
-        else if (connections_.size() >= 2 * static_cast<std::size_t>(settings_.config.max_peers))
-          refusal = "max_peers";
-        if (refusal.empty()) {
-          const ConnectionId id = next_id_++;
-          connection = std::make_shared<Connection>(
-              *this, id, std::move(socket), Direction::inbound,
-              wire::HandshakeConfig{settings_.node_key, settings_.chain_id, settings_.genesis_hash,
-                                    [allowed = settings_.allowed](const XOnlyPublicKey& key) {
-                                      return allowed.contains(key);
-                                    }},
-              settings_.config);
-          connections_.emplace(id, connection);
+  io_->acceptor.async_accept(asio::bind_executor(
+      io_->accept_strand, [this](const boost::system::error_code& error, tcp::socket socket) {
+        if (error == asio::error::operation_aborted || !io_->acceptor.is_open()) return;
+        if (!error) {
+          boost::system::error_code remote_error;
+          const auto remote = socket.remote_endpoint(remote_error);
+          const std::string ip = remote_error ? std::string() : remote.address().to_string();
+          std::shared_ptr<Connection> connection;
+          std::string refusal;
+          {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            if (banned_ips_.contains(ip))
+              refusal = "banned_address";
+            else if (connections_.size() >=
+                     2 * static_cast<std::size_t>(settings_.config.max_peers))
+              refusal = "max_peers";
+            if (refusal.empty()) {
+              const ConnectionId id = next_id_++;
+              connection = std::make_shared<Connection>(
+                  *this, id, std::move(socket), std::nullopt,
+                  wire::HandshakeConfig{settings_.node_key, settings_.chain_id,
+                                        settings_.genesis_hash,
+                                        [allowed = settings_.allowed](const XOnlyPublicKey& key) {
+                                          return allowed.contains(key);
+                                        }},
+                  settings_.config);
+              connections_.emplace(id, connection);
+            }
+          }
+          if (connection)
+            connection->start();
+          else
+            events_.refused(refusal);
         }
-      }
-      if (connection)
-        connection->start();
-      else
-        events_.refused(refusal);
-    }
-    accept_next();
-  });
+        accept_next();
+      }));
 }
 
 void Transport::dial(const std::shared_ptr<DialTarget>& target) {
@@ -200,7 +209,7 @@ void Transport::dial(const std::shared_ptr<DialTarget>& target) {
                 } else {
                   const ConnectionId id = next_id_++;
                   connection = std::make_shared<Connection>(
-                      *this, id, std::move(*socket), Direction::outbound,
+                      *this, id, std::move(*socket), target->key,
                       wire::HandshakeConfig{settings_.node_key, settings_.chain_id,
                                             settings_.genesis_hash,
                                             [expected = target->key](const XOnlyPublicKey& key) {
@@ -291,21 +300,17 @@ void Transport::on_closed(const std::shared_ptr<Connection>& connection, const s
     connections_.erase(connection->id());
     if (key) {
       auto kept = by_key_.find(*key);
-      if (kept != by_key_.end() && kept->second == connection->id()) {
-        by_key_.erase(kept);
-        // A stopping transport reports nothing: the actor that would hear it is being replaced.
-        report = was_connected && !stopping_;
-      }
+      if (kept != by_key_.end() && kept->second == connection->id()) by_key_.erase(kept);
     }
+    // Every connection the actor heard of (connected) is reported gone, a replaced one too; a
+    // stopping transport reports nothing: the actor that would hear it is being replaced.
+    report = was_connected && !stopping_;
     if (!stopping_) {
-      // Dial again only for a dial of ours that failed, or a kept connection lost.
-      const bool ours = connection->direction() == Direction::outbound;
-      if (key && !by_key_.contains(*key)) {
-        if (auto target = dial_targets_.find(*key); target != dial_targets_.end())
+      // Dial again for the key this connection was for, if we dial it and it is not connected.
+      std::optional<XOnlyPublicKey> dial_key = connection->dialled() ? connection->dialled() : key;
+      if (dial_key && !by_key_.contains(*dial_key)) {
+        if (auto target = dial_targets_.find(*dial_key); target != dial_targets_.end())
           redial = target->second;
-      } else if (!key && ours) {
-        for (auto& [target_key, target] : dial_targets_)
-          if (target->state == "dialling" && !by_key_.contains(target_key)) redial = target;
       }
       if (redial) delay = redial->backoff.next_delay();
     }

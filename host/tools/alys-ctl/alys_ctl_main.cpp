@@ -68,6 +68,8 @@ constexpr CommandSpec kCommands[] = {
      "the plugin serving each role: name, version, ABI, state schema, file"},
     {"health", 0, "", false, 0, "GET /health: node and per-actor health"},
     {"metrics", 0, "", false, 0, "GET /metrics: Prometheus text, printed as is"},
+    {"peers", 0, "", false, 0,
+     "the network role's peers: identity, state, score, status, traffic (network_peers)"},
     {"reload", 2, "ROLE FILE", true, 0,
      "hot-swap ROLE to the plugin FILE (relative to the current directory);\n"
      "answers after the swap and its trial period"},
@@ -248,6 +250,7 @@ int run(const CommandLine& line) {
   if (name == "plugins") return run_plugins(session);
   if (name == "health") return run_health(session);
   if (name == "metrics") return run_metrics(session);
+  if (name == "peers") return run_peers(session);
   if (name == "reload") return run_reload(session, line.args[0], line.args[1]);
   if (name == "restart") return run_restart(session, line.args[0]);
   if (name == "call") return run_call(session, line.args);

@@ -15,6 +15,9 @@ int run_plugins(Session& session);
 int run_health(Session& session);
 int run_metrics(Session& session);
 
+// peers_command.cpp: the network role's peers (network_peers); no token needed.
+int run_peers(Session& session);
+
 // change_commands.cpp: what changes the node (the token needed), and plugin methods.
 int run_reload(Session& session, const std::string& role, const std::string& file);
 int run_restart(Session& session, const std::string& role);

@@ -250,3 +250,14 @@ TEST_CASE("payload_hash matches the pinned consensus vector", "[block]") {
   // The pinned payload carries its own hash, as engines fill it in.
   CHECK(to_hex(payload.block_hash) == vectors::string_field(pinned, "payload_hash"));
 }
+
+TEST_CASE("a round's approval message appends the round; round 0 is the old one", "[block]") {
+  const Hash32 hash = block_hash(sample_block());
+  CHECK(approval_message(7, hash, 0) == approval_message(7, hash));
+  Bytes round_input{0x07, 0, 0, 0, 0, 0, 0, 0};
+  round_input.insert(round_input.end(), hash.begin(), hash.end());
+  round_input.insert(round_input.end(), {0x02, 0x01, 0x00, 0x00});  // round 0x0102, LE32
+  CHECK(approval_message(7, hash, 0x0102) == tagged_hash("alys/approval", round_input));
+  CHECK(approval_message(7, hash, 1) != approval_message(7, hash, 2));
+  CHECK(approval_message(7, hash, 1) != approval_message(7, hash));
+}
