@@ -1,6 +1,7 @@
 // alys-ctl — the command-line client of a node's admin API (docs/admin-api.md): status, plugins,
 // health and metrics, hot reload of a plugin, restart of an actor, shutdown. And one offline tool
-// for miners: verify-auxpow judges an AuxPoW without a node (docs/auxpow.md).
+// for miners: verify-auxpow judges an AuxPoW without a node (docs/auxpow.md); and keygen, a
+// fresh node key for a new member or a devnet.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -12,6 +13,7 @@
 
 #include "host/tools/alys-ctl/commands.hpp"
 #include "host/tools/alys-ctl/ctl_session.hpp"
+#include "host/tools/alys-ctl/keygen.hpp"
 #include "host/tools/alys-ctl/verify_auxpow.hpp"
 #include "host/tools/common/command_line.hpp"
 
@@ -57,6 +59,7 @@ struct CommandSpec {
 };
 
 constexpr std::string_view kVerifyAuxPow = "verify-auxpow";
+constexpr std::string_view kKeygen = "keygen";
 
 constexpr CommandSpec kCommands[] = {
     {"status", 0, "", false, 0,
@@ -78,6 +81,9 @@ constexpr CommandSpec kCommands[] = {
     {kVerifyAuxPow, 0, "[OPTIONS] BLOCKHASH AUXPOWHEX", false, 0,
      "offline, no node: judge a merged-mining proof for a block hash by Namecoin's\n"
      "rules and the child's bits (alys-ctl verify-auxpow --help)"},
+    {kKeygen, 0, "--out FILE", false, 0,
+     "offline, no node: a fresh node key in FILE (mode 0600, never overwritten);\n"
+     "prints its public key (alys-ctl keygen --help)"},
 };
 
 po::options_description global_options() {
@@ -164,9 +170,10 @@ std::size_t command_position(const std::vector<std::string>& args,
 alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
   const po::options_description options = global_options();
   const std::size_t at = command_position(args, options);
-  const bool offline = at < args.size() && args[at] == kVerifyAuxPow;
+  const bool offline = at < args.size() && (args[at] == kVerifyAuxPow || args[at] == kKeygen);
 
-  // verify-auxpow parses its own options: the words after it are its own.
+  // The offline commands (verify-auxpow, keygen) parse their own options: the words after them are
+  // their own.
   po::options_description with_command;
   with_command.add(options).add_options()    //
       ("command", po::value<std::string>())  //
@@ -204,7 +211,7 @@ alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
 
   std::string name;
   if (offline) {
-    name = kVerifyAuxPow;
+    name = args[at];
     line.args.assign(args.begin() + static_cast<long>(at) + 1, args.end());
   } else if (values.count("command")) {
     name = values["command"].as<std::string>();
@@ -230,6 +237,7 @@ alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
 int run(const CommandLine& line) {
   const std::string_view name = line.command->name;
   if (name == kVerifyAuxPow) return run_verify_auxpow(line.args, line.json);
+  if (name == kKeygen) return run_keygen(line.args, line.json);
   auto target = resolve_target(line.target);
   if (!target.ok()) {
     std::cerr << "alys-ctl: " << target.status().message() << "\n";
