@@ -167,6 +167,9 @@ void NetworkActor::publish_gauges() {
   grow("network_duplicates_total", stats.duplicates_total, last_stats_.duplicates_total);
   grow("network_sync_requests_timed_out_total", stats.sync_requests_timed_out_total,
        last_stats_.sync_requests_timed_out_total);
+  grow("network_stall_replays_total", stats.stall_replays_total, last_stats_.stall_replays_total);
+  grow("network_approvals_ignored_total", stats.approvals_ignored_total,
+       last_stats_.approvals_ignored_total);
 }
 
 }  // namespace alys::network

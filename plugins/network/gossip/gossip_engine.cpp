@@ -116,6 +116,35 @@ struct GossipEngine::Impl {
   Hash32 finalized_hash{};
   std::uint64_t relayed_total = 0;
   std::uint64_t duplicates_total = 0;
+  bool head_known = false;
+  std::uint64_t head_changed_ms = 0;
+  std::uint64_t last_stall_replay_ms = 0;
+  std::uint64_t stall_replays_total = 0;
+  std::uint64_t approvals_ignored_total = 0;
+
+  std::uint64_t stall_after_ms() const {
+    if (settings.stall_replay_after_ms != 0) return settings.stall_replay_after_ms;
+    return std::max<std::uint64_t>(2 * settings.spec.slot_ms, 1000);
+  }
+
+  // head + 1 has waited too long: what this node knows of it goes to every peer and to the chain
+  // again. Receivers drop what they have (seen cache, the chain's own checks); what a dropped
+  // frame or a restarted actor lost arrives. Bounded: one height, one approval per member and
+  // round, at most 16 proposals.
+  void replay_stalled_height(std::uint64_t now) {
+    last_stall_replay_ms = now;
+    ++stall_replays_total;
+    recent.replay_height(
+        head_height + 1,
+        [&](const chain::ImportBlock& proposal) {
+          for (const auto& [id, _] : peers) port.send(id, proposal);
+          port.import_block(proposal.block, [](const chain::ImportResult&) {});
+        },
+        [&](const chain::ApproveBlock& approval) {
+          for (const auto& [id, _] : peers) port.send(id, approval);
+          port.approve(approval);
+        });
+  }
 
   std::uint32_t member_count() const {
     return static_cast<std::uint32_t>(settings.spec.members.size());
@@ -154,6 +183,10 @@ struct GossipEngine::Impl {
     const Hash32 digest = approval_digest(approval);
     if (seen.contains(digest)) {
       ++duplicates_total;
+      return;
+    }
+    if (head_known && approval.height > head_height + settings.approval_height_margin) {
+      ++approvals_ignored_total;
       return;
     }
     // Checked before the digest is remembered: a forged copy must not shadow the real one.
@@ -296,6 +329,8 @@ struct GossipEngine::Impl {
   // --- local events -------------------------------------------------------------------------
 
   void head_moved(std::uint64_t height, const Hash32& hash) {
+    if (!head_known || height != head_height) head_changed_ms = port.now_ms();
+    head_known = true;
     head_height = height;
     head_hash = hash;
     recent.head_moved(height);
@@ -443,6 +478,10 @@ void GossipEngine::tick() {
       s.send_status(id, peer, now);
   }
   s.sync.tick();
+  if (s.head_known && !s.peers.empty() &&
+      now - std::min(now, s.head_changed_ms) >= s.stall_after_ms() &&
+      now - std::min(now, s.last_stall_replay_ms) >= s.stall_after_ms())
+    s.replay_stalled_height(now);
 }
 
 Bytes GossipEngine::snapshot() const {
@@ -499,6 +538,8 @@ GossipStats GossipEngine::stats() const {
   stats.duplicates_total = s.duplicates_total;
   stats.seen_cache_entries = s.seen.size();
   stats.recent_consensus_messages = s.recent.size();
+  stats.stall_replays_total = s.stall_replays_total;
+  stats.approvals_ignored_total = s.approvals_ignored_total;
   return stats;
 }
 

@@ -43,6 +43,13 @@ struct GossipSettings {
   std::uint64_t status_min_gap_ms = 100;     // at most one PeerStatus per peer per this
   std::uint64_t progress_log_interval_ms = 2'000;  // "sync: height H of T ..." while syncing
   std::size_t recent_consensus_heights = 64;  // heights above the head kept for replay, at most
+  // The head has not moved for this long: the consensus messages of head + 1 are sent to every
+  // peer again and handed to the chain again (0: twice the slot, at least 1 s). A message lost
+  // without a disconnect (a full queue, a dropped link, an actor restart) cannot stall a height.
+  std::uint64_t stall_replay_after_ms = 0;
+  // Approvals stated more than this above the head are neither kept nor relayed: their height is
+  // not signed, and a node that far behind syncs rather than votes.
+  std::uint64_t approval_height_margin = 2;
 };
 
 // Counters since the engine was built (restored ones continue from the snapshot), and gauges.
@@ -57,6 +64,8 @@ struct GossipStats {
   std::uint64_t duplicates_total = 0;           // frames dropped by the seen cache
   std::uint64_t seen_cache_entries = 0;         // gauge network_seen_cache_entries
   std::uint64_t recent_consensus_messages = 0;  // gauge: proposals + approvals + auxpow kept
+  std::uint64_t stall_replays_total = 0;        // counter network_stall_replays_total
+  std::uint64_t approvals_ignored_total = 0;    // stated too far above the head
 };
 
 // A peer's last PeerStatus (network_peers shows it).

@@ -340,8 +340,67 @@ TEST_CASE("approval: a copy with a false height does not shadow the true one") {
   chain::ApproveBlock lied = approval_of(2, hash, 1);
   lied.height = 1'000'000;
   f.engine.received(kA, lied);
+  // Stated far above the head: ignored outright (counted, not blamed, not relayed).
+  CHECK(f.port.approvals.empty());
+  CHECK(f.engine.stats().approvals_ignored_total == 1);
   f.engine.received(kB, approval_of(2, hash, 1));
-  REQUIRE(f.port.approvals.size() == 2);
-  CHECK(f.port.approvals[1].height == 1);
+  REQUIRE(f.port.approvals.size() == 1);
+  CHECK(f.port.approvals[0].height == 1);
   CHECK(f.engine.stats().recent_consensus_messages == 1);  // only the true one is kept
+}
+
+TEST_CASE("stall: head + 1's messages go out again while the head does not move") {
+  Federation f;  // slot 2000 ms: a replay after 4000 ms of the same head
+  const SignedBlock block = make_block(1, f.genesis, 101);
+  const Hash32 hash = block_hash(block.block);
+  f.engine.received(kB, chain::ImportBlock{block});
+  f.port.answer_import(pending());
+  f.engine.received(kB, approval_of(2, hash, 1));
+  f.engine.local_approval(approval_of(0, hash, 1));
+  f.port.sent.clear();
+  f.port.imports.clear();
+  f.port.approvals.clear();
+
+  f.port.clock_ms += 3900;
+  f.engine.tick();
+  CHECK(f.port.sent_of<chain::ImportBlock>().empty());
+  CHECK(f.engine.stats().stall_replays_total == 0);
+
+  f.port.clock_ms += 200;
+  f.engine.tick();
+  CHECK(f.engine.stats().stall_replays_total == 1);
+  // To every peer, the sender too: a frame its link dropped may be what it lacks.
+  CHECK(f.receivers_of<chain::ImportBlock>() == std::set<PeerId>{kA, kB, kC});
+  CHECK(f.port.sent_of<chain::ApproveBlock>().size() == 6);  // 2 approvals x 3 peers
+  // And to this node's chain, which may have lost them (an actor restart).
+  CHECK(f.port.imports.size() == 1);
+  CHECK(f.port.approvals.size() == 2);
+
+  f.port.sent.clear();
+  f.port.clock_ms += 1000;
+  f.engine.tick();  // not again before another interval
+  CHECK(f.port.sent_of<chain::ApproveBlock>().empty());
+
+  // The height is decided: nothing is replayed for it.
+  chain::BlockImported imported;
+  imported.height = 1;
+  imported.hash = hash;
+  f.engine.block_imported(imported);
+  f.port.sent.clear();
+  f.port.clock_ms += 10'000;
+  f.engine.tick();
+  CHECK(f.port.sent_of<chain::ApproveBlock>().empty());
+  CHECK(f.port.sent_of<chain::ImportBlock>().empty());
+}
+
+TEST_CASE("approval: one stated far above the head is neither kept nor relayed") {
+  Federation f;  // head 0
+  const Hash32 hash = block_hash(make_block(1, f.genesis, 101).block);
+  f.engine.received(kA, approval_of(1, hash, 3));  // head + 3: beyond the margin of 2
+  CHECK(f.port.approvals.empty());
+  CHECK(f.port.sent.empty());
+  CHECK(f.engine.stats().approvals_ignored_total == 1);
+  CHECK(f.port.reports.empty());  // a node ahead of us is not misbehaving
+  f.engine.received(kA, approval_of(1, hash, 2));
+  CHECK(f.port.approvals.size() == 1);
 }

@@ -27,9 +27,9 @@ bool RecentConsensus::add_proposal(const chain::ImportBlock& proposal, const Has
 bool RecentConsensus::add_approval(const chain::ApproveBlock& approval) {
   Height* height = slot_for(approval.height);
   if (!height || height->approvals.size() >= kMaxApprovalsPerHeight) return false;
+  // One per member and round: a second one is a copy, or an equivocation the chain judges.
   for (const chain::ApproveBlock& kept : height->approvals)
-    if (kept.block_hash == approval.block_hash &&
-        kept.approval.member_index == approval.approval.member_index &&
+    if (kept.approval.member_index == approval.approval.member_index &&
         kept.round == approval.round)
       return false;
   height->approvals.push_back(approval);
@@ -65,6 +65,15 @@ void RecentConsensus::replay(const std::function<void(const chain::ImportBlock&)
   for (const auto& [_, height] : heights_)
     for (const chain::ApproveBlock& kept : height.approvals) approval(kept);
   for (const chain::OfferAuxPow& kept : auxpow_) auxpow(kept);
+}
+
+void RecentConsensus::replay_height(
+    std::uint64_t height, const std::function<void(const chain::ImportBlock&)>& proposal,
+    const std::function<void(const chain::ApproveBlock&)>& approval) const {
+  auto found = heights_.find(height);
+  if (found == heights_.end()) return;
+  for (const auto& [hash, kept] : found->second.proposals) proposal(kept);
+  for (const chain::ApproveBlock& kept : found->second.approvals) approval(kept);
 }
 
 std::size_t RecentConsensus::size() const {

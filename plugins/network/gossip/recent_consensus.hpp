@@ -4,8 +4,10 @@
 // restarted or swapped in, loses no approval of the height being decided.
 //
 // Bounded: heights at most `max_heights` above the head, `kMaxProposalsPerHeight` proposals and
-// `kMaxApprovalsPerHeight` approvals per height, `kMaxAuxPow` offers; what does not fit is not kept
-// (it is still handled and relayed, just not replayed).
+// `kMaxApprovalsPerHeight` approvals per height, one approval per (height, member, round) — the
+// signature does not cover the stated height, so a peer restating old approvals cannot crowd out
+// the real ones beyond one slot per member and round — and `kMaxAuxPow` offers; what does not fit
+// is not kept (it is still handled and relayed, just not replayed).
 //
 // Not thread-safe: the network actor's thread only.
 #pragma once
@@ -47,6 +49,11 @@ class RecentConsensus {
   void head_moved(std::uint64_t head_height);
   // Forgets AuxPoW offers whose range ends at or below `finalized_height`.
   void finalized(std::uint64_t finalized_height);
+
+  // The proposals, then the approvals, kept for one height (the stall replay: head + 1).
+  void replay_height(std::uint64_t height,
+                     const std::function<void(const chain::ImportBlock&)>& proposal,
+                     const std::function<void(const chain::ApproveBlock&)>& approval) const;
 
   // Proposals first (a receiver holds the block before its approvals), then approvals, in height
   // order, then the AuxPoW offers.

@@ -16,6 +16,9 @@ TEST_CASE("recent consensus: heights above the head only, within the bound") {
   CHECK(recent.add_approval(approval_of(1, hash, 11)));
   CHECK_FALSE(recent.add_approval(approval_of(1, hash, 11)));  // the same (hash, member, round)
   CHECK(recent.add_approval(approval_of(1, hash, 11, 1)));     // another round
+  // The same member and round for another block: restated old approvals, or an equivocation the
+  // chain judges; either way it cannot take more than its member's one place.
+  CHECK_FALSE(recent.add_approval(approval_of(1, Hash32{2}, 11)));
   CHECK(recent.add_approval(approval_of(1, hash, 14)));
   CHECK_FALSE(recent.add_approval(approval_of(1, hash, 15)));  // too far above the head
   CHECK(recent.size() == 3);
