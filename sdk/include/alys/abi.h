@@ -218,7 +218,9 @@ typedef struct alys_host_api {
   void (*alys_host_log)(alys_host_context* ctx, uint32_t level, const char* plugin_owned_text,
                         size_t size);
 
-  /* Metrics, labelled with the role. Names: [a-z_][a-z0-9_]*. */
+  /* Metrics, labelled with the role. Names: [a-z_][a-z0-9_]*, optionally followed by one label
+     set of at most two labels, e.g. name{reason="garbage"} (label names [a-z_]+ other than role
+     and le, values [a-z0-9_]+). */
   int32_t (*alys_host_counter_add)(alys_host_context* ctx, const char* name, uint64_t delta);
   int32_t (*alys_host_gauge_set)(alys_host_context* ctx, const char* name, double value);
   int32_t (*alys_host_histogram_observe)(alys_host_context* ctx, const char* name, double value);
