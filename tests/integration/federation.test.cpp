@@ -183,6 +183,9 @@ TEST_CASE("kill two members: production halts; one back, it resumes with no gap"
   const std::string line = log.substr(at, log.find('\n', at) - at);
   CHECK(line.find("1 of 2 approvals") != std::string::npos);
   CHECK(line.find("waiting for more") != std::string::npos);
+  // And the network role says the cause once: too few members reachable for the threshold.
+  CHECK(log.find("1 of 3 members reachable, threshold 2: no block can be approved until more "
+                 "members connect") != std::string::npos);
 
   federation.start(1);
   federation.wait_ready(1);

@@ -47,6 +47,9 @@ constexpr std::size_t kMaxAwaitingAcceptance = 8192;
 // The LEB128 size of a length prefix, at most.
 constexpr std::size_t kMaxPrefixBytes = 10;
 
+// How long after start a member waits before it judges how many members it reaches.
+constexpr std::uint64_t kReachabilityGraceMs = 5'000;
+
 // The items handed to another role whose relay waits for that role's acceptance: digest -> the
 // peer it came from. Bounded, oldest first out.
 class AwaitingAcceptance {
@@ -144,6 +147,38 @@ struct GossipEngine::Impl {
           for (const auto& [id, _] : peers) port.send(id, approval);
           port.approve(approval);
         });
+  }
+
+  // The members this node can reach (itself included when it is one): below the threshold no
+  // block can be approved, and the operator is told so once, and again when it is over.
+  std::optional<bool> quorum_reachable;
+  std::uint32_t reachable_members() const {
+    std::set<std::uint32_t> members;
+    for (const auto& [_, peer] : peers)
+      if (peer.identity.member_index) members.insert(*peer.identity.member_index);
+    const auto& keys = settings.spec.members;
+    if (auto self = std::find(keys.begin(), keys.end(), settings.self); self != keys.end())
+      members.insert(static_cast<std::uint32_t>(self - keys.begin()));
+    return static_cast<std::uint32_t>(members.size());
+  }
+  std::uint64_t created_ms = 0;
+  void say_reachability() {
+    // A member, past its first dial attempts (peers connect within a second or two of start).
+    const auto& keys = settings.spec.members;
+    if (std::find(keys.begin(), keys.end(), settings.self) == keys.end()) return;
+    if (port.now_ms() - std::min(port.now_ms(), created_ms) < kReachabilityGraceMs) return;
+    const std::uint32_t reachable = reachable_members();
+    const bool enough = reachable >= settings.spec.threshold;
+    if (quorum_reachable == enough) return;
+    const bool first = !quorum_reachable;
+    quorum_reachable = enough;
+    const std::string counts = std::to_string(reachable) + " of " + std::to_string(member_count()) +
+                               " members reachable, threshold " +
+                               std::to_string(settings.spec.threshold);
+    if (!enough)
+      port.log(LogLevel::warn, counts + ": no block can be approved until more members connect");
+    else if (!first)
+      port.log(LogLevel::info, counts + ": blocks can be approved again");
   }
 
   std::uint32_t member_count() const {
@@ -340,6 +375,7 @@ struct GossipEngine::Impl {
 
 GossipEngine::GossipEngine(GossipSettings settings, NodePort& port)
     : impl_(std::make_unique<Impl>(std::move(settings), port)) {
+  impl_->created_ms = port.now_ms();
   const auto& members = impl_->settings.spec.members;
   auto self = std::find(members.begin(), members.end(), impl_->settings.self);
   port.log(LogLevel::info,
@@ -360,11 +396,13 @@ void GossipEngine::peer_connected(PeerId id, const PeerIdentity& identity) {
   s.recent.replay([&](const chain::ImportBlock& p) { s.port.send(id, p); },
                   [&](const chain::ApproveBlock& a) { s.port.send(id, a); },
                   [&](const chain::OfferAuxPow& o) { s.port.send(id, o); });
+  s.say_reachability();
 }
 
 void GossipEngine::peer_disconnected(PeerId id) {
   impl_->peers.erase(id);
   impl_->sync.peer_gone(id);
+  impl_->say_reachability();
 }
 
 void GossipEngine::received(PeerId id, WireMessage message) {
@@ -478,6 +516,7 @@ void GossipEngine::tick() {
       s.send_status(id, peer, now);
   }
   s.sync.tick();
+  s.say_reachability();
   if (s.head_known && !s.peers.empty() &&
       now - std::min(now, s.head_changed_ms) >= s.stall_after_ms() &&
       now - std::min(now, s.last_stall_replay_ms) >= s.stall_after_ms())

@@ -404,3 +404,31 @@ TEST_CASE("approval: one stated far above the head is neither kept nor relayed")
   f.engine.received(kA, approval_of(1, hash, 2));
   CHECK(f.port.approvals.size() == 1);
 }
+
+TEST_CASE("a member says when too few members are reachable, and when enough are again") {
+  RecordingPort port;
+  GossipEngine engine{test_settings(), port};  // member 0 of 3, threshold 2
+  auto warnings = [&] {
+    std::vector<std::string> lines;
+    for (const std::string& text : port.logs)
+      if (text.find("members reachable") != std::string::npos) lines.push_back(text);
+    return lines;
+  };
+  engine.tick();
+  CHECK(warnings().empty());  // within the grace after start
+  port.clock_ms += 6000;
+  engine.tick();
+  REQUIRE(warnings().size() == 1);
+  CHECK(warnings()[0] ==
+        "1 of 3 members reachable, threshold 2: no block can be approved until more members "
+        "connect");
+  engine.peer_connected(kC, PeerIdentity{member_key(9).xonly_public_key(), std::nullopt});
+  CHECK(warnings().size() == 1);  // an observer does not count
+  engine.peer_connected(kA, member_peer(1));
+  REQUIRE(warnings().size() == 2);
+  CHECK(warnings()[1] == "2 of 3 members reachable, threshold 2: blocks can be approved again");
+  engine.tick();
+  CHECK(warnings().size() == 2);  // said once per change
+  engine.peer_disconnected(kA);
+  CHECK(warnings().size() == 3);
+}
