@@ -86,7 +86,8 @@ void ChainActor::run_import(ImportJob job) {
                  });
         };
         // A complete certificate needs nothing from this member (a syncing node would otherwise
-        // sign, record and broadcast an approval for every block it catches up on).
+        // sign, record and broadcast an approval for every block it catches up on). Checked before
+        // the drop below: a held own proposal comes back here certified, in a later round too.
         if (certified_round(shared->hash)) return conclude();
         // In round 0 a member approves the first valid block; in later rounds only the rule's
         // choice (advance_rounds).
