@@ -203,7 +203,7 @@ void ChainActor::advance_rounds() {
   }
   // What this member owes its round is decided from the state, not from the moment the round
   // moved: a signature still being recorded, a restart or a swap in between lose nothing.
-  if (!my_index_ || signing_) return;
+  if (!my_index_ || signing_ || record_unconfirmed_) return;
   auto again = [this](const Approval&) { advance_rounds(); };
   if (last_approved_height_ == height && last_approved_round_ == round_) {
     // The record survived but the signature did not: the same block, signed again.

@@ -85,10 +85,18 @@ void ChainActor::run_import(ImportJob job) {
                    complete_import(shared, auxpow, imported);
                  });
         };
+        // A complete certificate needs nothing from this member (a syncing node would otherwise
+        // sign, record and broadcast an approval for every block it catches up on). Checked before
+        // the drop below: a held own proposal comes back here certified, in a later round too.
+        if (certified_round(shared->hash)) return conclude();
         // In round 0 a member approves the first valid block; in later rounds only the rule's
         // choice (advance_rounds).
-        if (round_ != 0 || signing_ || !may_approve(shared->block.block.height, shared->hash))
+        if (round_ != 0 || signing_ || !may_approve(shared->block.block.height, shared->hash)) {
+          // An own proposal without its author approval is no proposal: peers would score this
+          // node for it (the round moved, or a signature was taken, while it was built).
+          if (shared->produced_here) return drop_proposal(*shared);
           return conclude();
+        }
         // An own proposal that this approval certifies goes out only as the committed block,
         // whose batch carries the approval record: no separate write (a single-member chain's
         // every block).
@@ -103,9 +111,7 @@ void ChainActor::run_import(ImportJob job) {
             },
             !certifies_own);
       },
-      [this, shared](const std::string& error) {
-        reject(*shared, Rejection{"payload_invalid", error});
-      });
+      [this, shared](const Rejection& rejection) { reject(*shared, rejection); });
 }
 
 void ChainActor::complete_import(const std::shared_ptr<ImportJob>& job,
@@ -123,17 +129,18 @@ void ChainActor::complete_import(const std::shared_ptr<ImportJob>& job,
 // for every request of the chain: the block is neither valid nor invalid then.
 void ChainActor::execute(const engine::ExecutePayload& request,
                          std::function<void(const engine::PayloadExecuted&)> on_executed,
-                         std::function<void(const std::string&)> on_invalid) {
+                         std::function<void(const Rejection&)> on_invalid) {
   ask(engine_, request, config_.node.engine_timeout_ms)
       .then(
           [on_executed, on_invalid](const engine::PayloadExecuted& executed) {
-            if (!executed.error.empty()) return on_invalid(executed.error);
+            if (!executed.error.empty())
+              return on_invalid(Rejection{"payload_invalid", executed.error});
             on_executed(executed);
           },
           [on_invalid](const Status& error) {
             if (error.code() != ALYS_ERR_TIMEOUT)
               fatal("the engine cannot be asked to execute a payload: " + error.to_string());
-            on_invalid("the engine did not execute the payload: " + error.to_string());
+            on_invalid(engine_unanswered(error.to_string()));
           });
 }
 
@@ -240,11 +247,26 @@ void ChainActor::imported_block(const Block& block, const Hash32& hash, bool pro
   forget_decided();
 }
 
+void ChainActor::drop_proposal(const ImportJob& job) {
+  context().counter_add("chain_proposals_dropped_total");
+  const std::string reason = round_ != 0 ? "the height moved to round " + std::to_string(round_)
+                             : signing_  ? "an approval was being recorded"
+                                         : "this member approved another block at this height";
+  context().log(LogLevel::info, "dropped own proposal " + std::to_string(job.block.block.height) +
+                                    " " + short_hex(job.hash) + " for slot " +
+                                    std::to_string(job.block.block.slot) + ": " + reason +
+                                    " while it was built, so it cannot carry its author approval");
+  finish_job();
+}
+
 void ChainActor::reject(const ImportJob& job, const Rejection& rejection) {
   context().counter_add("chain_blocks_rejected_total");
-  context().log(LogLevel::warn, "rejected block " + std::to_string(job.block.block.height) + " " +
-                                    short_hex(job.hash) + ": " + rejection.code + ": " +
-                                    rejection.message);
+  // Every peer relays a proposal once: a block that is the head already, or at a decided height,
+  // is the normal fate of gossip.
+  const bool routine = rejection.code == "already_imported" || rejection.code == "stale_height";
+  context().log(routine ? LogLevel::debug : LogLevel::warn,
+                "rejected block " + std::to_string(job.block.block.height) + " " +
+                    short_hex(job.hash) + ": " + rejection.code + ": " + rejection.message);
   reply(job.answer, ImportResult{false, false, rejection.code, rejection.message, job.hash,
                                  job.block.block.height});
   finish_job();

@@ -1,5 +1,7 @@
 // Slots and block production: the slot clock, and, in this member's slots, a block built by the
 // engine on the head, carrying a queued AuxPoW when there is one, and imported like any other.
+#include <algorithm>
+
 #include "chain_actor.hpp"
 
 namespace alys::chain {
@@ -24,8 +26,35 @@ std::uint64_t ChainActor::current_slot() const {
 void ChainActor::on_slot() {
   const std::uint64_t slot = current_slot();
   context().gauge_set("chain_slot", static_cast<double>(slot));
+  reannounce();
   if (!my_index_ || config_.spec.author_of(slot) != *my_index_) return;
   enqueue(ProduceJob{slot});
+}
+
+// A height that stays undecided may be missing what this member sent for it: published before the
+// network role was up, or lost on the way. Peers drop what they have seen already.
+void ChainActor::reannounce() {
+  if (!running_ || !my_index_ || signing_ || record_unconfirmed_) return;
+  const std::uint64_t height = head_.height + 1;
+  const bool holds = std::any_of(pending_.begin(), pending_.end(), [&](const auto& entry) {
+    return entry.second.block.block.height == height;
+  });
+  if (!holds) return;
+  if (last_approved_height_ == height)
+    if (auto heard = approvals_.find(last_approved_hash_); heard != approvals_.end())
+      if (auto in_round = heard->second.by_round.find(last_approved_round_);
+          in_round != heard->second.by_round.end())
+        for (const Approval& approval : in_round->second)
+          if (approval.member_index == *my_index_) {
+            context().counter_add("chain_reannounced_total");
+            (void)context().publish(kApprovalTopic, ApproveBlock{last_approved_hash_, approval,
+                                                                 last_approved_round_, height});
+          }
+  for (const auto& [hash, held] : pending_)
+    if (held.block.block.height == height && held.block.block.author_index == *my_index_) {
+      context().counter_add("chain_reannounced_total");
+      (void)context().publish(kBlockProposedTopic, ImportBlock{held.block});
+    }
 }
 
 void ChainActor::produce(std::uint64_t slot) {

@@ -14,6 +14,10 @@ Rejection reject(std::string code, std::string message) {
 
 }  // namespace
 
+Rejection engine_unanswered(const std::string& detail) {
+  return reject("engine_timeout", "the engine did not execute the payload: " + detail);
+}
+
 std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& head,
                                       const Block& block, const Hash32& block_hash,
                                       std::uint64_t now_ms) {

@@ -18,6 +18,10 @@ struct Rejection {
   std::string message;
 };
 
+// The engine did not re-execute the payload in time (`detail` says how long it was given): not the
+// block's fault, so not `payload_invalid`, which peers take as proof against the block's author.
+Rejection engine_unanswered(const std::string& detail);
+
 // What the rules need to know about the current head.
 struct HeadView {
   std::uint64_t height = 0;

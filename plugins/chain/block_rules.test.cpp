@@ -169,3 +169,10 @@ TEST_CASE("approvals count only in the round they were given in", "[block_rules]
         "bad_approval");
   CHECK(check_approvals(f.spec, hash, {f.approve(0, 2)}, 1).rejection->code == "bad_approval");
 }
+
+TEST_CASE("an engine that does not answer in time is engine_timeout", "[block_rules]") {
+  const Rejection rejection = engine_unanswered("timed out after 5000 ms");
+  CHECK(rejection.code == "engine_timeout");
+  CHECK(rejection.code != "payload_invalid");
+  CHECK(rejection.message.find("timed out after 5000 ms") != std::string::npos);
+}

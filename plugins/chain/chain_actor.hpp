@@ -145,6 +145,8 @@ class ChainActor : public Actor {
   // (handed_in_flight_; committed by the old instance after its snapshot: complete_committed).
   void confirm_head();
   void complete_committed(ImportJob job);
+  // This member's approval record in storage, merged into the handed-over one; then `then`.
+  void reload_approval_record(std::function<void()> then);
   // The slot that started while no instance had a timer (the old one's tick died with it): its
   // production is queued unless a job has it already.
   void queue_missed_slot(const std::optional<JobState>& in_flight);
@@ -153,6 +155,9 @@ class ChainActor : public Actor {
   void arm_slot_timer();
   std::uint64_t current_slot() const;
   void on_slot();
+  // While head + 1 is undecided and blocks are held there: this member's approval at that height
+  // and its own proposal there go out again.
+  void reannounce();
   void produce(std::uint64_t slot);
   bool production_paused();
 
@@ -165,12 +170,14 @@ class ChainActor : public Actor {
   void run_import(ImportJob job);
   void execute(const engine::ExecutePayload& request,
                std::function<void(const engine::PayloadExecuted&)> on_executed,
-               std::function<void(const std::string&)> on_invalid);
+               std::function<void(const Rejection&)> on_invalid);
   void commit(const SignedBlock& block, const Hash32& hash, const engine::PayloadExecuted& executed,
               CommitExtras extras, std::function<void(const Block&)> on_committed);
   void finalize(const AuxPowHeader& auxpow, const Block& carrier);
   void imported_block(const Block& block, const Hash32& hash, bool produced_here);
   void reject(const ImportJob& job, const Rejection& rejection);
+  // An own proposal this member could not approve: never published (counted, logged with why).
+  void drop_proposal(const ImportJob& job);
   void hold(ImportJob job);
   // The block of `job` is committed: head, finality, events, the answer; the job is done.
   void complete_import(const std::shared_ptr<ImportJob>& job,
@@ -265,6 +272,8 @@ class ChainActor : public Actor {
   // slot timer, whose ticks still in the mailbox count; hand-offs (state schema 2).
   std::optional<ChainState> restored_;
   bool confirming_head_ = false;  // HandedOver sent, not handled yet
+  // Handed over, storage's approval record not read yet: this member signs nothing meanwhile.
+  bool record_unconfirmed_ = false;
   // The job in flight handed over, until storage's head says how to complete it; a snapshot
   // taken meanwhile hands it on.
   std::optional<JobState> handed_in_flight_;

@@ -80,10 +80,14 @@ TEST_CASE("a 1/1/1 split: round 1 certifies the same block on every member", "[c
   // X proposes in the second slot, Y in the third; each approves its own proposal in round 0.
   x.harness().advance(2 * 2000ms);
   y.harness().advance(3 * 2000ms);
+  // One proposal each; a slot tick after it while stalled sends it again (reannounce).
   auto proposal = [](TestNode& node) {
     auto events = node.harness().events(chain::kBlockProposedTopic);
-    REQUIRE(events.size() == 1);
-    return events[0].as<chain::ImportBlock>().block;
+    REQUIRE(!events.empty());
+    const SignedBlock first = events[0].as<chain::ImportBlock>().block;
+    for (const auto& event : events)
+      CHECK(block_hash(event.as<chain::ImportBlock>().block.block) == block_hash(first.block));
+    return first;
   };
   const SignedBlock a = proposal(x);
   const SignedBlock b = proposal(y);
@@ -207,6 +211,8 @@ TEST_CASE("an approval is on disk before it is sent; restarts never approve twic
   node->harness().clear_received();
   node->harness().advance(2000ms);
   const SignedBlock c = make_block(*node, kFirstSlot + 3, {0}, 4);
+  // The slot tick sent the round-0 approval of a again (reannounce); c's import is what counts.
+  node->harness().clear_received();
   CHECK(node->import(c).pending);
   // No round-0 approval of c; with all four members heard in round 0 and no block able to reach 3,
   // the node moves on and approves in round 1 instead.
@@ -357,4 +363,63 @@ TEST_CASE("round-1 approvals that arrive before their block count", "[chain][rou
   const SignedBlock stored = node.block_at(1);
   CHECK(stored.round == 1);
   CHECK(stored.approvals.size() == 2);
+}
+
+TEST_CASE("while stalled, the own approval and proposal go out again each slot",
+          "[chain][rounds]") {
+  REQUIRE(kFirstSlot % 3 == 2);  // slot +1 is member 0's
+  TempDir dir("chain-rounds-reannounce");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 3;
+  setup.member = 0;
+  TestNode node(dir, setup);
+  node.harness().subscribe(chain::kBlockProposedTopic);
+  node.harness().subscribe(chain::kApprovalTopic);
+  node.harness().advance(2 * 2000ms);
+  const auto proposed = node.harness().events(chain::kBlockProposedTopic);
+  REQUIRE(proposed.size() == 1);
+  const SignedBlock proposal = proposed[0].as<chain::ImportBlock>().block;
+  const Hash32 hash = block_hash(proposal.block);
+  CHECK(node.head().height == 0);
+
+  node.harness().clear_received();
+  node.harness().advance(2000ms);
+  const auto again = node.harness().events(chain::kBlockProposedTopic);
+  REQUIRE(again.size() == 1);
+  CHECK(block_hash(again[0].as<chain::ImportBlock>().block.block) == hash);
+  const auto approvals = published_approvals(node);
+  REQUIRE(approvals.size() == 1);
+  CHECK(approvals[0].block_hash == hash);
+  CHECK(approvals[0].approval.member_index == 0);
+  CHECK(approvals[0].round == 0);
+  CHECK(approvals[0].height == 1);
+  CHECK(schnorr_verify(key(1).xonly_public_key(), approval_message(kChainId, hash, 0),
+                       approvals[0].approval.signature));
+
+  // Decided: nothing more goes out for it.
+  send(node, approve_message(1, proposal));
+  send(node, approve_message(2, proposal));
+  REQUIRE(node.head().height == 1);
+  node.harness().clear_received();
+  node.harness().advance(2000ms);
+  CHECK(node.harness().events(chain::kBlockProposedTopic).empty());
+  CHECK(published_approvals(node).empty());
+}
+
+TEST_CASE("a complete certificate is imported without this member's approval", "[chain][rounds]") {
+  TempDir dir("chain-rounds-sync");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 2;
+  setup.member = 1;
+  TestNode node(dir, setup);
+  node.harness().subscribe(chain::kApprovalTopic);
+  node.harness().advance(2000ms);
+  const SignedBlock first = make_block(node, kFirstSlot, {2, 0}, 3);
+  REQUIRE(node.import(first).imported);
+  CHECK(published_approvals(node).empty());
+  CHECK(node.block_at(1).approvals.size() == 2);
+  CHECK(decode<chain::ApprovedAt>(chain_keys(node).at("approved")).height == 0);
+  CHECK(metric(node, "chain_approvals_given_total") == 0);
 }

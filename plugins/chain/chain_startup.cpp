@@ -142,8 +142,9 @@ void ChainActor::build_genesis() {
                            start_running();
                          });
                 },
-                [](const std::string& error) {
-                  fatal("the engine refused the genesis payload: " + error);
+                [](const Rejection& rejection) {
+                  fatal("the engine refused the genesis payload: " + rejection.code + ": " +
+                        rejection.message);
                 });
           },
           fatal_unless_answered("engine did not answer BuildGenesis"));

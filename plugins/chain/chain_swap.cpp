@@ -10,6 +10,8 @@
 // handed-over one nor that block means the state is older than storage: the chain starts from
 // storage as after a restart.
 #include <algorithm>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -168,6 +170,7 @@ void ChainActor::resume_from(ChainState state) {
   }
   if (mining_) mining_->load(state.mining);
   previous_slot_timer_ = state.slot_timer;
+  record_unconfirmed_ = true;
   // Status answers from the handed-over head at once; jobs wait until storage confirms it.
   running_ = true;
   busy_ = true;
@@ -202,17 +205,52 @@ void ChainActor::confirm_head() {
               if (in_flight) queued_.push_front(job_of(*in_flight));
               running_ = false;
               paused_ = false;
+              record_unconfirmed_ = false;  // the start-up reads storage's record itself
               return load_head();
             }
-            arm_slot_timer();
-            learn_genesis_hash();
-            advance_rounds();
-            queue_missed_slot(in_flight);
-            if (committed) return complete_committed(import_job(*in_flight));
-            if (in_flight) queued_.push_front(job_of(*in_flight));
-            finish_job();
+            reload_approval_record([this, in_flight, committed] {
+              arm_slot_timer();
+              learn_genesis_hash();
+              advance_rounds();
+              queue_missed_slot(in_flight);
+              if (committed) return complete_committed(import_job(*in_flight));
+              if (in_flight) queued_.push_front(job_of(*in_flight));
+              finish_job();
+            });
           },
           fatal_unless_answered("storage did not answer GetHead after a hot swap"));
+}
+
+// The handed-over record may be older than storage's: a swap rolled back after its trial gives the
+// old version the state taken at the swap, while the new version may have recorded (and sent) an
+// approval since. The newer (height, round) wins; nothing is signed before it is known.
+void ChainActor::reload_approval_record(std::function<void()> then) {
+  ask(storage_, storage::GetChainState{}, config_.node.storage_timeout_ms)
+      .then(
+          [this, then](const storage::ChainState& state) {
+            if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
+            for (const storage::KeyValue& entry : state.entries) {
+              const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
+                                         entry.key.size());
+              if (key != kApprovedKey) continue;
+              const auto stored = decode<ApprovedAt>(entry.value);
+              if (std::tie(stored.height, stored.round) <=
+                  std::tie(last_approved_height_, last_approved_round_))
+                continue;
+              context().log(LogLevel::warn,
+                            "storage records an approval newer than the handed-over state's: " +
+                                short_hex(stored.hash) + " at height " +
+                                std::to_string(stored.height) + " in round " +
+                                std::to_string(stored.round));
+              last_approved_height_ = stored.height;
+              last_approved_hash_ = stored.hash;
+              last_approved_round_ = stored.round;
+              if (stored.height == head_.height + 1 && stored.round > round_) round_ = stored.round;
+            }
+            record_unconfirmed_ = false;
+            then();
+          },
+          fatal_unless_answered("storage did not answer GetChainState after a hot swap"));
 }
 
 void ChainActor::queue_missed_slot(const std::optional<JobState>& in_flight) {

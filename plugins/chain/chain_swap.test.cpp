@@ -13,6 +13,7 @@
 #include "alys/schemas/chain_events.hpp"
 #include "alys/schemas/storage.hpp"
 #include "alys/testing.hpp"
+#include "approval_records.hpp"
 #include "chain_test_node.hpp"
 #include "temp_dir.hpp"
 
@@ -239,4 +240,34 @@ TEST_CASE("swap to a build whose restore fails: rolled back, the held block and 
   node.harness().run();
   CHECK(node.head().height == 1);
   CHECK(node.head().hash == hash);
+}
+
+TEST_CASE("swap: storage's newer approval record wins over the handed-over state",
+          "[chain][swap]") {
+  TempDir dir("chain-swap-record");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 3;
+  setup.member = 1;
+  TestNode node(dir, setup);
+  const std::uint64_t slot = kGenesisMs / 2000 + 1;  // authored by member 2
+  REQUIRE(slot % 3 == 2);
+  node.harness().advance(2000ms);
+  const SignedBlock block = make_block(node, slot, {2}, 3);
+  // What a swapped-in version wrote (and sent) before its trial failed and the old state came
+  // back: this member's approval of another block at height 1 in round 0.
+  Hash32 other{};
+  other[0] = 0x51;
+  storage::PutChainState put;
+  const std::string approved_key = "approved";
+  put.puts.push_back(
+      {Bytes(approved_key.begin(), approved_key.end()), encode(chain::ApprovedAt{1, other, 0})});
+  REQUIRE(node.ask<storage::Committed>("storage", put).error.empty());
+
+  swap_to(node, ALYS_CHAIN_V2_PLUGIN);
+  node.harness().subscribe(chain::kApprovalTopic);
+  node.harness().clear_received();
+  CHECK(node.import(block).pending);
+  CHECK(node.harness().events(chain::kApprovalTopic).empty());
+  CHECK(node.head().height == 0);
 }
