@@ -314,7 +314,11 @@ struct GossipEngine::Impl {
         seen.erase(digest);
         return;
       case ImportVerdict::benign:
-        if (result.code == "busy" || result.code == "slot_in_future") seen.erase(digest);
+        // Not now (the chain is full, the slot not yet started, our engine slow): a later copy
+        // of the proposal is handled again.
+        if (result.code == "busy" || result.code == "slot_in_future" ||
+            result.code == "engine_timeout")
+          seen.erase(digest);
         return;
     }
   }

@@ -28,6 +28,6 @@ TEST_CASE("import verdicts: the table of README.md") {
     CHECK(classify_import(with_code(code)) == ImportVerdict::invalid);
   CHECK(classify_import(with_code("wrong_parent")) == ImportVerdict::behind);
   for (const char* code : {"stale_height", "already_imported", "busy", "slot_in_future",
-                           "too_few_approvals", "a_code_from_a_newer_chain"})
+                           "engine_timeout", "too_few_approvals", "a_code_from_a_newer_chain"})
     CHECK(classify_import(with_code(code)) == ImportVerdict::benign);
 }
