@@ -72,19 +72,15 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
   on<NetTick>([this](const NetTick&, const Envelope&) { on_tick(); });
   on<NetAskSpec>([this](const NetAskSpec&, const Envelope&) { ask_spec(); });
   on<NetAskStatus>([this](const NetAskStatus&, const Envelope&) { ask_chain_status(); });
-  // The chain's and the engine's events, relayed to peers once the spec is known.
-  on<chain::ImportBlock>([this](const chain::ImportBlock& proposal, const Envelope&) {
-    if (gossip_) gossip_->local_proposal(proposal);
-  });
-  on<chain::ApproveBlock>([this](const chain::ApproveBlock& approval, const Envelope&) {
-    if (gossip_) gossip_->local_approval(approval);
-  });
-  on<chain::OfferAuxPow>([this](const chain::OfferAuxPow& offer, const Envelope&) {
-    if (gossip_) gossip_->local_auxpow(offer);
-  });
-  on<engine::TransactionPooled>([this](const engine::TransactionPooled& tx, const Envelope&) {
-    if (gossip_) gossip_->local_transaction(tx);
-  });
+  // The chain's and the engine's events, relayed to peers; kept until the spec is known.
+  on<chain::ImportBlock>(
+      [this](const chain::ImportBlock& proposal, const Envelope&) { local_event(proposal); });
+  on<chain::ApproveBlock>(
+      [this](const chain::ApproveBlock& approval, const Envelope&) { local_event(approval); });
+  on<chain::OfferAuxPow>(
+      [this](const chain::OfferAuxPow& offer, const Envelope&) { local_event(offer); });
+  on<engine::TransactionPooled>(
+      [this](const engine::TransactionPooled& tx, const Envelope&) { local_event(tx); });
   on<chain::BlockImported>([this](const chain::BlockImported& event, const Envelope&) {
     if (gossip_) gossip_->block_imported(event);
   });
@@ -163,6 +159,7 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
   }
   last_stats_ = gossip_->stats();  // the previous instance already counted those
   ask_chain_status();
+  for (LocalEvent& event : backlog_.take()) local_event(std::move(event));
 
   transport_ = std::make_unique<Transport>(std::move(settings), *inbox_);
   const std::uint64_t now = context().now_ms();
@@ -214,6 +211,28 @@ std::string NetworkActor::identity(const XOnlyPublicKey& key) const {
   return index ? "member " + std::to_string(*index) : "observer";
 }
 
+void NetworkActor::local_event(LocalEvent event) {
+  if (!gossip_) {
+    const std::uint64_t dropped = backlog_.dropped();
+    backlog_.push(std::move(event));
+    if (backlog_.dropped() > dropped) context().counter_add("network_local_events_dropped_total");
+    return;
+  }
+  std::visit(
+      [this](auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, chain::ImportBlock>)
+          gossip_->local_proposal(e);
+        else if constexpr (std::is_same_v<E, chain::ApproveBlock>)
+          gossip_->local_approval(e);
+        else if constexpr (std::is_same_v<E, chain::OfferAuxPow>)
+          gossip_->local_auxpow(e);
+        else
+          gossip_->local_transaction(e);
+      },
+      event);
+}
+
 void NetworkActor::on_connected(const NetConnected& event) {
   if (!gossip_) return;
   const Direction direction = static_cast<Direction>(event.direction);
@@ -239,13 +258,48 @@ void NetworkActor::on_frame(const NetFrame& event) {
   }
   const std::string type(wire::to_string(wire::type_of(*decoded.message)));
   context().counter_add(("network_messages_received_total{type=\"" + type + "\"}").c_str());
+  if (std::holds_alternative<wire::GetBlocks>(*decoded.message)) {
+    const ConnectionId id = event.id;
+    auto job = [this, id, message = std::move(*decoded.message)] { serve_get_blocks(id, message); };
+    switch (serving_.submit(id, job)) {
+      case Admission::run:
+        job();
+        break;
+      case Admission::wait:
+        break;
+      case Admission::refuse:
+        on_offence(link->second.key, "", Offence::rate_limit,
+                   "more GetBlocks at once than are served (" +
+                       std::to_string(kServedGetBlocks + kWaitingGetBlocks) + ")",
+                   id);
+        break;
+    }
+    return;
+  }
   gossip_->received(event.id, std::move(*decoded.message));
+}
+
+void NetworkActor::serve_get_blocks(ConnectionId id, const WireMessage& message) {
+  if (!gossip_ || !links_.contains(id)) {
+    finish_serving(id);
+    return;
+  }
+  serving_peer_ = id;
+  reading_ = false;
+  gossip_->received(id, message);
+  serving_peer_.reset();
+  if (!reading_) finish_serving(id);  // answered without a storage read
+}
+
+void NetworkActor::finish_serving(ConnectionId id) {
+  if (auto next = serving_.finish(id)) (*next)();
 }
 
 void NetworkActor::on_disconnected(const NetDisconnected& event) {
   auto link = links_.find(event.id);
   if (link == links_.end()) return;
   links_.erase(link);
+  serving_.forget(event.id);
   context().log(LogLevel::info, "peer " + to_hex(event.key).substr(0, 16) + " (" +
                                     identity(event.key) + ") disconnected: " + event.why);
   if (gossip_) gossip_->peer_disconnected(event.id);
