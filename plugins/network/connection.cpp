@@ -76,7 +76,8 @@ void Connection::start() {
     self->handshake_timer_.expires_after(std::chrono::milliseconds(self->handshake_timeout_ms_));
     self->handshake_timer_.async_wait([self](const boost::system::error_code& error) {
       if (!error && !self->connected_ && !self->closed_)
-        self->close_on_strand("no handshake within the timeout", Offence::bad_handshake);
+        // A slow or vanished peer, not a wrong one: no offence, no ban of its address.
+        self->close_on_strand("no handshake within the timeout");
     });
     Bytes hello = self->handshake_->take_output();
     self->handshake_out_.insert(self->handshake_out_.end(), hello.begin(), hello.end());

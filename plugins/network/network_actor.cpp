@@ -334,6 +334,7 @@ void NetworkActor::on_tick() {
   const std::uint64_t now = context().now_ms();
   for (const XOnlyPublicKey& key : book_.expire_keys(now)) transport_->set_banned(key, false);
   for (const std::string& ip : book_.expire_ips(now)) transport_->set_banned_ip(ip, false);
+  book_.recover(now);
   gossip_->tick();
   publish_gauges();
 }
@@ -356,9 +357,10 @@ StateSnapshot NetworkActor::snapshot(std::uint32_t target_schema_version) {
   state.ip_bans = book_.banned_ips();
   state.offence_counts = book_.counts();
   if (gossip_) state.gossip = gossip_->snapshot();
-  if (transport_)
+  if (transport_) {
     state.unsent = transport_->take_unsent();
-  else if (restored_)
+    keep_frames_worth_handing_on(state.unsent);
+  } else if (restored_)
     state = *restored_;  // a swap before the spec was known: hand on what came in
   return encode_network_state(state, target_schema_version);
 }
