@@ -15,39 +15,6 @@ constexpr std::uint64_t kSpecRetryMs = 200;
 // Failed GetSpec requests before the wait is worth a warning.
 constexpr std::uint32_t kSpecPatience = 10;
 
-// TransportEvents for the actor: every event becomes a message to the role itself, in one
-// priority lane so that a peer's connected, frames and disconnected keep their order.
-class Inbox : public TransportEvents {
- public:
-  Inbox(Context context, Address self) : context_(context), self_(self) {}
-
-  void listening(std::string address) override { post(NetListening{std::move(address)}); }
-  void connected(ConnectionId id, const XOnlyPublicKey& key, Direction direction,
-                 std::string address) override {
-    post(NetConnected{id, key, static_cast<std::uint8_t>(direction), std::move(address)});
-  }
-  void frame(ConnectionId id, Bytes frame) override { post(NetFrame{id, std::move(frame)}); }
-  void disconnected(ConnectionId id, const XOnlyPublicKey& key, std::string why) override {
-    post(NetDisconnected{id, key, std::move(why)});
-  }
-  void offence(std::optional<XOnlyPublicKey> key, std::string ip, Offence offence,
-               std::string detail) override {
-    post(NetOffence{key.has_value(), key.value_or(XOnlyPublicKey{}), std::move(ip),
-                    static_cast<std::uint8_t>(offence), std::move(detail)});
-  }
-  void refused(std::string reason) override { post(NetRefused{std::move(reason)}); }
-
- private:
-  template <class M>
-  void post(const M& message) {
-    if (!context_.send(self_, message, Priority::high).ok())
-      context_.counter_add("network_inbox_dropped_total");
-  }
-
-  Context context_;
-  Address self_;
-};
-
 }  // namespace
 
 NetworkActor::NetworkActor(Context context) : Actor(context) {
@@ -56,10 +23,11 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
     this->context().log(LogLevel::info, "listening on " + event.address + " as " +
                                             to_hex(self_key_) + " (" + identity(self_key_) + ")");
   });
-  on<NetConnected>([this](const NetConnected& event, const Envelope&) { on_connected(event); });
-  on<NetFrame>([this](const NetFrame& event, const Envelope&) { on_frame(event); });
-  on<NetDisconnected>(
-      [this](const NetDisconnected& event, const Envelope&) { on_disconnected(event); });
+  on<NetWake>([this](const NetWake&, const Envelope&) { take_link_events(); });
+  on<NetFrame>([this](const NetFrame& event, const Envelope&) {
+    take_link_events();  // its connection's NetConnected first
+    on_frame(event);
+  });
   on<NetOffence>([this](const NetOffence& event, const Envelope&) {
     if (event.offence >= kOffenceCount) return;
     on_offence(event.has_key ? std::optional(event.key) : std::nullopt, event.ip,
@@ -115,7 +83,7 @@ void NetworkActor::on_start() {
   context().subscribe(engine::kTransactionPooledTopic);
   context().subscribe(chain::kBlockImportedTopic);
   context().subscribe(chain::kFinalizedTopic);
-  inbox_ = std::make_unique<Inbox>(context(), self_);
+  inbox_ = std::make_unique<ActorInbox>(context(), self_);
   tick_timer_ = context().start_timer(kTickMs, kTickMs, NetTick{});
   ask_spec();
 }
@@ -329,7 +297,18 @@ void NetworkActor::on_offence(std::optional<XOnlyPublicKey> key, const std::stri
   publish_gauges();
 }
 
+void NetworkActor::take_link_events() {
+  if (!inbox_) return;
+  for (const LinkEvent& event : inbox_->take_link_events()) {
+    if (const auto* connected = std::get_if<NetConnected>(&event))
+      on_connected(*connected);
+    else
+      on_disconnected(std::get<NetDisconnected>(event));
+  }
+}
+
 void NetworkActor::on_tick() {
+  take_link_events();  // in case every wake was refused by a full mailbox
   if (!transport_) return;
   const std::uint64_t now = context().now_ms();
   for (const XOnlyPublicKey& key : book_.expire_keys(now)) transport_->set_banned(key, false);

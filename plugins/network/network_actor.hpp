@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "actor_inbox.hpp"
 #include "alys/plugin.hpp"
 #include "gossip/gossip_engine.hpp"
 #include "local_backlog.hpp"
@@ -68,6 +69,8 @@ class NetworkActor : public Actor, public NodePort {
   void start_network(const chain::ChainSpecInfo& spec);
   // Relays the chain's or the engine's own event, or keeps it until the gossip engine exists.
   void local_event(LocalEvent event);
+  // The connections that came and went (actor_inbox.hpp), handled in order.
+  void take_link_events();
   void on_connected(const NetConnected& event);
   void on_frame(const NetFrame& event);
   void on_disconnected(const NetDisconnected& event);
@@ -93,7 +96,7 @@ class NetworkActor : public Actor, public NodePort {
   XOnlyPublicKey self_key_{};
   Address self_ = 0, chain_ = 0, engine_ = 0, storage_ = 0;
   std::optional<chain::ChainSpecInfo> spec_;
-  std::unique_ptr<TransportEvents> inbox_;
+  std::unique_ptr<ActorInbox> inbox_;
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<GossipEngine> gossip_;
   LocalBacklog backlog_{256};
