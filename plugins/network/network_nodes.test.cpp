@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -374,6 +375,9 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   CHECK(table.find(key_hex(observer).substr(0, 16)) != std::string::npos);
   CHECK(table.find("observer") != std::string::npos);
   CHECK(table.find("connected") != std::string::npos);
+  // The connection's age, not the epoch milliseconds it started at.
+  CHECK(table.find("CONNECTED FOR") != std::string::npos);
+  CHECK(std::regex_search(table, std::regex(R"((^|\s)[0-9]{1,2}s(\s|$))")));
   CHECK(a.metrics().find(
             R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
         std::string::npos);
