@@ -24,6 +24,12 @@ constexpr std::size_t kQueueBytes = 64 * 1024 * 1024;
 // Records sealed into one socket write at most.
 constexpr std::size_t kWriteBatch = 64;
 
+bool is_keepalive(const Bytes& frame) {
+  return frame.size() >= wire::kFrameHeaderSize &&
+         (frame[1] == static_cast<std::uint8_t>(wire::MessageType::ping) ||
+          frame[1] == static_cast<std::uint8_t>(wire::MessageType::pong));
+}
+
 Offence offence_of(wire::HandshakeFailure failure) {
   switch (failure) {
     case wire::HandshakeFailure::wrong_chain:
@@ -226,8 +232,10 @@ void Connection::channel_bytes(ByteView bytes) {
     }
     messages_in.fetch_add(1);
     bytes_in.fetch_add(frame.size());
-    if (fault_dropped.load()) continue;
+    // Keepalive is the connection's, not the gossip's: a fault-injected partition drops
+    // messages while the connections stay up, as network_fault promises.
     if (keepalive_frame(frame)) continue;
+    if (fault_dropped.load()) continue;
     transport_.events_.frame(id_, std::move(frame));
   }
   if (failure == wire::ChannelFailure::oversize_record)
@@ -248,7 +256,7 @@ void Connection::write() {
       while (!queue_.empty() && batch.size() < kWriteBatch) batch.push_back(queue_.pop());
     }
     for (const OutboundFrame& frame : batch) {
-      if (fault_dropped.load()) continue;
+      if (fault_dropped.load() && !is_keepalive(frame.plaintext)) continue;
       sealer_->seal_into(frame.plaintext, write_buffer_);
       messages_out.fetch_add(1);
       bytes_out.fetch_add(frame.plaintext.size());
@@ -295,9 +303,7 @@ void Connection::on_keepalive() {
 }
 
 bool Connection::keepalive_frame(const Bytes& frame) {
-  if (frame.size() < wire::kFrameHeaderSize) return false;
-  const auto type = static_cast<wire::MessageType>(frame[1]);
-  if (type != wire::MessageType::ping && type != wire::MessageType::pong) return false;
+  if (!is_keepalive(frame)) return false;
   wire::DecodedFrame decoded = wire::decode_frame(frame);
   if (!decoded.ok()) return false;  // the actor judges it (garbage)
   if (const auto* ping = std::get_if<wire::Ping>(&*decoded.message)) {
