@@ -24,6 +24,12 @@ constexpr std::size_t kQueueBytes = 64 * 1024 * 1024;
 // Records sealed into one socket write at most.
 constexpr std::size_t kWriteBatch = 64;
 
+bool is_keepalive(const Bytes& frame) {
+  return frame.size() >= wire::kFrameHeaderSize &&
+         (frame[1] == static_cast<std::uint8_t>(wire::MessageType::ping) ||
+          frame[1] == static_cast<std::uint8_t>(wire::MessageType::pong));
+}
+
 Offence offence_of(wire::HandshakeFailure failure) {
   switch (failure) {
     case wire::HandshakeFailure::wrong_chain:
@@ -53,9 +59,14 @@ Connection::Connection(Transport& transport, ConnectionId id, tcp::socket socket
       socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       handshake_timer_(strand_),
+      keepalive_timer_(strand_),
       direction_(dialled ? Direction::outbound : Direction::inbound),
       dialled_(dialled),
       handshake_timeout_ms_(config.handshake_timeout_ms),
+      idle_timeout_ms_(config.idle_timeout_ms),
+      ping_interval_ms_(ping_interval_ms(config)),
+      last_write_ms_(steady_ms()),
+      last_read_ms_(steady_ms()),
       message_bucket_(config.max_messages_per_second, steady_ms()),
       byte_bucket_(config.max_bytes_per_second, steady_ms()),
       queue_(kQueueFrames, kQueueBytes) {
@@ -73,10 +84,14 @@ Connection::Connection(Transport& transport, ConnectionId id, tcp::socket socket
 
 void Connection::start() {
   asio::dispatch(strand_, [self = shared_from_this()] {
+    // Closed before it started (the transport stops): a timer armed now would hold stop()'s join
+    // for the whole handshake timeout.
+    if (self->closed_) return;
     self->handshake_timer_.expires_after(std::chrono::milliseconds(self->handshake_timeout_ms_));
     self->handshake_timer_.async_wait([self](const boost::system::error_code& error) {
       if (!error && !self->connected_ && !self->closed_)
-        self->close_on_strand("no handshake within the timeout", Offence::bad_handshake);
+        // A slow or vanished peer, not a wrong one: no offence, no ban of its address.
+        self->close_on_strand("no handshake within the timeout");
     });
     Bytes hello = self->handshake_->take_output();
     self->handshake_out_.insert(self->handshake_out_.end(), hello.begin(), hello.end());
@@ -100,6 +115,7 @@ void Connection::close_on_strand(const std::string& why, std::optional<Offence> 
   }
   boost::system::error_code ignored;
   handshake_timer_.cancel();
+  keepalive_timer_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   if (offence) transport_.events_.offence(key_, remote_ip_, *offence, why);
@@ -131,6 +147,11 @@ std::uint64_t Connection::queued() const {
   return queue_.size();
 }
 
+std::uint64_t Connection::silent_ms() const {
+  const std::uint64_t now = steady_ms(), last = last_read_ms_.load();
+  return now > last ? now - last : 0;
+}
+
 std::uint64_t Connection::dropped() const {
   std::lock_guard lock(queue_mutex_);
   return queue_.dropped();
@@ -152,6 +173,7 @@ void Connection::read() {
 }
 
 void Connection::on_read(std::size_t size) {
+  last_read_ms_ = steady_ms();
   ByteView bytes(read_buffer_.data(), size);
   if (!connected_)
     handshake_bytes(bytes);
@@ -190,6 +212,7 @@ void Connection::handshake_bytes(ByteView bytes) {
   if (!transport_.on_handshake_done(shared_from_this())) return;  // it closed us
   connected_ = true;
   since_ms_ = unix_ms();
+  arm_keepalive();
   Bytes leftover = handshake_->take_leftover();
   if (!leftover.empty()) channel_bytes(leftover);
   write();
@@ -209,6 +232,9 @@ void Connection::channel_bytes(ByteView bytes) {
     }
     messages_in.fetch_add(1);
     bytes_in.fetch_add(frame.size());
+    // Keepalive is the connection's, not the gossip's: a fault-injected partition drops
+    // messages while the connections stay up, as network_fault promises.
+    if (keepalive_frame(frame)) continue;
     if (fault_dropped.load()) continue;
     transport_.events_.frame(id_, std::move(frame));
   }
@@ -230,7 +256,7 @@ void Connection::write() {
       while (!queue_.empty() && batch.size() < kWriteBatch) batch.push_back(queue_.pop());
     }
     for (const OutboundFrame& frame : batch) {
-      if (fault_dropped.load()) continue;
+      if (fault_dropped.load() && !is_keepalive(frame.plaintext)) continue;
       sealer_->seal_into(frame.plaintext, write_buffer_);
       messages_out.fetch_add(1);
       bytes_out.fetch_add(frame.plaintext.size());
@@ -238,6 +264,7 @@ void Connection::write() {
   }
   if (write_buffer_.empty()) return;
   writing_ = true;
+  last_write_ms_ = steady_ms();
   asio::async_write(
       socket_, asio::buffer(write_buffer_),
       asio::bind_executor(strand_, [self = shared_from_this()](
@@ -250,6 +277,40 @@ void Connection::write() {
         }
         self->write();
       }));
+}
+
+void Connection::arm_keepalive() {
+  keepalive_timer_.expires_after(std::chrono::milliseconds(ping_interval_ms_));
+  keepalive_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (!error && !self->closed_) self->on_keepalive();
+  });
+}
+
+void Connection::on_keepalive() {
+  const std::uint64_t now = steady_ms();
+  if (silent_ms() >= idle_timeout_ms_) {
+    // Half-open or hung: no offence, the peer may well be honest; a dialled peer is redialled.
+    close_on_strand("silent for " + std::to_string(silent_ms()) + " ms");
+    return;
+  }
+  // Whatever we write proves us alive to the peer; a Ping also makes it answer, so that a quiet
+  // but live peer is never taken for a dead one.
+  if (now - last_write_ms_ >= ping_interval_ms_ || silent_ms() >= ping_interval_ms_) {
+    if (auto ping = wire::encode_frame(wire::Ping{next_ping_nonce_++}))
+      push(OutboundFrame{std::move(*ping), false});
+  }
+  arm_keepalive();
+}
+
+bool Connection::keepalive_frame(const Bytes& frame) {
+  if (!is_keepalive(frame)) return false;
+  wire::DecodedFrame decoded = wire::decode_frame(frame);
+  if (!decoded.ok()) return false;  // the actor judges it (garbage)
+  if (const auto* ping = std::get_if<wire::Ping>(&*decoded.message)) {
+    if (auto pong = wire::encode_frame(wire::Pong{ping->nonce}))
+      push(OutboundFrame{std::move(*pong), false});
+  }
+  return true;
 }
 
 }  // namespace alys::network

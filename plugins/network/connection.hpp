@@ -36,8 +36,9 @@ struct DialTarget {
   Endpoint address;
   DialBackoff backoff;
   asio::steady_timer timer;
-  std::shared_ptr<tcp::socket> connecting;  // the dial in flight, closed by stop()
-  std::string state = "idle";               // dialling, backoff, connected, banned
+  std::shared_ptr<tcp::socket> connecting;   // the dial in flight, closed by stop()
+  std::shared_ptr<tcp::resolver> resolving;  // the host name lookup in flight, cancelled by stop()
+  std::string state = "idle";                // dialling, backoff, connected, banned
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -65,6 +66,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<XOnlyPublicKey> peer_key() const;
   std::uint64_t connected_since_ms() const { return since_ms_.load(); }
   std::uint64_t queued() const;
+  // How long nothing has been read from the peer (steady ms).
+  std::uint64_t silent_ms() const;
   std::uint64_t dropped() const;
 
   std::atomic<std::uint64_t> messages_in{0}, messages_out{0}, bytes_in{0}, bytes_out{0};
@@ -77,17 +80,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void channel_bytes(ByteView bytes);
   void write();
   void close_on_strand(const std::string& why, std::optional<Offence> offence = std::nullopt);
+  // Keepalive: pings an idle connection, closes a silent one (docs/network.md, "Keepalive").
+  void arm_keepalive();
+  void on_keepalive();
+  // Answers a Ping, swallows a Pong; false for any other frame (the actor's).
+  bool keepalive_frame(const Bytes& frame);
 
   Transport& transport_;
   ConnectionId id_;
   tcp::socket socket_;
   asio::strand<asio::any_io_executor> strand_;
   asio::steady_timer handshake_timer_;
+  asio::steady_timer keepalive_timer_;
   Direction direction_;
   std::optional<XOnlyPublicKey> dialled_;
   std::string remote_ip_;
   std::string remote_address_;
   std::uint64_t handshake_timeout_ms_;
+  std::uint64_t idle_timeout_ms_;
+  std::uint64_t ping_interval_ms_;
+  std::uint64_t last_write_ms_ = 0;  // strand
+  std::uint64_t next_ping_nonce_ = 1;
+  std::atomic<std::uint64_t> last_read_ms_{0};
 
   std::optional<wire::Handshake> handshake_;
   std::optional<wire::Opener> opener_;

@@ -15,39 +15,6 @@ constexpr std::uint64_t kSpecRetryMs = 200;
 // Failed GetSpec requests before the wait is worth a warning.
 constexpr std::uint32_t kSpecPatience = 10;
 
-// TransportEvents for the actor: every event becomes a message to the role itself, in one
-// priority lane so that a peer's connected, frames and disconnected keep their order.
-class Inbox : public TransportEvents {
- public:
-  Inbox(Context context, Address self) : context_(context), self_(self) {}
-
-  void listening(std::string address) override { post(NetListening{std::move(address)}); }
-  void connected(ConnectionId id, const XOnlyPublicKey& key, Direction direction,
-                 std::string address) override {
-    post(NetConnected{id, key, static_cast<std::uint8_t>(direction), std::move(address)});
-  }
-  void frame(ConnectionId id, Bytes frame) override { post(NetFrame{id, std::move(frame)}); }
-  void disconnected(ConnectionId id, const XOnlyPublicKey& key, std::string why) override {
-    post(NetDisconnected{id, key, std::move(why)});
-  }
-  void offence(std::optional<XOnlyPublicKey> key, std::string ip, Offence offence,
-               std::string detail) override {
-    post(NetOffence{key.has_value(), key.value_or(XOnlyPublicKey{}), std::move(ip),
-                    static_cast<std::uint8_t>(offence), std::move(detail)});
-  }
-  void refused(std::string reason) override { post(NetRefused{std::move(reason)}); }
-
- private:
-  template <class M>
-  void post(const M& message) {
-    if (!context_.send(self_, message, Priority::high).ok())
-      context_.counter_add("network_inbox_dropped_total");
-  }
-
-  Context context_;
-  Address self_;
-};
-
 }  // namespace
 
 NetworkActor::NetworkActor(Context context) : Actor(context) {
@@ -56,10 +23,11 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
     this->context().log(LogLevel::info, "listening on " + event.address + " as " +
                                             to_hex(self_key_) + " (" + identity(self_key_) + ")");
   });
-  on<NetConnected>([this](const NetConnected& event, const Envelope&) { on_connected(event); });
-  on<NetFrame>([this](const NetFrame& event, const Envelope&) { on_frame(event); });
-  on<NetDisconnected>(
-      [this](const NetDisconnected& event, const Envelope&) { on_disconnected(event); });
+  on<NetWake>([this](const NetWake&, const Envelope&) { take_link_events(); });
+  on<NetFrame>([this](const NetFrame& event, const Envelope&) {
+    take_link_events();  // its connection's NetConnected first
+    on_frame(event);
+  });
   on<NetOffence>([this](const NetOffence& event, const Envelope&) {
     if (event.offence >= kOffenceCount) return;
     on_offence(event.has_key ? std::optional(event.key) : std::nullopt, event.ip,
@@ -72,19 +40,15 @@ NetworkActor::NetworkActor(Context context) : Actor(context) {
   on<NetTick>([this](const NetTick&, const Envelope&) { on_tick(); });
   on<NetAskSpec>([this](const NetAskSpec&, const Envelope&) { ask_spec(); });
   on<NetAskStatus>([this](const NetAskStatus&, const Envelope&) { ask_chain_status(); });
-  // The chain's and the engine's events, relayed to peers once the spec is known.
-  on<chain::ImportBlock>([this](const chain::ImportBlock& proposal, const Envelope&) {
-    if (gossip_) gossip_->local_proposal(proposal);
-  });
-  on<chain::ApproveBlock>([this](const chain::ApproveBlock& approval, const Envelope&) {
-    if (gossip_) gossip_->local_approval(approval);
-  });
-  on<chain::OfferAuxPow>([this](const chain::OfferAuxPow& offer, const Envelope&) {
-    if (gossip_) gossip_->local_auxpow(offer);
-  });
-  on<engine::TransactionPooled>([this](const engine::TransactionPooled& tx, const Envelope&) {
-    if (gossip_) gossip_->local_transaction(tx);
-  });
+  // The chain's and the engine's events, relayed to peers; kept until the spec is known.
+  on<chain::ImportBlock>(
+      [this](const chain::ImportBlock& proposal, const Envelope&) { local_event(proposal); });
+  on<chain::ApproveBlock>(
+      [this](const chain::ApproveBlock& approval, const Envelope&) { local_event(approval); });
+  on<chain::OfferAuxPow>(
+      [this](const chain::OfferAuxPow& offer, const Envelope&) { local_event(offer); });
+  on<engine::TransactionPooled>(
+      [this](const engine::TransactionPooled& tx, const Envelope&) { local_event(tx); });
   on<chain::BlockImported>([this](const chain::BlockImported& event, const Envelope&) {
     if (gossip_) gossip_->block_imported(event);
   });
@@ -119,7 +83,7 @@ void NetworkActor::on_start() {
   context().subscribe(engine::kTransactionPooledTopic);
   context().subscribe(chain::kBlockImportedTopic);
   context().subscribe(chain::kFinalizedTopic);
-  inbox_ = std::make_unique<Inbox>(context(), self_);
+  inbox_ = std::make_unique<ActorInbox>(context(), self_);
   tick_timer_ = context().start_timer(kTickMs, kTickMs, NetTick{});
   ask_spec();
 }
@@ -163,6 +127,7 @@ void NetworkActor::start_network(const chain::ChainSpecInfo& spec) {
   }
   last_stats_ = gossip_->stats();  // the previous instance already counted those
   ask_chain_status();
+  for (LocalEvent& event : backlog_.take()) local_event(std::move(event));
 
   transport_ = std::make_unique<Transport>(std::move(settings), *inbox_);
   const std::uint64_t now = context().now_ms();
@@ -214,6 +179,28 @@ std::string NetworkActor::identity(const XOnlyPublicKey& key) const {
   return index ? "member " + std::to_string(*index) : "observer";
 }
 
+void NetworkActor::local_event(LocalEvent event) {
+  if (!gossip_) {
+    const std::uint64_t dropped = backlog_.dropped();
+    backlog_.push(std::move(event));
+    if (backlog_.dropped() > dropped) context().counter_add("network_local_events_dropped_total");
+    return;
+  }
+  std::visit(
+      [this](auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, chain::ImportBlock>)
+          gossip_->local_proposal(e);
+        else if constexpr (std::is_same_v<E, chain::ApproveBlock>)
+          gossip_->local_approval(e);
+        else if constexpr (std::is_same_v<E, chain::OfferAuxPow>)
+          gossip_->local_auxpow(e);
+        else
+          gossip_->local_transaction(e);
+      },
+      event);
+}
+
 void NetworkActor::on_connected(const NetConnected& event) {
   if (!gossip_) return;
   const Direction direction = static_cast<Direction>(event.direction);
@@ -239,13 +226,48 @@ void NetworkActor::on_frame(const NetFrame& event) {
   }
   const std::string type(wire::to_string(wire::type_of(*decoded.message)));
   context().counter_add(("network_messages_received_total{type=\"" + type + "\"}").c_str());
+  if (std::holds_alternative<wire::GetBlocks>(*decoded.message)) {
+    const ConnectionId id = event.id;
+    auto job = [this, id, message = std::move(*decoded.message)] { serve_get_blocks(id, message); };
+    switch (serving_.submit(id, job)) {
+      case Admission::run:
+        job();
+        break;
+      case Admission::wait:
+        break;
+      case Admission::refuse:
+        on_offence(link->second.key, "", Offence::rate_limit,
+                   "more GetBlocks at once than are served (" +
+                       std::to_string(kServedGetBlocks + kWaitingGetBlocks) + ")",
+                   id);
+        break;
+    }
+    return;
+  }
   gossip_->received(event.id, std::move(*decoded.message));
+}
+
+void NetworkActor::serve_get_blocks(ConnectionId id, const WireMessage& message) {
+  if (!gossip_ || !links_.contains(id)) {
+    finish_serving(id);
+    return;
+  }
+  serving_peer_ = id;
+  reading_ = false;
+  gossip_->received(id, message);
+  serving_peer_.reset();
+  if (!reading_) finish_serving(id);  // answered without a storage read
+}
+
+void NetworkActor::finish_serving(ConnectionId id) {
+  if (auto next = serving_.finish(id)) (*next)();
 }
 
 void NetworkActor::on_disconnected(const NetDisconnected& event) {
   auto link = links_.find(event.id);
   if (link == links_.end()) return;
   links_.erase(link);
+  serving_.forget(event.id);
   context().log(LogLevel::info, "peer " + to_hex(event.key).substr(0, 16) + " (" +
                                     identity(event.key) + ") disconnected: " + event.why);
   if (gossip_) gossip_->peer_disconnected(event.id);
@@ -275,11 +297,23 @@ void NetworkActor::on_offence(std::optional<XOnlyPublicKey> key, const std::stri
   publish_gauges();
 }
 
+void NetworkActor::take_link_events() {
+  if (!inbox_) return;
+  for (const LinkEvent& event : inbox_->take_link_events()) {
+    if (const auto* connected = std::get_if<NetConnected>(&event))
+      on_connected(*connected);
+    else
+      on_disconnected(std::get<NetDisconnected>(event));
+  }
+}
+
 void NetworkActor::on_tick() {
+  take_link_events();  // in case every wake was refused by a full mailbox
   if (!transport_) return;
   const std::uint64_t now = context().now_ms();
   for (const XOnlyPublicKey& key : book_.expire_keys(now)) transport_->set_banned(key, false);
   for (const std::string& ip : book_.expire_ips(now)) transport_->set_banned_ip(ip, false);
+  book_.recover(now);
   gossip_->tick();
   publish_gauges();
 }
@@ -302,9 +336,10 @@ StateSnapshot NetworkActor::snapshot(std::uint32_t target_schema_version) {
   state.ip_bans = book_.banned_ips();
   state.offence_counts = book_.counts();
   if (gossip_) state.gossip = gossip_->snapshot();
-  if (transport_)
+  if (transport_) {
     state.unsent = transport_->take_unsent();
-  else if (restored_)
+    keep_frames_worth_handing_on(state.unsent);
+  } else if (restored_)
     state = *restored_;  // a swap before the spec was known: hand on what came in
   return encode_network_state(state, target_schema_version);
 }

@@ -14,12 +14,15 @@
 #include <set>
 #include <string>
 
+#include "actor_inbox.hpp"
 #include "alys/plugin.hpp"
 #include "gossip/gossip_engine.hpp"
+#include "local_backlog.hpp"
 #include "network_config.hpp"
 #include "network_messages.hpp"
 #include "network_state.hpp"
 #include "peer_book.hpp"
+#include "serve_limiter.hpp"
 #include "transport.hpp"
 
 namespace alys::network {
@@ -30,6 +33,10 @@ struct PeerLink {
   Direction direction = Direction::inbound;
   std::string address;
 };
+
+// GetBlocks served at once per peer, and how many more wait (serve_limiter.hpp).
+inline constexpr std::size_t kServedGetBlocks = 2;
+inline constexpr std::size_t kWaitingGetBlocks = 4;
 
 class NetworkActor : public Actor, public NodePort {
  public:
@@ -60,9 +67,17 @@ class NetworkActor : public Actor, public NodePort {
   void ask_spec();
   void ask_chain_status();
   void start_network(const chain::ChainSpecInfo& spec);
+  // Relays the chain's or the engine's own event, or keeps it until the gossip engine exists.
+  void local_event(LocalEvent event);
+  // The connections that came and went (actor_inbox.hpp), handled in order.
+  void take_link_events();
   void on_connected(const NetConnected& event);
   void on_frame(const NetFrame& event);
   void on_disconnected(const NetDisconnected& event);
+  // A GetBlocks the limiter let through, handed to the gossip engine; finish_serving when its
+  // storage read is answered (or at once when it needed none) lets the peer's next one run.
+  void serve_get_blocks(ConnectionId id, const WireMessage& message);
+  void finish_serving(ConnectionId id);
   void on_offence(std::optional<XOnlyPublicKey> key, const std::string& ip, Offence offence,
                   const std::string& detail, std::optional<ConnectionId> connection);
   void on_tick();
@@ -81,10 +96,14 @@ class NetworkActor : public Actor, public NodePort {
   XOnlyPublicKey self_key_{};
   Address self_ = 0, chain_ = 0, engine_ = 0, storage_ = 0;
   std::optional<chain::ChainSpecInfo> spec_;
-  std::unique_ptr<TransportEvents> inbox_;
+  std::unique_ptr<ActorInbox> inbox_;
   std::unique_ptr<Transport> transport_;
   std::unique_ptr<GossipEngine> gossip_;
+  LocalBacklog backlog_{256};
   PeerBook book_{0};
+  ServeLimiter serving_{kServedGetBlocks, kWaitingGetBlocks};
+  std::optional<ConnectionId> serving_peer_;  // whose GetBlocks the gossip engine handles now
+  bool reading_ = false;                      // it asked storage (read_blocks) meanwhile
   std::map<ConnectionId, PeerLink> links_;
   std::set<XOnlyPublicKey> fault_dropped_;
   std::string listen_address_;

@@ -17,6 +17,7 @@ constexpr std::string_view kKnown[] = {"listen",
                                        "io_threads",
                                        "max_peers",
                                        "handshake_timeout_ms",
+                                       "idle_timeout_ms",
                                        "dial_backoff_min_ms",
                                        "dial_backoff_max_ms",
                                        "max_messages_per_second",
@@ -195,11 +196,12 @@ NetworkConfig read_network_config(std::string_view table_json, ConfigProblems& p
     bool known = false;
     for (std::string_view name : kKnown) known = known || entry.key() == name;
     if (!known)
-      problems.invalid(std::string(entry.key()),
-                       "unknown key (valid: listen, key_file, peers, io_threads, max_peers, "
-                       "handshake_timeout_ms, dial_backoff_min_ms, dial_backoff_max_ms, "
-                       "max_messages_per_second, max_bytes_per_second, ban_seconds, "
-                       "sync_batch_blocks, fault_injection)");
+      problems.invalid(
+          std::string(entry.key()),
+          "unknown key (valid: listen, key_file, peers, io_threads, max_peers, "
+          "handshake_timeout_ms, idle_timeout_ms, dial_backoff_min_ms, dial_backoff_max_ms, "
+          "max_messages_per_second, max_bytes_per_second, ban_seconds, "
+          "sync_batch_blocks, fault_injection)");
   }
   const Reader r(table, problems);
   if (auto listen = r.string("listen")) {
@@ -228,6 +230,8 @@ NetworkConfig read_network_config(std::string_view table_json, ConfigProblems& p
   config.max_peers = static_cast<std::uint32_t>(r.integer("max_peers", 1, 4096).value_or(64));
   config.handshake_timeout_ms =
       r.integer("handshake_timeout_ms", 100, 120'000).value_or(config.handshake_timeout_ms);
+  config.idle_timeout_ms =
+      r.integer("idle_timeout_ms", 400, 3'600'000).value_or(config.idle_timeout_ms);
   config.dial_backoff_min_ms =
       r.integer("dial_backoff_min_ms", 10, 600'000).value_or(config.dial_backoff_min_ms);
   config.dial_backoff_max_ms =

@@ -2,6 +2,7 @@
 // docs/network.md ("Config").
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -37,6 +38,7 @@ struct NetworkConfig {
   std::uint32_t io_threads = 1;
   std::uint32_t max_peers = 64;
   std::uint64_t handshake_timeout_ms = 5000;
+  std::uint64_t idle_timeout_ms = 20000;  // a connection silent this long is closed
   std::uint64_t dial_backoff_min_ms = 200;
   std::uint64_t dial_backoff_max_ms = 10000;
   std::uint64_t max_messages_per_second = 2000;   // per peer
@@ -45,6 +47,12 @@ struct NetworkConfig {
   std::uint32_t sync_batch_blocks = 256;
   bool fault_injection = false;
 };
+
+// How often an idle connection is pinged: every 5 s, or a quarter of idle_timeout_ms when that is
+// shorter, so that a live peer always answers within the timeout.
+inline std::uint64_t ping_interval_ms(const NetworkConfig& config) {
+  return std::min<std::uint64_t>(5000, config.idle_timeout_ms / 4);
+}
 
 // The one reader of the table, for the start and the host's check alike. Every problem goes to
 // `problems`, its key relative to the table ("peers[1].public_key"); a refused value leaves the

@@ -27,6 +27,8 @@ TEST_CASE("network config: defaults, and a relative key file under config_dir", 
   CHECK(config.io_threads == 1);
   CHECK(config.max_peers == 64);
   CHECK(config.handshake_timeout_ms == 5000);
+  CHECK(config.idle_timeout_ms == 20000);
+  CHECK(ping_interval_ms(config) == 5000);
   CHECK(config.dial_backoff_min_ms == 200);
   CHECK(config.dial_backoff_max_ms == 10000);
   CHECK(config.max_messages_per_second == 2000);

@@ -57,6 +57,12 @@ struct NetRefused {
   ALYS_FIELDS(reason)
 };
 
+// Connections came or went: the actor takes them from the inbox (actor_inbox.hpp).
+struct NetWake {
+  static constexpr std::string_view schema_name = "alys.network.Wake/1";
+  ALYS_FIELDS()
+};
+
 struct NetTick {
   static constexpr std::string_view schema_name = "alys.network.Tick/1";
   ALYS_FIELDS()

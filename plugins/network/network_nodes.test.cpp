@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <thread>
 
@@ -223,8 +224,12 @@ class RawPeer {
  public:
   explicit RawPeer(std::uint16_t port) : socket_(io_) {
     socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    timeval timeout{10, 0};
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    set_timeout();
+  }
+  // The node's dial, taken on `acceptor`.
+  explicit RawPeer(tcp::acceptor& acceptor) : socket_(io_) {
+    acceptor.accept(socket_);
+    set_timeout();
   }
 
   void write(ByteView bytes) {
@@ -245,10 +250,11 @@ class RawPeer {
 
   // Runs the handshake as the initiator; the state it ended in.
   wire::Handshake::State handshake(const SecretKey& key, std::uint64_t chain_id,
-                                   const Hash32& genesis) {
+                                   const Hash32& genesis,
+                                   wire::HandshakeRole role = wire::HandshakeRole::initiator) {
     wire::Handshake handshake(
         wire::HandshakeConfig{key, chain_id, genesis, [](const XOnlyPublicKey&) { return true; }},
-        wire::HandshakeRole::initiator);
+        role);
     write(handshake.take_output());
     std::array<std::uint8_t, 4096> buffer{};
     while (handshake.state() == wire::Handshake::State::in_progress) {
@@ -260,17 +266,41 @@ class RawPeer {
     }
     if (handshake.state() == wire::Handshake::State::done) {
       sealer_.emplace(handshake.keys().send_key);
+      opener_.emplace(handshake.keys().receive_key);
+      Bytes leftover = handshake.take_leftover();
+      opener_->feed(leftover, opened_);
     }
     return handshake.state();
+  }
+
+  // The node's next message after the handshake; nullopt on a close or the socket timeout.
+  std::optional<wire::Message> next_message() {
+    std::array<std::uint8_t, 4096> buffer{};
+    while (opened_.empty()) {
+      boost::system::error_code error;
+      const std::size_t n = socket_.read_some(asio::buffer(buffer), error);
+      if (error || opener_->feed(ByteView(buffer.data(), n), opened_) != wire::ChannelFailure::none)
+        return std::nullopt;
+    }
+    wire::DecodedFrame decoded = wire::decode_frame(opened_.front());
+    opened_.erase(opened_.begin());
+    return decoded.message;
   }
 
   Bytes seal_raw(ByteView frame) { return sealer_->seal(frame); }
   Bytes seal(const wire::Message& message) { return sealer_->seal(*wire::encode_frame(message)); }
 
  private:
+  void set_timeout() {
+    timeval timeout{10, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+
   asio::io_context io_;
   tcp::socket socket_;
   std::optional<wire::Sealer> sealer_;
+  std::optional<wire::Opener> opener_;
+  std::vector<Bytes> opened_;  // frames opened, not yet read
 };
 
 Hash32 genesis_of(const json::object& self) {
@@ -345,6 +375,9 @@ TEST_CASE("two nodes handshake, exchange status, list each other; a restart is r
   CHECK(table.find(key_hex(observer).substr(0, 16)) != std::string::npos);
   CHECK(table.find("observer") != std::string::npos);
   CHECK(table.find("connected") != std::string::npos);
+  // The connection's age, not the epoch milliseconds it started at.
+  CHECK(table.find("CONNECTED FOR") != std::string::npos);
+  CHECK(std::regex_search(table, std::regex(R"((^|\s)[0-9]{1,2}s(\s|$))")));
   CHECK(a.metrics().find(
             R"(alys_plugin_network_messages_received_total{role="network",type="status"})") !=
         std::string::npos);
@@ -534,4 +567,80 @@ TEST_CASE("a hot swap of the network plugin keeps its bans; its peer reconnects"
   again.handshake(bad, kChainId, genesis);
   CHECK(again.closed_by_node());
   CHECK(a.wait_for_metric(misbehaviour("authentication", 1)));
+}
+
+TEST_CASE("an idle connection is pinged; a peer that answers stays, a silent one is closed",
+          "[network][integration]") {
+  TempDir dir("alys-net-keepalive");
+  const SecretKey member = SecretKey::generate();
+  const SecretKey quiet = SecretKey::generate();
+  const SecretKey live = SecretKey::generate();
+  const std::uint16_t port = free_loopback_port();
+  // Pings every 500 ms, closes after 2 s of silence.
+  Node a(dir, {"a", member, member, member, port, peer_entry(quiet) + peer_entry(live),
+               "idle_timeout_ms = 2000"});
+  a.start();
+  INFO("node:\n" << a.output());
+  const Hash32 genesis = genesis_of(a.self());
+
+  RawPeer answering(port);
+  REQUIRE(answering.handshake(live, kChainId, genesis) == wire::Handshake::State::done);
+  std::uint64_t pings = 0;
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto message = answering.next_message();
+    REQUIRE(message);
+    if (const auto* ping = std::get_if<wire::Ping>(&*message)) {
+      ++pings;
+      answering.write(answering.seal(wire::Pong{ping->nonce}));
+    }
+  }
+  CHECK(pings >= 4);
+  auto row = a.wait_for_peer(
+      live, [](const json::object& r) { return r.at("state").as_string() == "connected"; }, 1s);
+  CHECK(row);
+
+  RawPeer silent(port);
+  REQUIRE(silent.handshake(quiet, kChainId, genesis) == wire::Handshake::State::done);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(silent.closed_by_node());
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK(a.wait_for_output("silent for"));
+}
+
+TEST_CASE("a redial replaces a silent connection instead of being refused as duplicate",
+          "[network][integration]") {
+  TempDir dir("alys-net-halfopen");
+  const SecretKey member = SecretKey::generate();
+  // The node's own dial is the one kept between two connections: its key must be the smaller.
+  SecretKey peer_key = SecretKey::generate();
+  while (!(member.xonly_public_key() < peer_key.xonly_public_key()))
+    peer_key = SecretKey::generate();
+  asio::io_context io;
+  tcp::acceptor listener(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::uint16_t peer_port = listener.local_endpoint().port();
+  const std::uint16_t port = free_loopback_port();
+  // Pings every 2 s: a connection silent for 4 s may be replaced; none is closed before 8 s.
+  Node a(dir, {"a", member, member, member, port, peer_entry(peer_key, peer_port),
+               "idle_timeout_ms = 8000"});
+  a.start();
+  INFO("node:\n" << a.output());
+  const Hash32 genesis = genesis_of(a.self());
+
+  RawPeer dialled(listener);  // then half-open: it never writes again
+  REQUIRE(dialled.handshake(peer_key, kChainId, genesis, wire::HandshakeRole::responder) ==
+          wire::Handshake::State::done);
+  auto connected = [](const json::object& r) { return r.at("state").as_string() == "connected"; };
+  REQUIRE(a.wait_for_peer(peer_key, connected));
+  std::this_thread::sleep_for(4500ms);
+
+  RawPeer redial(port);
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(redial.handshake(peer_key, kChainId, genesis) == wire::Handshake::State::done);
+  CHECK(dialled.closed_by_node());
+  CHECK(std::chrono::steady_clock::now() - start < 2s);  // replaced, not timed out at 8 s
+  auto row = a.wait_for_peer(peer_key, [](const json::object& r) {
+    return r.at("state").as_string() == "connected" && r.at("direction").as_string() == "inbound";
+  });
+  CHECK(row);
 }

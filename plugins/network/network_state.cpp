@@ -1,8 +1,29 @@
 #include "network_state.hpp"
 
+#include <iterator>
+
 #include "alys/crc32c.hpp"
+#include "wire/messages.hpp"
 
 namespace alys::network {
+
+void keep_frames_worth_handing_on(std::map<XOnlyPublicKey, std::vector<OutboundFrame>>& unsent) {
+  for (auto it = unsent.begin(); it != unsent.end();) {
+    std::erase_if(it->second, [](const OutboundFrame& frame) {
+      if (frame.plaintext.size() < wire::kFrameHeaderSize) return true;
+      switch (static_cast<wire::MessageType>(frame.plaintext[1])) {
+        case wire::MessageType::proposal:
+        case wire::MessageType::approval:
+        case wire::MessageType::auxpow:
+        case wire::MessageType::transaction:
+          return false;
+        default:
+          return true;
+      }
+    });
+    it = it->second.empty() ? unsent.erase(it) : std::next(it);
+  }
+}
 
 StateSnapshot encode_network_state(const NetworkState& state, std::uint32_t target_schema) {
   if (target_schema == 0) throw Error(ALYS_ERR_SCHEMA, "no network state schema 0");

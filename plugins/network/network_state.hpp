@@ -60,6 +60,11 @@ struct NetworkState {
   std::map<XOnlyPublicKey, std::vector<OutboundFrame>> unsent;
 };
 
+// Keeps of the frames a stopping transport left unsent only those worth writing after a swap:
+// proposals, approvals, AuxPoW and transactions. A Status or a Blocks answer is stale by then
+// (the next instance sends a fresh status and the peer asks again), and Blocks can be 16 MiB each.
+void keep_frames_worth_handing_on(std::map<XOnlyPublicKey, std::vector<OutboundFrame>>& unsent);
+
 // Throws Error(ALYS_ERR_SCHEMA) when `target_schema` is 0.
 StateSnapshot encode_network_state(const NetworkState& state, std::uint32_t target_schema);
 // Throws Error: ALYS_ERR_SCHEMA for another schema; ALYS_ERR_INVALID for a checksum mismatch or

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "wire/messages.hpp"
+
 using namespace alys::network;
 using alys::Bytes;
 
@@ -47,4 +49,25 @@ TEST_CASE("a corrupt, truncated or foreign hand-off state is refused", "[network
   CHECK_THROWS(decode_network_state(cut, 1));
   CHECK_THROWS_WITH(decode_network_state(snapshot.bytes, 2), Catch::Contains("schema 2"));
   CHECK_THROWS(encode_network_state(sample_state(), 0));
+}
+
+TEST_CASE("only consensus frames and transactions are handed on across a swap", "[network]") {
+  auto frame = [](const wire::Message& message, bool consensus) {
+    return OutboundFrame{*wire::encode_frame(message), consensus};
+  };
+  alys::XOnlyPublicKey a{}, b{};
+  a[0] = 1;
+  b[0] = 2;
+  std::map<alys::XOnlyPublicKey, std::vector<OutboundFrame>> unsent;
+  alys::chain::ApproveBlock approval;
+  approval.round = 3;
+  unsent[a] = {frame(wire::PeerStatus{}, false), frame(approval, true),
+               frame(wire::Blocks{5, {Bytes(100, 1)}}, true),
+               frame(alys::engine::SubmitTransaction{Bytes{1}}, false)};
+  unsent[b] = {frame(wire::Blocks{}, true), frame(wire::Ping{1}, false)};
+  keep_frames_worth_handing_on(unsent);
+  REQUIRE(unsent.size() == 1);
+  REQUIRE(unsent[a].size() == 2);
+  CHECK(unsent[a][0].plaintext[1] == static_cast<std::uint8_t>(wire::MessageType::approval));
+  CHECK(unsent[a][1].plaintext[1] == static_cast<std::uint8_t>(wire::MessageType::transaction));
 }

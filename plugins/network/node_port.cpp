@@ -64,9 +64,17 @@ void NetworkActor::read_blocks(std::uint64_t from, std::uint32_t max_count,
   range.max_count = max_count;
   // A Blocks frame has a 16 MiB cap; leave room for its own fields.
   range.max_bytes = 15 << 20;
-  request(storage_, range, kStorageTimeoutMs)
+  // Whose GetBlocks this read serves: its end lets that peer's next one run.
+  std::optional<ConnectionId> peer = serving_peer_;
+  if (peer) reading_ = true;
+  auto finished = [this, peer, done](std::vector<Bytes> blocks) {
+    done(std::move(blocks));
+    if (peer) finish_serving(*peer);
+  };
+  // Background: a peer's sync must never push the chain's own writes out of storage's mailbox.
+  request(storage_, range, kStorageTimeoutMs, Priority::background)
       .then(
-          [done, from](const storage::BlockRange& reply) {
+          [finished, from](const storage::BlockRange& reply) {
             std::vector<Bytes> blocks;
             std::uint64_t expected = from;
             for (const storage::StoredBlock& stored : reply.blocks) {
@@ -74,9 +82,9 @@ void NetworkActor::read_blocks(std::uint64_t from, std::uint32_t max_count,
               blocks.push_back(stored.block);
               ++expected;
             }
-            done(std::move(blocks));
+            finished(std::move(blocks));
           },
-          [done](const Status&) { done({}); });
+          [finished](const Status&) { finished({}); });
 }
 
 void NetworkActor::misbehaved(PeerId peer, Misbehaviour reason, std::string detail) {

@@ -1,5 +1,7 @@
 #include "peer_book.hpp"
 
+#include <algorithm>
+
 namespace alys::network {
 
 Verdict PeerBook::record(std::optional<XOnlyPublicKey> key, const std::string& ip, Offence offence,
@@ -29,6 +31,21 @@ Verdict PeerBook::record(std::optional<XOnlyPublicKey> key, const std::string& i
 bool PeerBook::banned(const XOnlyPublicKey& key, std::uint64_t now_ms) const {
   auto it = records_.find(key);
   return it != records_.end() && it->second.banned_until_ms > now_ms;
+}
+
+void PeerBook::recover(std::uint64_t now_ms) {
+  if (!recovered_at_ms_ || now_ms < *recovered_at_ms_) {
+    recovered_at_ms_ = now_ms;
+    return;
+  }
+  const std::uint64_t points = (now_ms - *recovered_at_ms_) / 1000;
+  if (points == 0) return;
+  *recovered_at_ms_ += points * 1000;  // the remainder counts towards the next point
+  const auto credit = static_cast<std::int32_t>(std::min<std::uint64_t>(points, -kBanScore));
+  for (auto& [key, peer] : records_) {
+    if (peer.banned_until_ms > now_ms || peer.score >= 0) continue;
+    peer.score = std::min(0, peer.score + credit);
+  }
 }
 
 std::vector<XOnlyPublicKey> PeerBook::expire_keys(std::uint64_t now_ms) {

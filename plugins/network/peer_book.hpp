@@ -37,6 +37,10 @@ class PeerBook {
   Verdict record(std::optional<XOnlyPublicKey> key, const std::string& ip, Offence offence,
                  std::uint64_t now_ms);
   bool banned(const XOnlyPublicKey& key, std::uint64_t now_ms) const;
+  // Scores below 0 recover one point per second elapsed since the last call (banned keys wait
+  // for their ban to end): an honest peer's occasional rate_limit or bad_range never adds up to
+  // a ban, a peer that keeps at it still reaches one.
+  void recover(std::uint64_t now_ms);
   // Bans that ended by `now_ms`, removed (their scores start again from 0).
   std::vector<XOnlyPublicKey> expire_keys(std::uint64_t now_ms);
   std::vector<std::string> expire_ips(std::uint64_t now_ms);
@@ -62,6 +66,7 @@ class PeerBook {
   std::map<XOnlyPublicKey, PeerRecord> records_;
   std::map<std::string, std::uint64_t> banned_ips_;  // ip -> until (unix ms)
   std::array<std::uint64_t, kOffenceCount> counts_{};
+  std::optional<std::uint64_t> recovered_at_ms_;  // up to where recover() has credited
 };
 
 }  // namespace alys::network

@@ -49,3 +49,27 @@ TEST_CASE("garbage before a handshake bans the address", "[network]") {
   CHECK(kOffencePolicies[static_cast<std::size_t>(Offence::malformed_payload)].name ==
         "malformed_payload");
 }
+
+TEST_CASE("scores recover a point a second, so rare light offences never ban", "[network]") {
+  PeerBook book(60'000);
+  book.recover(0);
+  std::uint64_t now = 0;
+  // A rate_limit (-40) every 45 s for an hour: without recovery the third would ban.
+  for (int i = 0; i < 80; ++i) {
+    CHECK_FALSE(book.record(kPeer, "", Offence::rate_limit, now).ban_key);
+    now += 45'000;
+    book.recover(now);
+  }
+  CHECK(book.find(kPeer)->score == 0);
+  book.record(kPeer, "", Offence::bad_range, now);  // -20
+  book.recover(now + 1'500);
+  CHECK(book.find(kPeer)->score == -19);
+  book.recover(now + 2'000);  // the half second left over counts
+  CHECK(book.find(kPeer)->score == -18);
+  // Bursts still ban, and a banned key does not recover during its ban.
+  for (int i = 0; i < 3; ++i) book.record(kPeer, "", Offence::rate_limit, now + 2'000);
+  CHECK(book.banned(kPeer, now + 2'000));
+  const std::int32_t banned_score = book.find(kPeer)->score;
+  book.recover(now + 30'000);
+  CHECK(book.find(kPeer)->score == banned_score);
+}

@@ -92,6 +92,7 @@ void Transport::stop() {
     std::lock_guard lock(mutex_);
     for (auto& [key, target] : dial_targets_) {
       target->timer.cancel();
+      if (target->resolving) target->resolving->cancel();
       if (target->connecting) target->connecting->close(ignored);
     }
   });
@@ -171,59 +172,82 @@ void Transport::dial(const std::shared_ptr<DialTarget>& target) {
     }
     target->state = "dialling";
   }
+  // An address literal needs no lookup: only a host name goes to the resolver, whose lookup
+  // stop() cancels (one already inside getaddrinfo still holds stop() until it returns).
+  boost::system::error_code literal_error;
+  const auto literal = asio::ip::make_address(target->address.host, literal_error);
+  if (!literal_error) {
+    const tcp::endpoint endpoint(literal, target->address.port);
+    connect(target, tcp::resolver::results_type::create(endpoint, target->address.host,
+                                                        std::to_string(target->address.port)));
+    return;
+  }
   auto resolver = std::make_shared<tcp::resolver>(io_->context);
-  resolver->async_resolve(
-      target->address.host, std::to_string(target->address.port),
-      [this, target, resolver](const boost::system::error_code& error,
-                               tcp::resolver::results_type results) {
-        if (error) {
-          std::uint64_t delay;
-          {
-            std::lock_guard lock(mutex_);
-            delay = target->backoff.next_delay();
-          }
-          schedule_dial(target, delay);
-          return;
-        }
-        auto socket = std::make_shared<tcp::socket>(io_->context);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    target->resolving = resolver;
+  }
+  resolver->async_resolve(target->address.host, std::to_string(target->address.port),
+                          [this, target, resolver](const boost::system::error_code& error,
+                                                   tcp::resolver::results_type results) {
+                            {
+                              std::lock_guard lock(mutex_);
+                              target->resolving.reset();
+                              if (stopping_) return;
+                            }
+                            if (error) {
+                              std::uint64_t delay;
+                              {
+                                std::lock_guard lock(mutex_);
+                                delay = target->backoff.next_delay();
+                              }
+                              schedule_dial(target, delay);
+                              return;
+                            }
+                            connect(target, std::move(results));
+                          });
+}
+
+void Transport::connect(const std::shared_ptr<DialTarget>& target,
+                        tcp::resolver::results_type results) {
+  auto socket = std::make_shared<tcp::socket>(io_->context);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    target->connecting = socket;
+  }
+  asio::async_connect(
+      *socket, results,
+      [this, target, socket](const boost::system::error_code& connect_error, const tcp::endpoint&) {
+        std::shared_ptr<Connection> connection;
+        std::uint64_t delay = 0;
         {
           std::lock_guard lock(mutex_);
+          target->connecting.reset();
           if (stopping_) return;
-          target->connecting = socket;
+          if (connect_error) {
+            delay = target->backoff.next_delay();
+          } else if (by_key_.contains(target->key)) {
+            target->state = "connected";  // the peer dialled us meanwhile
+            return;
+          } else {
+            const ConnectionId id = next_id_++;
+            connection = std::make_shared<Connection>(
+                *this, id, std::move(*socket), target->key,
+                wire::HandshakeConfig{settings_.node_key, settings_.chain_id,
+                                      settings_.genesis_hash,
+                                      [expected = target->key](const XOnlyPublicKey& key) {
+                                        return key == expected;
+                                      }},
+                settings_.config);
+            connections_.emplace(id, connection);
+          }
         }
-        asio::async_connect(
-            *socket, results,
-            [this, target, socket](const boost::system::error_code& connect_error,
-                                   const tcp::endpoint&) {
-              std::shared_ptr<Connection> connection;
-              std::uint64_t delay = 0;
-              {
-                std::lock_guard lock(mutex_);
-                target->connecting.reset();
-                if (stopping_) return;
-                if (connect_error) {
-                  delay = target->backoff.next_delay();
-                } else if (by_key_.contains(target->key)) {
-                  target->state = "connected";  // the peer dialled us meanwhile
-                  return;
-                } else {
-                  const ConnectionId id = next_id_++;
-                  connection = std::make_shared<Connection>(
-                      *this, id, std::move(*socket), target->key,
-                      wire::HandshakeConfig{settings_.node_key, settings_.chain_id,
-                                            settings_.genesis_hash,
-                                            [expected = target->key](const XOnlyPublicKey& key) {
-                                              return key == expected;
-                                            }},
-                      settings_.config);
-                  connections_.emplace(id, connection);
-                }
-              }
-              if (connection)
-                connection->start();
-              else
-                schedule_dial(target, delay);
-            });
+        if (connection)
+          connection->start();
+        else
+          schedule_dial(target, delay);
       });
 }
 
@@ -259,7 +283,10 @@ bool Transport::on_handshake_done(const std::shared_ptr<Connection>& connection)
         return c.direction() == Direction::outbound ? self : key;
       };
       const XOnlyPublicKey preferred = std::min(self, key);
-      if (dialler(*kept) == preferred && dialler(*connection) != preferred)
+      // A kept connection silent for two ping intervals is likely half-open: refusing the
+      // peer's redial would leave it cut off until TCP gives up, so the newer replaces it.
+      const bool kept_silent = kept->silent_ms() > 2 * ping_interval_ms(settings_.config);
+      if (dialler(*kept) == preferred && dialler(*connection) != preferred && !kept_silent)
         refusal = "duplicate";
       else
         replaced = kept;

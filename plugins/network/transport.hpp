@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,6 +93,8 @@ class Transport {
   friend class Connection;
   void accept_next();
   void dial(const std::shared_ptr<DialTarget>& target);
+  void connect(const std::shared_ptr<DialTarget>& target,
+               boost::asio::ip::tcp::resolver::results_type results);
   void schedule_dial(const std::shared_ptr<DialTarget>& target, std::uint64_t delay_ms);
   // From a connection's strand. Returns false when the connection must close (refused).
   bool on_handshake_done(const std::shared_ptr<Connection>& connection);
