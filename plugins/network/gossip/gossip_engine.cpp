@@ -136,17 +136,21 @@ struct GossipEngine::Impl {
   // round, at most 16 proposals.
   void replay_stalled_height(std::uint64_t now) {
     last_stall_replay_ms = now;
-    ++stall_replays_total;
+    bool replayed = false;
     recent.replay_height(
         head_height + 1,
         [&](const chain::ImportBlock& proposal) {
+          replayed = true;
           for (const auto& [id, _] : peers) port.send(id, proposal);
           port.import_block(proposal.block, [](const chain::ImportResult&) {});
         },
         [&](const chain::ApproveBlock& approval) {
+          replayed = true;
           for (const auto& [id, _] : peers) port.send(id, approval);
           port.approve(approval);
         });
+    // Counted only when there was something to say (a paused chain has nothing at head + 1).
+    if (replayed) ++stall_replays_total;
   }
 
   // The members this node can reach (itself included when it is one): below the threshold no

@@ -381,7 +381,8 @@ TEST_CASE("stall: head + 1's messages go out again while the head does not move"
   f.engine.tick();  // not again before another interval
   CHECK(f.port.sent_of<chain::ApproveBlock>().empty());
 
-  // The height is decided: nothing is replayed for it.
+  CHECK(f.engine.stats().stall_replays_total == 1);
+  // The height is decided: nothing is replayed for it (and nothing counted).
   chain::BlockImported imported;
   imported.height = 1;
   imported.hash = hash;
@@ -391,6 +392,7 @@ TEST_CASE("stall: head + 1's messages go out again while the head does not move"
   f.engine.tick();
   CHECK(f.port.sent_of<chain::ApproveBlock>().empty());
   CHECK(f.port.sent_of<chain::ImportBlock>().empty());
+  CHECK(f.engine.stats().stall_replays_total == 1);
 }
 
 TEST_CASE("approval: one stated far above the head is neither kept nor relayed") {
