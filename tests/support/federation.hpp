@@ -51,7 +51,7 @@ struct FederationOptions {
   std::vector<std::string> admitted_keys;
   // Nodes every node of this federation dials too: {x-only key hex, "host:port"}.
   std::vector<std::pair<std::string, std::string>> dial;
-  std::string network_extra;  // more lines of [network]
+  std::string network_extra;              // more lines of [network]
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
   std::string prefix = "alys-federation";
 };
