@@ -30,6 +30,7 @@
 #include "dev_files.hpp"
 #include "loopback_http.hpp"
 #include "temp_dir.hpp"
+#include "transfer_batch.hpp"
 
 using namespace alys;
 using alys::testing::ChildProcess;
@@ -91,29 +92,6 @@ ChildProcess start_node(const std::filesystem::path& config, const TempDir& dir,
       dir.path() / "alysd.log");
 }
 
-std::string transfer_batch(const SecretKey& key, std::uint64_t first_nonce, std::uint64_t count) {
-  std::string body = "[";
-  for (std::uint64_t i = 0; i < count; ++i) {
-    eth::Transaction tx;
-    tx.type = eth::TxType::eip1559;
-    tx.chain_id = kChainId;
-    tx.nonce = first_nonce + i;
-    tx.max_fee_per_gas = 2'000'000'000;
-    tx.max_priority_fee_per_gas = 1;
-    tx.gas_limit = 21000;
-    EthAddress to{};
-    to[0] = 0xbe;
-    to[18] = static_cast<std::uint8_t>(tx.nonce >> 8);
-    to[19] = static_cast<std::uint8_t>(tx.nonce);
-    tx.to = to;
-    tx.value = 1 + tx.nonce;
-    body += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":)") + std::to_string(i) +
-            R"(,"method":"eth_sendRawTransaction","params":[")" +
-            to_0x_hex(eth::sign_transaction(tx, key)) + R"("]})";
-  }
-  return body + "]";
-}
-
 struct Produced {
   std::vector<double> delays_ms;  // blocks that carry transfers
   std::uint64_t transfers = 0;
@@ -132,7 +110,8 @@ Produced produce(const Options& options, const TempDir& dir) {
                static_cast<unsigned long long>(options.txs));
   std::uint64_t nonce = 0;
   for (std::uint64_t slot = 0; slot < options.slots; ++slot) {
-    const std::string batch = transfer_batch(key, nonce, options.txs);  // signed before its slot
+    const std::string batch =
+        alys::testing::transfer_batch(kChainId, key, nonce, options.txs);  // signed before its slot
     nonce += options.txs;
     // Mid-slot, so that the submission does not compete with the block built at the slot start.
     const std::uint64_t now = unix_ms();

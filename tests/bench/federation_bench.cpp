@@ -25,6 +25,7 @@
 
 #include "alys/domain/eth_transaction.hpp"
 #include "federation.hpp"
+#include "transfer_batch.hpp"
 #include "wire/messages.hpp"
 #include "wire/secure_channel.hpp"
 
@@ -59,29 +60,6 @@ double percentile(std::vector<double> values, double p) {
 void bench(const std::string& name, double value, const char* unit) {
   std::printf("BENCH %s %.3f %s\n", name.c_str(), value, unit);
   std::fflush(stdout);
-}
-
-std::string transfer_batch(const SecretKey& key, std::uint64_t first_nonce, std::uint64_t count) {
-  std::string body = "[";
-  for (std::uint64_t i = 0; i < count; ++i) {
-    eth::Transaction tx;
-    tx.type = eth::TxType::eip1559;
-    tx.chain_id = kChainId;
-    tx.nonce = first_nonce + i;
-    tx.max_fee_per_gas = 2'000'000'000;
-    tx.max_priority_fee_per_gas = 1;
-    tx.gas_limit = 21000;
-    EthAddress to{};
-    to[0] = 0xbe;
-    to[18] = static_cast<std::uint8_t>(tx.nonce >> 8);
-    to[19] = static_cast<std::uint8_t>(tx.nonce);
-    tx.to = to;
-    tx.value = 1 + tx.nonce;
-    body += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":)") + std::to_string(i) +
-            R"(,"method":"eth_sendRawTransaction","params":[")" +
-            to_0x_hex(eth::sign_transaction(tx, key)) + R"("]})";
-  }
-  return body + "]";
 }
 
 struct Imported {
@@ -157,7 +135,8 @@ TEST_CASE("federation benchmark", "[.bench]") {
                  static_cast<unsigned long long>(txs));
     std::uint64_t nonce = 0;
     for (std::uint64_t k = 0; k < slots; ++k) {
-      const std::string batch = transfer_batch(key, nonce, txs);  // signed before its slot
+      const std::string batch =
+          alys::testing::transfer_batch(kChainId, key, nonce, txs);  // signed before its slot
       const std::uint64_t now = unix_ms();
       const std::uint64_t mid = (now / slot_ms + 1) * slot_ms + slot_ms / 2;
       std::this_thread::sleep_for(std::chrono::milliseconds(mid - now));
