@@ -21,6 +21,16 @@ bool ChainActor::may_approve(std::uint64_t height, const Hash32& hash) const {
   return last_approved_hash_ == hash;
 }
 
+bool ChainActor::approved_in_round(const Hash32& hash) const {
+  if (!my_index_) return false;
+  auto heard = approvals_.find(hash);
+  if (heard == approvals_.end()) return false;
+  auto in_round = heard->second.by_round.find(round_);
+  return in_round != heard->second.by_round.end() &&
+         std::any_of(in_round->second.begin(), in_round->second.end(),
+                     [&](const Approval& a) { return a.member_index == *my_index_; });
+}
+
 void ChainActor::sign_approval(const Hash32& hash, std::uint64_t height, bool publish,
                                std::function<void(const Approval&)> then, bool record) {
   const std::uint32_t round = round_;

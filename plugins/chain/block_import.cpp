@@ -89,6 +89,9 @@ void ChainActor::run_import(ImportJob job) {
         // sign, record and broadcast an approval for every block it catches up on). Checked before
         // the drop below: a held own proposal comes back here certified, in a later round too.
         if (certified_round(shared->hash)) return conclude();
+        // A block this member approved already comes back whenever a peer replays its stalled
+        // height: the approval it holds is the one it would give (no second record, no re-send).
+        if (approved_in_round(shared->hash)) return conclude();
         // In round 0 a member approves the first valid block; in later rounds only the rule's
         // choice (advance_rounds).
         if (round_ != 0 || signing_ || !may_approve(shared->block.block.height, shared->hash)) {

@@ -191,6 +191,8 @@ class ChainActor : public Actor {
   // Whether this member may approve `hash` at `height` in its current round: once per
   // (height, round), the same block again after a restart.
   bool may_approve(std::uint64_t height, const Hash32& hash) const;
+  // This member's approval of `hash` in the current round is recorded already.
+  bool approved_in_round(const Hash32& hash) const;
   // Signs `hash` in the current round: the record goes to storage first, and only once storage
   // confirms is the approval counted, published (unless `publish` is false: a proposal carries it)
   // and handed to `then`. `record` false: the caller guarantees that the approval leaves the node

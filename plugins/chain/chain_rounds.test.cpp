@@ -423,3 +423,36 @@ TEST_CASE("a complete certificate is imported without this member's approval", "
   CHECK(decode<chain::ApprovedAt>(chain_keys(node).at("approved")).height == 0);
   CHECK(metric(node, "chain_approvals_given_total") == 0);
 }
+
+// A stalled height's proposal comes back whenever a peer replays it (every stall interval): the
+// member that approved it holds that approval already and neither records nor sends another.
+TEST_CASE("a held block this member approved is not approved again when replayed",
+          "[chain][rounds]") {
+  TempDir dir("chain-rounds-replayed");
+  NodeSetup setup;
+  setup.members = 4;
+  setup.threshold = 0;  // 3 of 4: the author's approval and this member's leave it pending
+  setup.member = static_cast<int>((kFirstSlot + 1) % 4);
+  TestNode node(dir, setup);
+  node.harness().subscribe(chain::kApprovalTopic);
+  node.harness().advance(2000ms);
+  const auto author = static_cast<std::uint32_t>(kFirstSlot % 4);
+  const SignedBlock proposal = make_block(node, kFirstSlot, {author}, 4);
+  const chain::ImportResult first = node.import(proposal);
+  INFO(first.code << ": " << first.error);
+  REQUIRE(first.pending);
+  REQUIRE(published_approvals(node).size() == 1);
+  const double given = metric(node, "chain_approvals_given_total");
+  CHECK(given == 1);
+  const double writes =
+      node.harness().metric("storage", "storage_chain_state_writes_total").value_or(0);
+  node.harness().clear_received();
+
+  for (int replay = 0; replay < 3; ++replay) CHECK(node.import(proposal).pending);
+  CHECK(published_approvals(node).empty());
+  CHECK(metric(node, "chain_approvals_given_total") == given);
+  CHECK(node.harness().metric("storage", "storage_chain_state_writes_total").value_or(0) == writes);
+  // Its one approval still certifies the block with a third member's.
+  send(node, approve_message(static_cast<std::uint32_t>((kFirstSlot + 2) % 4), proposal));
+  CHECK(node.head().height == 1);
+}

@@ -442,16 +442,16 @@ void GossipEngine::received(PeerId id, WireMessage message) {
 void GossipEngine::local_proposal(const chain::ImportBlock& proposal) {
   Impl& s = *impl_;
   const Hash32 hash = block_hash(proposal.block.block);
-  if (!s.seen.insert(proposal_digest(hash), s.port.now_ms())) return;
+  const bool fresh = s.seen.insert(proposal_digest(hash), s.port.now_ms());
   s.recent.add_proposal(proposal, hash);
-  s.broadcast(proposal, {});
+  if (fresh) s.broadcast(proposal, {});
 }
 
 void GossipEngine::local_approval(const chain::ApproveBlock& approval) {
   Impl& s = *impl_;
-  if (!s.seen.insert(approval_digest(approval), s.port.now_ms())) return;
+  const bool fresh = s.seen.insert(approval_digest(approval), s.port.now_ms());
   s.recent.add_approval(approval);
-  s.broadcast(approval, {});
+  if (fresh) s.broadcast(approval, {});
 }
 
 void GossipEngine::local_auxpow(const chain::OfferAuxPow& offer) {

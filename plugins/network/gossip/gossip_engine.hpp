@@ -92,7 +92,10 @@ class GossipEngine {
   // A decoded frame from a connected peer.
   void received(PeerId peer, WireMessage message);
 
-  // Local events (the chain's and the engine's topics): relayed to every peer once.
+  // Local events (the chain's and the engine's topics): relayed to every peer once. A proposal or
+  // approval the chain announces again (it does while its height is stalled) is kept for the stall
+  // replay even when seen already: its first announcement may have found no peer connected, or
+  // come before this engine knew the head, and a seen-cache hit must not lose it for good.
   void local_proposal(const chain::ImportBlock& proposal);
   void local_approval(const chain::ApproveBlock& approval);
   void local_auxpow(const chain::OfferAuxPow& offer);

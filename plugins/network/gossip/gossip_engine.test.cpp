@@ -434,3 +434,36 @@ TEST_CASE("a member says when too few members are reachable, and when enough are
   engine.peer_disconnected(kA);
   CHECK(warnings().size() == 3);
 }
+
+// A member's chain proposes before its network knows the head (or has a peer): the first
+// announcement is sent to nobody and cannot be kept for replay. The chain announces its stalled
+// proposal again every slot; that copy, seen already, must still be kept and replayed, or the
+// height waits forever for a block only its author holds.
+TEST_CASE("stall: an own proposal announced before the head was known is replayed") {
+  RecordingPort port;
+  GossipEngine engine{test_settings(), port};
+  const Hash32 head = test_spec().genesis_hash;        // standing in for block 100's hash
+  const SignedBlock own = make_block(101, head, 102);  // slot 102: member 0's, this node
+  const chain::ApproveBlock own_approval = approval_of(0, block_hash(own.block), 101);
+  engine.local_proposal(chain::ImportBlock{own});  // no head, no peers yet
+  engine.local_approval(own_approval);
+  CHECK(port.sent.empty());
+
+  chain::ChainStatus status;
+  status.head_height = 100;
+  status.head_hash = head;
+  engine.chain_status(status);
+  engine.peer_connected(kA, member_peer(1));
+  port.sent.clear();
+  // The chain's next announcements: seen, so not relayed again at once, but kept.
+  engine.local_proposal(chain::ImportBlock{own});
+  engine.local_approval(own_approval);
+  CHECK(port.sent.empty());
+
+  port.clock_ms += 4100;
+  engine.tick();
+  CHECK(engine.stats().stall_replays_total == 1);
+  REQUIRE(port.sent_of<chain::ImportBlock>().size() == 1);
+  CHECK(port.sent_of<chain::ImportBlock>().front().first == kA);
+  CHECK(port.sent_of<chain::ApproveBlock>().size() == 1);
+}
