@@ -53,6 +53,10 @@ struct FederationOptions {
   std::vector<std::pair<std::string, std::string>> dial;
   std::string network_extra;              // more lines of [network]
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
+  // Or genesis at this unix time (rounded down to a slot start), e.g. in the past for a chain built
+  // before the members start (prebuilt_chain.hpp).
+  std::optional<std::uint64_t> genesis_ms;
+  std::uint64_t max_blocks_without_pow = 50;
   std::string prefix = "alys-federation";
 };
 
@@ -127,9 +131,11 @@ class Federation {
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
     // Genesis a little ahead, as a federation's launch agrees on it: block 1's slot comes after
-    // every member's network is up. (A proposal the chain makes before its node's network role
-    // subscribed reaches nobody; at 100 ms slots the first height then splits and stalls.)
-    genesis_ms_ = (now_ms + options_.genesis_delay_ms) / options_.slot_ms * options_.slot_ms;
+    // every member's network is up. (A proposal made before then reaches its peers only by the
+    // stall replay, a second or more later; the observer test starts members on a prebuilt chain
+    // and goes through exactly that.)
+    genesis_ms_ = options_.genesis_ms.value_or(now_ms + options_.genesis_delay_ms) /
+                  options_.slot_ms * options_.slot_ms;
     for (auto& node : nodes_) write_files(*node);
   }
 
@@ -139,6 +145,20 @@ class Federation {
     const char* lines = std::getenv("ALYS_TEST_LOG_LINES");
     for (const auto& node : nodes_)
       for (const auto& log : node->logs) print_tail(log, lines ? std::stoul(lines) : 80);
+    // And what each running node says of itself now.
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (!running(i)) continue;
+      auto status = rpc(i, "chain_status");
+      std::cerr << "----- " << nodes_[i]->name << " chain_status: "
+                << (status ? fed_json::serialize(*status) : std::string("no answer")) << "\n";
+      if (std::getenv("ALYS_DEBUG_METRICS")) {
+        std::istringstream text(metrics(i));
+        for (std::string line; std::getline(text, line);)
+          if (line[0] != '#' && line.find("alys_plugin_") == 0 &&
+              line.find(" 0") == std::string::npos)
+            std::cerr << line << "\n";
+      }
+    }
   }
   Federation(const Federation&) = delete;
   Federation& operator=(const Federation&) = delete;
@@ -152,6 +172,7 @@ class Federation {
     return options_.threshold ? options_.threshold : (2 * options_.members + 2) / 3;
   }
   std::uint64_t slot_ms() const { return options_.slot_ms; }
+  std::uint64_t chain_id() const { return options_.chain_id; }
   std::uint64_t genesis_ms() const { return genesis_ms_; }
   FederationNode& node(std::size_t i) { return *nodes_.at(i); }
   const TempDir& dir() const { return dir_; }
@@ -369,6 +390,30 @@ class Federation {
     return out;
   }
 
+  // The role tables every node shares (what follows `[engine]`, `[chain]`, `[chain.auxpow]`).
+  std::string engine_table() const {
+    return "chain_id = " + std::to_string(options_.chain_id) +
+           "\nbase_fee_wei = 1000000000\nblock_gas_limit = 30000000\n";
+  }
+  std::string chain_spec_table() const {
+    std::string members;
+    for (std::size_t i = 0; i < options_.members; ++i)
+      members += (i ? ", \"" : "\"") + nodes_[i]->key_hex + "\"";
+    return "chain_id = " + std::to_string(options_.chain_id) + "\nmembers = [" + members +
+           "]\nthreshold = " + std::to_string(threshold()) +
+           "\nslot_ms = " + std::to_string(options_.slot_ms) +
+           "\ngenesis_timestamp_ms = " + std::to_string(genesis_ms_) +
+           "\ngenesis_alloc = [\n  { address = \"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\", "
+           "balance_wei = \"10000000000000000000000\" },\n]\n";
+  }
+  std::string auxpow_table() const {
+    return "chain_id = 1953\ncommitment = \"coinbase-script\"\nmax_blocks_without_pow = " +
+           std::to_string(options_.max_blocks_without_pow) +
+           "\ninitial_bits = \"207fffff\"\n"
+           "pow_limit = \"7fffff0000000000000000000000000000000000000000000000000000000000\"\n"
+           "retarget_interval = 1000000\ntarget_spacing_s = 2\nmax_adjustment = 4\n";
+  }
+
   // The secret key's 64 hex digits (for a test that plays a node with it).
   static std::string secret_hex(const SecretKey& key) { return to_hex(key.bytes()); }
 
@@ -410,9 +455,6 @@ class Federation {
         token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
         std::filesystem::perm_options::replace);
 
-    std::string members;
-    for (std::size_t i = 0; i < options_.members; ++i)
-      members += (i ? ", \"" : "\"") + nodes_[i]->key_hex + "\"";
     std::string peers;
     for (const auto& other : nodes_) {
       if (other.get() == &n) continue;
@@ -466,11 +508,7 @@ requires = ["storage", "engine", "chain"]
 path = "chain.db"
 
 [engine]
-chain_id = )" + std::to_string(options_.chain_id) +
-                               R"(
-base_fee_wei = 1000000000
-block_gas_limit = 30000000
-
+)" + engine_table() + R"(
 [network]
 listen = ")" + n.net_address() +
                                R"("
@@ -481,29 +519,10 @@ peers = [
 )" + peers + R"(]
 
 [chain]
-chain_id = )" + std::to_string(options_.chain_id) +
+)" + chain_spec_table() + chain_local +
                                R"(
-members = [)" + members + R"(]
-threshold = )" + std::to_string(threshold()) +
-                               R"(
-slot_ms = )" + std::to_string(options_.slot_ms) +
-                               R"(
-genesis_timestamp_ms = )" + std::to_string(genesis_ms_) +
-                               R"(
-genesis_alloc = [
-  { address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", balance_wei = "10000000000000000000000" },
-]
-)" + chain_local + R"(
 [chain.auxpow]
-chain_id = 1953
-commitment = "coinbase-script"
-max_blocks_without_pow = 50
-initial_bits = "207fffff"
-pow_limit = "7fffff0000000000000000000000000000000000000000000000000000000000"
-retarget_interval = 1000000
-target_spacing_s = 2
-max_adjustment = 4
-
+)" + auxpow_table() + R"(
 [supervision]
 strategy = "rest_for_one"
 max_restarts = 5
