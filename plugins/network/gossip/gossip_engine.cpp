@@ -108,6 +108,9 @@ struct GossipEngine::Impl {
   struct Importing {
     Hash32 content;
     std::set<PeerId> sources;
+    // The first copy with other content (other approvals) that came during the import: handled
+    // when the chain finds the first copy invalid, so that a spoiled copy cannot shadow it.
+    std::optional<std::pair<PeerId, chain::ImportBlock>> other_copy;
   };
   std::map<Hash32, Importing> importing;
   AwaitingAcceptance awaiting_pool;    // transactions: relayed once the engine pools them
@@ -255,9 +258,12 @@ struct GossipEngine::Impl {
       ++duplicates_total;
       // Another peer's identical copy shares the fate of the one being imported; a copy with
       // other approvals is not blamed for what the chain finds in the first.
-      if (auto pending = importing.find(hash);
-          pending != importing.end() && pending->second.content == sha256(encode(proposal)))
-        pending->second.sources.insert(id);
+      if (auto pending = importing.find(hash); pending != importing.end()) {
+        if (pending->second.content == sha256(encode(proposal)))
+          pending->second.sources.insert(id);
+        else if (!pending->second.other_copy)
+          pending->second.other_copy.emplace(id, proposal);
+      }
       return;
     }
     const std::uint32_t members = member_count();
@@ -280,7 +286,7 @@ struct GossipEngine::Impl {
       return port.misbehaved(id, Misbehaviour::invalid_signature,
                              "proposal " + to_hex(hash) + " lacks a valid approval of its author");
     seen.insert(digest, port.now_ms());
-    importing[hash] = Importing{sha256(encode(proposal)), {id}};
+    importing[hash] = Importing{sha256(encode(proposal)), {id}, std::nullopt};
     port.import_block(proposal.block,
                       [this, proposal, hash, digest, id](const chain::ImportResult& result) {
                         proposal_answered(proposal, hash, digest, id, result);
@@ -291,8 +297,10 @@ struct GossipEngine::Impl {
                          const Hash32& digest, PeerId first_source,
                          const chain::ImportResult& result) {
     std::set<PeerId> sources{first_source};
+    std::optional<std::pair<PeerId, chain::ImportBlock>> other_copy;
     if (auto pending = importing.find(hash); pending != importing.end()) {
       sources = std::move(pending->second.sources);
+      other_copy = std::move(pending->second.other_copy);
       importing.erase(pending);
     }
     const std::uint64_t height = proposal.block.block.height;
@@ -309,6 +317,8 @@ struct GossipEngine::Impl {
           port.misbehaved(source, Misbehaviour::invalid_block,
                           "proposal " + to_hex(hash) + " at height " + std::to_string(height) +
                               ": " + result.code + " " + result.error);
+        if (other_copy && peers.contains(other_copy->first))
+          on_proposal(other_copy->first, other_copy->second);
         return;
       case ImportVerdict::behind:
         // The senders hold the blocks between our head and this one.
