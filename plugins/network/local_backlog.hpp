@@ -4,6 +4,7 @@
 // Not thread-safe: the actor owns it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -23,10 +24,15 @@ class LocalBacklog {
   // REQUIRES capacity >= 1.
   explicit LocalBacklog(std::size_t capacity) : capacity_(capacity) {}
 
-  // Keeps `event`; when full, the oldest goes (the newest consensus state matters most).
+  // Keeps `event`; when full, the oldest transaction goes, or, with none kept, the oldest event
+  // (the newest consensus state matters most). A burst of pooled transactions never pushes out a
+  // proposal or an approval: those the chain would otherwise have to announce again.
   void push(LocalEvent event) {
     if (events_.size() == capacity_) {
-      events_.pop_front();
+      auto transaction = std::find_if(events_.begin(), events_.end(), [](const LocalEvent& e) {
+        return std::holds_alternative<engine::TransactionPooled>(e);
+      });
+      events_.erase(transaction != events_.end() ? transaction : events_.begin());
       ++dropped_;
     }
     events_.push_back(std::move(event));

@@ -22,3 +22,15 @@ TEST_CASE("the local backlog keeps events in order and drops the oldest", "[netw
   backlog.push(engine::TransactionPooled{});
   CHECK(std::holds_alternative<engine::TransactionPooled>(backlog.take().front()));
 }
+
+TEST_CASE("the local backlog drops transactions before consensus events", "[network]") {
+  LocalBacklog backlog(3);
+  chain::ApproveBlock approval;
+  approval.round = 7;
+  backlog.push(approval);
+  for (int i = 0; i < 5; ++i) backlog.push(engine::TransactionPooled{});
+  auto events = backlog.take();
+  REQUIRE(events.size() == 3);
+  CHECK(std::get<chain::ApproveBlock>(events[0]).round == 7);
+  CHECK(backlog.dropped() == 3);
+}

@@ -154,9 +154,7 @@ class Federation {
       if (std::getenv("ALYS_DEBUG_METRICS")) {
         std::istringstream text(metrics(i));
         for (std::string line; std::getline(text, line);)
-          if (line[0] != '#' && line.find("alys_plugin_") == 0 &&
-              line.find(" 0") == std::string::npos)
-            std::cerr << line << "\n";
+          if (line.starts_with("alys_plugin_") && !line.ends_with(" 0")) std::cerr << line << "\n";
       }
     }
   }
