@@ -115,3 +115,34 @@ struct TransactionPooled {
 };
 
 }  // namespace alys::engine
+
+namespace alys::engine {
+
+// The bridge contract every genesis carries (Alys's address); `requestPegOut(bytes)` on it burns
+// the value sent and emits RequestPegOut(address indexed evmAddress, bytes bitcoinAddress,
+// uint256 value). Both backends report those calls.
+inline constexpr std::string_view kBridgeContractAddress =
+    "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB";
+
+// One RequestPegOut event of an imported block.
+struct PegOutRequested {
+  Hash32 transaction_hash{};
+  std::uint32_t log_index = 0;               // the event's index in its block
+  EthAddress evm_address{};                  // who called requestPegOut
+  Bytes bitcoin_address;                     // the argument as given (Alys: the address's text)
+  std::array<std::uint8_t, 32> value_wei{};  // big-endian
+  ALYS_FIELDS(transaction_hash, log_index, evm_address, bitcoin_address, value_wei)
+};
+
+// Published by the engine for every committed block that has peg-out requests (none: nothing is
+// published), in block order, for the bridge.
+inline constexpr std::string_view kPegOutsRequestedTopic = "engine.pegouts_requested";
+struct PegOutsRequested {
+  static constexpr std::string_view schema_name = "alys.engine.PegOutsRequested/1";
+  std::uint64_t height = 0;  // the payload's number
+  Hash32 payload_hash{};
+  std::vector<PegOutRequested> requests;
+  ALYS_FIELDS(height, payload_hash, requests)
+};
+
+}  // namespace alys::engine
