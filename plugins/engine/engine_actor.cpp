@@ -15,6 +15,8 @@
 //
 // Settings: engine_config.hpp. Metrics: engine_mempool_size (gauge),
 // engine_transactions_accepted_total, engine_transactions_rejected_total,
+// engine_transactions_refused_total{reason} (the pool's limits, embedded/mempool.hpp),
+// engine_transactions_evicted_total{reason},
 // engine_payloads_built_total, engine_payloads_executed_total, engine_payload_rejected_total,
 // engine_state_snapshot_bytes (gauge: the last hot-swap snapshot), engine_state_handoffs (gauge,
 // v2 build only: hand-overs the state went through).
@@ -137,6 +139,7 @@ class EngineActor : public alys::Actor {
   void on_start() override {
     config_ = parse_engine_config(context().config_json());
     state_.mempool.set_max_transactions(config_.mempool_limit);
+    state_.mempool.set_limits(config_.mempool);
     if (restored_ && state_.chain_id != config_.rules.chain_id)
       throw alys::Error(ALYS_ERR_INVALID, "the handed-over engine state is for chain id " +
                                               std::to_string(state_.chain_id) +
@@ -149,6 +152,10 @@ class EngineActor : public alys::Actor {
                                 "engine_payloads_executed_total", "engine_payload_rejected_total"})
       context().counter_add(counter, 0);
     context().gauge_set("engine_mempool_size", 0);
+    for (std::string_view reason : refusal::kAll)
+      context().counter_add(refused_metric(reason).c_str(), 0);
+    for (std::string_view reason : eviction::kAll)
+      context().counter_add(evicted_metric(reason).c_str(), 0);
     for (std::string_view name : EthRpc::methods()) {
       std::string method(name);
       rpc(method, 0, [this, method](std::string_view params) { return call_eth(method, params); });
@@ -319,7 +326,8 @@ class EngineActor : public alys::Actor {
     state_.history.append(executed.block);
     for (const alys::Hash32& tx : executed.block.summary.transaction_hashes)
       state_.mempool.remove(tx);
-    state_.mempool.drop_stale(state_.ledger);
+    state_.mempool.prune(state_.ledger);
+    count_pool_tally();
     // Every other executed payload ran on the old head: none of them can be committed now.
     state_.executed.clear();
     update_mempool_gauge();
@@ -401,10 +409,14 @@ class EngineActor : public alys::Actor {
         // The result is the quoted hash of the transaction just pooled.
         if (auto hash = alys::fixed_from_hex<32>(std::string_view(result).substr(1, 66)))
           announce_pooled(*hash);
+        count_pool_tally();  // a transaction admitted may have evicted another
       }
       return result;
     } catch (...) {
-      if (submits) context().counter_add("engine_transactions_rejected_total");
+      if (submits) {
+        context().counter_add("engine_transactions_rejected_total");
+        count_pool_tally();
+      }
       throw;
     }
   }
@@ -418,7 +430,9 @@ class EngineActor : public alys::Actor {
       context().counter_add("engine_transactions_from_peers_total");
       update_mempool_gauge();
       announce_pooled(hash);
+      count_pool_tally();
     } catch (const TransactionRejected& rejected) {
+      count_pool_tally();
       if (std::string_view(rejected.what()) == "already known") {
         context().counter_add("engine_transactions_known_total");
         return;
@@ -434,6 +448,22 @@ class EngineActor : public alys::Actor {
     std::optional<alys::eth::SignedTransaction> pooled = state_.mempool.find(hash);
     if (!pooled) return;  // already replaced or selected: nothing left to gossip
     (void)context().publish(kTransactionPooledTopic, TransactionPooled{hash, pooled->raw});
+  }
+
+  static std::string refused_metric(std::string_view reason) {
+    return "engine_transactions_refused_total{reason=\"" + std::string(reason) + "\"}";
+  }
+  static std::string evicted_metric(std::string_view reason) {
+    return "engine_transactions_evicted_total{reason=\"" + std::string(reason) + "\"}";
+  }
+
+  // The pool's refusals and evictions since the last call, into their counters by reason.
+  void count_pool_tally() {
+    MempoolTally tally = state_.mempool.take_tally();
+    for (const auto& [reason, count] : tally.refused)
+      context().counter_add(refused_metric(reason).c_str(), count);
+    for (const auto& [reason, count] : tally.evicted)
+      context().counter_add(evicted_metric(reason).c_str(), count);
   }
 
   void update_mempool_gauge() {

@@ -13,6 +13,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kBackends = "embedded";
+constexpr std::string_view kKeys =
+    "backend, chain_id, base_fee_wei, block_gas_limit, mempool_limit, mempool_max_per_sender, "
+    "mempool_max_future_per_sender, mempool_lifetime_s, mempool_max_tx_bytes, "
+    "mempool_max_access_list_entries, mempool_max_access_list_keys";
 
 std::optional<std::uint64_t> unsigned_of(const json::value& value, const std::string& key,
                                          std::uint64_t minimum, ConfigProblems& problems) {
@@ -83,12 +87,24 @@ EngineConfig read_engine_config(std::string_view table_json, ConfigProblems& pro
         config.rules.block_gas_limit = *v;
     } else if (key == "mempool_limit") {
       if (auto v = unsigned_of(value, key, 1, problems)) config.mempool_limit = *v;
+    } else if (key == "mempool_max_per_sender") {
+      if (auto v = unsigned_of(value, key, 1, problems)) config.mempool.max_pending_per_sender = *v;
+    } else if (key == "mempool_max_future_per_sender") {
+      if (auto v = unsigned_of(value, key, 0, problems)) config.mempool.max_future_per_sender = *v;
+    } else if (key == "mempool_lifetime_s") {
+      if (auto v = unsigned_of(value, key, 1, problems)) config.mempool.lifetime_s = *v;
+    } else if (key == "mempool_max_tx_bytes") {
+      if (auto v = unsigned_of(value, key, 1024, problems))
+        config.mempool.max_transaction_bytes = *v;
+    } else if (key == "mempool_max_access_list_entries") {
+      if (auto v = unsigned_of(value, key, 0, problems))
+        config.mempool.max_access_list_entries = *v;
+    } else if (key == "mempool_max_access_list_keys") {
+      if (auto v = unsigned_of(value, key, 0, problems)) config.mempool.max_access_list_keys = *v;
     } else if (key == "host") {
       // host.data_dir / host.config_dir: set by the host for every role; the engine needs neither.
     } else {
-      problems.invalid(key,
-                       "unknown key (valid: backend, chain_id, base_fee_wei, block_gas_limit, "
-                       "mempool_limit)");
+      problems.invalid(key, "unknown key (valid: " + std::string(kKeys) + ")");
     }
   }
   if (!has_chain_id) problems.missing("chain_id", "missing: the EIP-155 chain id is required");

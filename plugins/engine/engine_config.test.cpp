@@ -16,6 +16,12 @@ TEST_CASE("defaults apply to everything but the chain id") {
   CHECK(config.rules.base_fee == 1'000'000'000);
   CHECK(config.rules.block_gas_limit == 30'000'000);
   CHECK(config.mempool_limit == 10'000);
+  CHECK(config.mempool.max_pending_per_sender == 16);
+  CHECK(config.mempool.max_future_per_sender == 64);
+  CHECK(config.mempool.lifetime_s == 10'800);
+  CHECK(config.mempool.max_transaction_bytes == 131'072);
+  CHECK(config.mempool.max_access_list_entries == 64);
+  CHECK(config.mempool.max_access_list_keys == 1024);
 }
 
 TEST_CASE("every key is read") {
@@ -30,6 +36,38 @@ TEST_CASE("every key is read") {
   EngineConfig big = parse_engine_config(
       R"({"chain_id": 7, "base_fee_wei": "340282366920938463463374607431768211455"})");
   CHECK(big.rules.base_fee == ~Wei{0});
+}
+
+TEST_CASE("the mempool's per-sender, lifetime and size limits are read") {
+  EngineConfig config = parse_engine_config(
+      R"({"chain_id": 7, "mempool_max_per_sender": 4, "mempool_max_future_per_sender": 0,)"
+      R"( "mempool_lifetime_s": 60, "mempool_max_tx_bytes": 2048,)"
+      R"( "mempool_max_access_list_entries": 0, "mempool_max_access_list_keys": 9})");
+  CHECK(config.mempool.max_pending_per_sender == 4);
+  CHECK(config.mempool.max_future_per_sender == 0);
+  CHECK(config.mempool.lifetime_s == 60);
+  CHECK(config.mempool.max_transaction_bytes == 2048);
+  CHECK(config.mempool.max_access_list_entries == 0);
+  CHECK(config.mempool.max_access_list_keys == 9);
+
+  std::vector<std::string> errors;
+  for (const char* json : {R"({"chain_id": 7, "mempool_max_per_sender": 0})",
+                           R"({"chain_id": 7, "mempool_lifetime_s": 0})",
+                           R"({"chain_id": 7, "mempool_max_tx_bytes": 1023})",
+                           R"({"chain_id": 7, "mempool_max_future_per_sender": -1})",
+                           R"({"chain_id": 7, "mempool_max_access_list_keys": "many"})"}) {
+    try {
+      parse_engine_config(json);
+      errors.emplace_back("accepted");
+    } catch (const std::invalid_argument& error) {
+      errors.emplace_back(error.what());
+    }
+  }
+  CHECK_THAT(errors[0], Contains("[engine] mempool_max_per_sender: must be at least 1, got 0"));
+  CHECK_THAT(errors[1], Contains("[engine] mempool_lifetime_s: must be at least 1, got 0"));
+  CHECK_THAT(errors[2], Contains("[engine] mempool_max_tx_bytes: must be at least 1024, got 1023"));
+  CHECK_THAT(errors[3], Contains("mempool_max_future_per_sender: must be a non-negative integer"));
+  CHECK_THAT(errors[4], Contains("mempool_max_access_list_keys: must be a non-negative integer"));
 }
 
 TEST_CASE("bad settings fail naming the key") {
@@ -101,7 +139,9 @@ TEST_CASE("the check reports every problem with its key, the start refuses them 
           "[engine] block_gas_limit: must be a non-negative integer, got \"lots\"\n"
           "[engine] mempool_limit: must be at least 1, got 0\n"
           "[engine] gas_limt: unknown key (valid: backend, chain_id, base_fee_wei, "
-          "block_gas_limit, mempool_limit)");
+          "block_gas_limit, mempool_limit, mempool_max_per_sender, mempool_max_future_per_sender, "
+          "mempool_lifetime_s, mempool_max_tx_bytes, mempool_max_access_list_entries, "
+          "mempool_max_access_list_keys)");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <queue>
@@ -24,6 +25,22 @@ namespace {
 bool bumped_enough(Wei old_value, Wei new_value) {
   return new_value > old_value && new_value >= old_value + old_value / 10;
 }
+
+std::uint64_t steady_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+constexpr Wei kMaxWei = ~Wei{0};
+
+// What add(tx) assumes of every sender.
+class UnboundedAccounts final : public AccountReader {
+ public:
+  Account account(const EthAddress&) const override { return Account{0, kMaxWei}; }
+};
+
+Wei saturating_add(Wei a, Wei b) { return b > kMaxWei - a ? kMaxWei : a + b; }
 
 Wei tip_cap(const eth::Transaction& tx) {
   return tx.type == eth::TxType::legacy ? tx.gas_price : tx.max_priority_fee_per_gas;
@@ -108,17 +125,43 @@ class ArenaClaims {
 
 }  // namespace
 
-std::string Mempool::add(const eth::SignedTransaction& tx) {
+Mempool::Mempool(std::size_t max_transactions)
+    : max_transactions_(max_transactions), clock_(steady_seconds) {}
+
+std::string Mempool::add(const eth::SignedTransaction& tx, const AccountReader& state,
+                         Wei base_fee) {
+  // Not a refusal to count: the usual fate of gossip (the engine counts it apart).
   if (contains(tx.hash)) return "already known";
+  const Account account = state.account(tx.sender);
+  const SenderView view = sender_view(tx.sender, account.nonce);
   std::size_t at = position(tx.sender, tx.tx.nonce);
   const bool replaces = at < order_.size() && slots_[order_[at]].sender == tx.sender &&
                         slots_[order_[at]].nonce == tx.tx.nonce;
   if (replaces) {
     const Entry& old = slots_[order_[at]];
     if (!bumped_enough(old.fee_cap, tx.tx.fee_cap()) || !bumped_enough(old.tip_cap, tip_cap(tx.tx)))
-      return "replacement transaction underpriced";
-  } else if (size() >= max_transactions_) {
-    return "txpool is full";
+      return refuse(refusal::kUnderpriced, "replacement transaction underpriced");
+  } else if (std::string reason = check_sender_room(tx, view); !reason.empty()) {
+    return reason;
+  }
+
+  // What the sender's pooled transactions may cost together, the replaced one left out: each is
+  // charged at most its own cost, and all of them may run.
+  const Wei cost = max_cost(tx.tx).value_or(kMaxWei);
+  Wei pooled = pooled_cost(view, account.nonce);
+  if (replaces && slots_[order_[at]].nonce >= account.nonce && pooled != kMaxWei)
+    pooled -= slots_[order_[at]].cost;
+  if (saturating_add(pooled, cost) > account.balance)
+    return refuse(refusal::kSenderFunds,
+                  "insufficient funds for the sender's pooled transactions: balance " +
+                      wei_to_decimal(account.balance) + ", cost of the other pooled ones " +
+                      (pooled == kMaxWei ? std::string("above 2^128") : wei_to_decimal(pooled)) +
+                      ", tx cost " + wei_to_decimal(cost));
+
+  if (!replaces && size() >= max_transactions_) {
+    if (!make_room(tx, state, base_fee, tx.tx.nonce == view.next_nonce))
+      return refuse(refusal::kPoolFull, "txpool is full");
+    at = position(tx.sender, tx.tx.nonce);
   }
 
   Entry entry;
@@ -131,6 +174,9 @@ std::string Mempool::add(const eth::SignedTransaction& tx) {
   entry.type = tx.tx.type;
   entry.arena_offset = arena_.size();
   entry.raw_size = static_cast<std::uint32_t>(tx.raw.size());
+  entry.pooled_at = clock_();
+  entry.cost_known = true;
+  entry.cost = cost;
   arena_.insert(arena_.end(), tx.raw.begin(), tx.raw.end());
 
   if (replaces) {
@@ -154,6 +200,114 @@ std::string Mempool::add(const eth::SignedTransaction& tx) {
   }
   compact_arena_if_wasteful();
   return {};
+}
+
+std::string Mempool::add(const eth::SignedTransaction& tx) {
+  return add(tx, UnboundedAccounts{}, 0);
+}
+
+std::string Mempool::check_sender_room(const eth::SignedTransaction& tx, const SenderView& view) {
+  const std::uint64_t nonce = tx.tx.nonce;
+  if (nonce == view.next_nonce && view.pending >= limits_.max_pending_per_sender)
+    return refuse(refusal::kSenderPending,
+                  "account limit exceeded: the pool already holds " + std::to_string(view.pending) +
+                      " executable transactions from " + address_text(tx.sender) +
+                      ", the most it takes from one sender; send more once some are included");
+  if (nonce > view.next_nonce && nonce - view.next_nonce > limits_.max_future_per_sender)
+    return refuse(refusal::kNonceGap,
+                  "nonce too high: next nonce " + std::to_string(view.next_nonce) + ", tx nonce " +
+                      std::to_string(nonce) + "; the pool takes nonces at most " +
+                      std::to_string(limits_.max_future_per_sender) +
+                      " beyond the sender's next one");
+  return {};
+}
+
+Mempool::SenderView Mempool::sender_view(const EthAddress& sender,
+                                         std::uint64_t account_nonce) const {
+  SenderView view;
+  view.begin = position(sender, 0);
+  view.end = view.begin;
+  view.next_nonce = account_nonce;
+  for (; view.end < order_.size() && slots_[order_[view.end]].sender == sender; ++view.end) {
+    const std::uint64_t nonce = slots_[order_[view.end]].nonce;
+    if (nonce < account_nonce) {
+      ++view.stale;
+    } else if (nonce == view.next_nonce) {
+      ++view.next_nonce;
+      ++view.pending;
+    }
+  }
+  return view;
+}
+
+Wei Mempool::pooled_cost(const SenderView& view, std::uint64_t from) {
+  Wei total = 0;
+  for (std::size_t at = view.begin; at < view.end; ++at) {
+    Entry& entry = slots_[order_[at]];
+    if (entry.nonce < from) continue;
+    if (!entry.cost_known) {
+      entry.cost = max_cost(rebuild(entry).tx).value_or(kMaxWei);
+      entry.cost_known = true;
+    }
+    total = saturating_add(total, entry.cost);
+  }
+  return total;
+}
+
+bool Mempool::make_room(const eth::SignedTransaction& tx, const AccountReader& state, Wei base_fee,
+                        bool executable) {
+  // A gapped newcomer would trade one waiting transaction for another: not worth an eviction.
+  if (!executable) return false;
+  auto tip_of = [base_fee](const Entry& entry) -> Wei {
+    if (entry.fee_cap < base_fee) return 0;
+    return effective_tip(fee_fields(entry.type, entry.fee_cap, entry.tip_cap), base_fee);
+  };
+  // One pass over the other senders: the one holding the most transactions that cannot run now
+  // (gapped, or stale before a prune), and the cheapest last transaction of an executable run
+  // (removing a run's last one leaves the rest executable).
+  std::optional<std::size_t> waiting_victim;
+  std::size_t most_waiting = 0;
+  std::optional<std::size_t> run_victim;
+  for (std::size_t at = 0; at < order_.size();) {
+    const EthAddress sender = slots_[order_[at]].sender;
+    const SenderView view = sender_view(sender, state.account(sender).nonce);
+    at = view.end;
+    if (sender == tx.sender) continue;
+    const std::size_t waiting = view.end - view.begin - view.pending;
+    if (waiting > most_waiting) {
+      most_waiting = waiting;
+      // The highest nonce when it is gapped, else a stale one (worth nothing).
+      const bool last_gapped = slots_[order_[view.end - 1]].nonce > view.next_nonce;
+      waiting_victim = last_gapped ? view.end - 1 : view.begin;
+    }
+    if (view.pending == 0) continue;
+    const std::size_t tail = view.begin + view.stale + view.pending - 1;
+    if (!run_victim) {
+      run_victim = tail;
+      continue;
+    }
+    const Entry& candidate = slots_[order_[tail]];
+    const Entry& cheapest = slots_[order_[*run_victim]];
+    // The lowest tip goes; on a tie the later arrival, as geth keeps the older.
+    const Wei candidate_tip = tip_of(candidate), cheapest_tip = tip_of(cheapest);
+    if (candidate_tip < cheapest_tip ||
+        (candidate_tip == cheapest_tip && candidate.arrival > cheapest.arrival))
+      run_victim = tail;
+  }
+  if (waiting_victim) {
+    erase_at(*waiting_victim);
+  } else if (run_victim && effective_tip(tx.tx, base_fee) > tip_of(slots_[order_[*run_victim]])) {
+    erase_at(*run_victim);
+  } else {
+    return false;
+  }
+  ++tally_.evicted[eviction::kPoolFull];
+  return true;
+}
+
+std::string Mempool::refuse(std::string_view reason, std::string message) {
+  ++tally_.refused[reason];
+  return message;
 }
 
 bool Mempool::contains(const Hash32& hash) const {
@@ -229,9 +383,7 @@ std::vector<eth::SignedTransaction> Mempool::select(const AccountReader& state, 
 void Mempool::remove(const Hash32& hash) {
   std::optional<std::uint32_t> slot = by_hash_.find(hash, key_of());
   if (!slot) return;
-  const Entry& entry = slots_[*slot];
-  order_.erase(order_.begin() + static_cast<std::ptrdiff_t>(position(entry.sender, entry.nonce)));
-  release(*slot);
+  erase_at(position(slots_[*slot].sender, slots_[*slot].nonce));
   compact_arena_if_wasteful();
 }
 
@@ -245,6 +397,34 @@ void Mempool::drop_stale(const AccountReader& state) {
         release(order_[at]);
       else
         order_[kept++] = order_[at];
+    }
+  }
+  order_.resize(kept);
+  compact_arena_if_wasteful();
+}
+
+void Mempool::prune(const AccountReader& state) {
+  const std::uint64_t now = clock_();
+  std::size_t kept = 0;
+  for (std::size_t at = 0; at < order_.size();) {
+    const EthAddress sender = slots_[order_[at]].sender;
+    const std::uint64_t nonce = state.account(sender).nonce;
+    std::uint64_t next = nonce;
+    for (; at < order_.size() && slots_[order_[at]].sender == sender; ++at) {
+      const Entry& entry = slots_[order_[at]];
+      std::string_view evicted;
+      if (entry.nonce < nonce)
+        evicted = eviction::kStale;
+      else if (entry.nonce == next)
+        ++next;
+      else if (now > entry.pooled_at && now - entry.pooled_at > limits_.lifetime_s)
+        evicted = eviction::kLifetime;
+      if (evicted.empty()) {
+        order_[kept++] = order_[at];
+      } else {
+        ++tally_.evicted[evicted];
+        release(order_[at]);
+      }
     }
   }
   order_.resize(kept);
@@ -314,8 +494,10 @@ void Mempool::read_image(Reader& reader) {
     by_hash_.reserve(count, key_of());
     ArenaClaims claims(arena_.size());
     std::size_t live = 0;
+    const std::uint64_t now = clock_();
     for (std::size_t i = 0; i < count; ++i) {
       Entry e;
+      e.pooled_at = now;
       std::uint8_t type = 0;
       RecordReader(records.data() + i * kRecordSize)
           .get(e.arrival)
@@ -381,6 +563,12 @@ std::size_t Mempool::position(const EthAddress& sender, std::uint64_t nonce) con
                                   return std::tie(entry.sender, entry.nonce) < key;
                                 });
   return static_cast<std::size_t>(found - order_.begin());
+}
+
+void Mempool::erase_at(std::size_t at) {
+  const std::uint32_t slot = order_[at];
+  order_.erase(order_.begin() + static_cast<std::ptrdiff_t>(at));
+  release(slot);
 }
 
 void Mempool::release(std::uint32_t slot) {
