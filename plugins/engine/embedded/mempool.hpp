@@ -166,20 +166,21 @@ class Mempool {
  private:
   // A pooled transaction: what the pool orders and replaces by, and where its raw bytes are in
   // the arena. Everything else is in the raw bytes (pooled_transaction.hpp rebuilds it).
+  // Fields ordered so that the 16-byte ones pack: 144 bytes (the image's record is separate).
   struct Entry {
     Hash32 hash{};
     EthAddress sender{};
+    std::uint32_t raw_size = 0;
     std::uint64_t arrival = 0;
     std::uint64_t nonce = 0;
     std::uint64_t arena_offset = 0;
-    Wei fee_cap = 0;  // gas price (legacy) or max fee per gas
-    Wei tip_cap = 0;  // gas price (legacy) or max priority fee per gas
-    std::uint32_t raw_size = 0;
-    eth::TxType type = eth::TxType::legacy;
     // Not in the image: when it was pooled (clock_), and its cost once computed.
     std::uint64_t pooled_at = 0;
+    eth::TxType type = eth::TxType::legacy;
     bool cost_known = false;
-    Wei cost = 0;  // value + gas limit x fee cap
+    Wei fee_cap = 0;  // gas price (legacy) or max fee per gas
+    Wei tip_cap = 0;  // gas price (legacy) or max priority fee per gas
+    Wei cost = 0;     // value + gas limit x fee cap
   };
 
   // A sender's pooled transactions against its account: [begin, end) in order_.
