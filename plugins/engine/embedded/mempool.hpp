@@ -105,7 +105,8 @@ class Mempool {
   // The other limits are MempoolLimits' defaults; the clock is std::chrono::steady_clock.
   explicit Mempool(std::size_t max_transactions);
 
-  // Empty on success; otherwise the reason (the pool is unchanged then, and the refusal counted):
+  // Empty on success; otherwise the reason (the pool is unchanged then, and the refusal counted,
+  // but for "already known", the usual fate of gossip):
   // "already known", "replacement transaction underpriced", "account limit exceeded: ...",
   // "nonce too high: ...", "insufficient funds for the sender's pooled transactions: ...",
   // "txpool is full". `state` is the head's, `base_fee` the chain's (eviction compares effective
@@ -130,7 +131,8 @@ class Mempool {
   void set_clock(Clock clock) { clock_ = std::move(clock); }
 
   // Counts a refusal decided before the pool was asked (admission's size checks), so that all
-  // refusals come out of take_tally().
+  // refusals come out of take_tally(). REQUIRES `reason` is one of refusal::kAll (it is kept as a
+  // view).
   void count_refusal(std::string_view reason) { ++tally_.refused[reason]; }
   // What was refused and evicted since the last call; starts a new count.
   MempoolTally take_tally() { return std::exchange(tally_, {}); }
