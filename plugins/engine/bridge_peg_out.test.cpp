@@ -138,3 +138,29 @@ TEST_CASE("requestPegOut is burned and reported once per committed block") {
   CHECK(encode(member_reported[0]) == encode(reported[0]));
   CHECK(q(to_0x_hex(built.payload.block_hash)) != transfer_hash);
 }
+
+TEST_CASE("a peg-out executed before a hot swap is reported once after it") {
+  EngineTestNode node;
+  node.harness().subscribe(kPegOutsRequestedTopic);
+  node.genesis({mint(address_of(1), 10 * kEther)});
+  eth::Transaction peg_out = eip1559_transfer(kTestChainId, 0, kBridgeAddress, kEther);
+  peg_out.data = request_peg_out(kBitcoinAddress);
+  const std::string hash = node.send_raw(sign(peg_out, 1));
+
+  // The executed payload waits for its CommitPayload across the swap (docs/engine.md, Hot swap).
+  PayloadBuilt built = node.build(1);
+  REQUIRE(built.error.empty());
+  PayloadExecuted executed = node.execute(built.payload);
+  node.commit_to_storage(built.payload, executed);
+  node.swap_to(ALYS_ENGINE_V2_PLUGIN);
+  node.commit_to_engine(built.payload);
+  node.swap_to(ALYS_ENGINE_PLUGIN);
+  node.commit_to_engine(built.payload);
+
+  std::vector<PegOutsRequested> reported = reports(node);
+  REQUIRE(reported.size() == 1);
+  REQUIRE(reported[0].requests.size() == 1);
+  CHECK(q(to_0x_hex(reported[0].requests[0].transaction_hash)) == hash);
+  CHECK(reported[0].requests[0].value_wei == wei_to_be32(kEther));
+  CHECK(node.balance(kBurnAddress) == quantity(kEther));
+}
