@@ -1,5 +1,6 @@
 #include "engine/embedded/bridge_call.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string_view>
 
@@ -15,6 +16,7 @@ namespace alys::engine::embedded {
 namespace {
 
 constexpr std::string_view kSignature = "requestPegOut(bytes)";
+constexpr std::string_view kEventSignature = "RequestPegOut(address,bytes,uint256)";
 
 // An ABI word that Solidity reads as a 64-bit quantity (offsets, lengths): nullopt above 2^64 - 1,
 // where the decoder reverts.
@@ -24,6 +26,27 @@ std::optional<std::uint64_t> word_u64(ByteView word) {
   std::uint64_t value = 0;
   for (std::size_t i = 24; i < 32; ++i) value = value << 8 | word[i];
   return value;
+}
+
+// The `bytes` value that `offset_word` points at within `args`, with Solidity's bounds checks
+// (offset and length below 2^64, both inside `args`); the error names what is out of range.
+std::string read_abi_bytes(ByteView args, ByteView offset_word, Bytes& out) {
+  const auto offset = word_u64(offset_word);
+  if (!offset) return "the bytes argument's offset is above 2^64";
+  // 128-bit sums (Wei is the 128-bit integer): an offset near 2^64 must not wrap to a small one.
+  if (Wei{*offset} + 32 > args.size())
+    return "the bytes argument's offset " + std::to_string(*offset) +
+           " leaves no room for its length word in " + std::to_string(args.size()) +
+           " bytes of arguments";
+  const auto length = word_u64(args.subspan(*offset, 32));
+  if (!length) return "the bytes argument's length is above 2^64";
+  if (Wei{*offset} + 32 + *length > args.size())
+    return "the bytes argument's length " + std::to_string(*length) + " at offset " +
+           std::to_string(*offset) + " runs past the " + std::to_string(args.size()) +
+           " bytes of arguments";
+  const ByteView bytes = args.subspan(*offset + 32, *length);
+  out.assign(bytes.begin(), bytes.end());
+  return {};
 }
 
 struct CallFields {
@@ -85,21 +108,38 @@ DecodedPegOut decode_request_peg_out(ByteView calldata) {
   if (args.size() < 32)
     return fail("the arguments are " + std::to_string(args.size()) +
                 " bytes, shorter than the bytes argument's 32-byte offset");
-  const auto offset = word_u64(args.first(32));
-  if (!offset) return fail("the bytes argument's offset is above 2^64");
-  // 128-bit sums (Wei is the 128-bit integer): an offset near 2^64 must not wrap to a small one.
-  if (Wei{*offset} + 32 > args.size())
-    return fail("the bytes argument's offset " + std::to_string(*offset) +
-                " leaves no room for its length word in " + std::to_string(args.size()) +
-                " bytes of arguments");
-  const auto length = word_u64(args.subspan(*offset, 32));
-  if (!length) return fail("the bytes argument's length is above 2^64");
-  if (Wei{*offset} + 32 + *length > args.size())
-    return fail("the bytes argument's length " + std::to_string(*length) + " at offset " +
-                std::to_string(*offset) + " runs past the " + std::to_string(args.size()) +
-                " bytes of arguments");
-  const ByteView bytes = args.subspan(*offset + 32, *length);
-  decoded.bitcoin_address.assign(bytes.begin(), bytes.end());
+  if (std::string reason = read_abi_bytes(args, args.first(32), decoded.bitcoin_address);
+      !reason.empty())
+    return fail(reason);
+  return decoded;
+}
+
+Hash32 request_peg_out_topic() {
+  return keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(kEventSignature.data()),
+                            kEventSignature.size()));
+}
+
+DecodedPegOutLog decode_request_peg_out_log(const std::vector<Hash32>& topics, ByteView data) {
+  DecodedPegOutLog decoded;
+  auto fail = [&decoded](std::string reason) {
+    decoded.error = "log is not a RequestPegOut event: " + reason;
+    return decoded;
+  };
+  if (topics.size() != 2)
+    return fail(std::to_string(topics.size()) + " topics, expected 2 (signature, evmAddress)");
+  if (topics[0] != request_peg_out_topic())
+    return fail("topic 0 " + to_0x_hex(topics[0]) + " is not RequestPegOut's " +
+                to_0x_hex(request_peg_out_topic()));
+  if (!std::all_of(topics[1].begin(), topics[1].begin() + 12, [](auto b) { return b == 0; }))
+    return fail("topic 1 " + to_0x_hex(topics[1]) + " is not an address");
+  std::copy(topics[1].begin() + 12, topics[1].end(), decoded.evm_address.begin());
+  // data: (bytes bitcoinAddress, uint256 value), the bytes behind an offset.
+  if (data.size() < 64)
+    return fail("data of " + std::to_string(data.size()) + " bytes, shorter than its two words");
+  std::copy(data.begin() + 32, data.begin() + 64, decoded.value_wei.begin());
+  if (std::string reason = read_abi_bytes(data, data.first(32), decoded.bitcoin_address);
+      !reason.empty())
+    return fail(reason);
   return decoded;
 }
 

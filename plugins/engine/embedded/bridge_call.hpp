@@ -42,6 +42,21 @@ struct DecodedPegOut {
 // Decodes `calldata` as the contract's dispatcher and ABI decoder do; the error says what is wrong.
 DecodedPegOut decode_request_peg_out(ByteView calldata);
 
+// keccak256("RequestPegOut(address,bytes,uint256)"): topic 0 of the contract's event.
+Hash32 request_peg_out_topic();
+
+struct DecodedPegOutLog {
+  std::string error;  // empty: the fields hold the event's values
+  EthAddress evm_address{};
+  Bytes bitcoin_address;
+  std::array<std::uint8_t, 32> value_wei{};  // big-endian, as the event carries it
+};
+
+// Decodes a RequestPegOut log (from a receipt of the real contract, e.g. on Geth): topics
+// [signature, evmAddress], data (bytes bitcoinAddress, uint256 value). The caller checks that the
+// log's address is the bridge's.
+DecodedPegOutLog decode_request_peg_out_log(const std::vector<Hash32>& topics, ByteView data);
+
 // The rules on a call's target and payload, for a transaction and for eth_estimateGas alike: a
 // recipient is required; the bridge takes a well-formed requestPegOut with a value; any other
 // address takes no data. Empty when the call is acceptable, otherwise the reason a wallet sees.

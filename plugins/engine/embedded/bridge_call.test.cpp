@@ -202,3 +202,46 @@ TEST_CASE("peg_outs_of reports the block's bridge calls in order") {
   CHECK(requests[1].bitcoin_address == text_bytes("tb1p"));
   CHECK(requests[1].value_wei == wei_to_be32(5));
 }
+
+// ethers 6.17.0 (Interface over the committed Bridge.abi.json) encoded these: the call
+// requestPegOut(utf8 "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"), and the RequestPegOut log of
+// 0x2c7536e3605d9c16a7a3d7b1898e529396a65c23 sending 3 ether with that address.
+TEST_CASE("ethers' encodings of the call and the event decode") {
+  const Bytes call = *from_hex(
+      "0x9911dc74000000000000000000000000000000000000000000000000000000000000002000000000000000000"
+      "0000000000000000000000000000000000000000000002c62637274317177353038643671656a78746467347935"
+      "72337a6172766172793063357877376b7967743038300000000000000000000000000000000000000000");
+  CHECK(call == request_peg_out(kBitcoinAddress));
+  CHECK(decode_request_peg_out(call).bitcoin_address == kBitcoinAddress);
+
+  const Bytes data = *from_hex(
+      "0x000000000000000000000000000000000000000000000000000000000000004000000000000000000000000000"
+      "000000000000000000000029a2241af62c0000000000000000000000000000000000000000000000000000000000"
+      "000000002c62637274317177353038643671656a7874646734793572337a6172766172793063357877376b7967"
+      "743038300000000000000000000000000000000000000000");
+  std::vector<Hash32> topics{
+      *fixed_from_hex<32>("0xaa1c6070bc915de33c0fbc36ecf77b1e4fc1ebce832b2da62b6fe25f5a7dd5b0"),
+      *fixed_from_hex<32>("0x0000000000000000000000002c7536e3605d9c16a7a3d7b1898e529396a65c23")};
+  CHECK(request_peg_out_topic() == topics[0]);
+  DecodedPegOutLog log = decode_request_peg_out_log(topics, data);
+  REQUIRE(log.error.empty());
+  CHECK(to_0x_hex(log.evm_address) == "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+  CHECK(log.bitcoin_address == kBitcoinAddress);
+  CHECK(log.value_wei == wei_to_be32(3 * kEther));
+  // The compiled contract emits this very topic (PUSH32 in its runtime code).
+  const Bytes& code = bridge_runtime_code();
+  CHECK(std::search(code.begin(), code.end(), topics[0].begin(), topics[0].end()) != code.end());
+
+  // Malformed logs are refused.
+  CHECK_THAT(decode_request_peg_out_log({topics[0]}, data).error, Contains("1 topics, expected 2"));
+  std::vector<Hash32> other = topics;
+  other[0][0] ^= 1;
+  CHECK_THAT(decode_request_peg_out_log(other, data).error, Contains("is not RequestPegOut's"));
+  other = topics;
+  other[1][0] = 1;
+  CHECK_THAT(decode_request_peg_out_log(other, data).error, Contains("is not an address"));
+  CHECK_THAT(decode_request_peg_out_log(topics, ByteView(data).first(63)).error,
+             Contains("shorter than its two words"));
+  CHECK_THAT(decode_request_peg_out_log(topics, ByteView(data).first(data.size() - 33)).error,
+             Contains("length 44 at offset 64 runs past the"));
+}
