@@ -32,6 +32,7 @@
 #include "alys_version.hpp"
 #include "engine/embedded/admission.hpp"
 #include "engine/embedded/block_history.hpp"
+#include "engine/embedded/bridge_call.hpp"
 #include "engine/embedded/eth_rpc.hpp"
 #include "engine/embedded/ledger.hpp"
 #include "engine/embedded/mempool.hpp"
@@ -324,6 +325,7 @@ class EngineActor : public alys::Actor {
     const ExecutedPayload& executed = pending->executed;
     state_.ledger.apply(executed.accounts);
     state_.history.append(executed.block);
+    publish_peg_outs(executed);
     for (const alys::Hash32& tx : executed.block.summary.transaction_hashes)
       state_.mempool.remove(tx);
     state_.mempool.prune(state_.ledger);
@@ -331,6 +333,14 @@ class EngineActor : public alys::Actor {
     // Every other executed payload ran on the old head: none of them can be committed now.
     state_.executed.clear();
     update_mempool_gauge();
+  }
+
+  // Once per committed block (a CommitPayload for a block already in the history returns before),
+  // never for an executed one that may lose: the bridge acts on what the chain holds.
+  void publish_peg_outs(const ExecutedPayload& executed) {
+    PegOutsRequested report{executed.payload.number, executed.payload.block_hash,
+                            peg_outs_of(executed.block)};
+    if (!report.requests.empty()) (void)context().publish(kPegOutsRequestedTopic, report);
   }
 
   // --- loading the state from storage ---

@@ -9,6 +9,7 @@
 #include "alys/domain/hash.hpp"
 #include "alys/json_rpc.hpp"
 #include "engine/embedded/admission.hpp"
+#include "engine/embedded/bridge_call.hpp"
 #include "engine/embedded/eth_objects.hpp"
 
 namespace alys::engine::embedded {
@@ -239,9 +240,7 @@ void check_call_object(const json::value& value, const ChainRules& rules, const 
   if (gas_price && (max_fee || max_priority_fee))
     fail("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
 
-  if (!to) fail("contract creation is not supported by the embedded engine (value transfers only)");
-  if (!data.empty())
-    fail("transaction data is not supported by the embedded engine (value transfers only)");
+  if (std::string reason = check_call_target(to, data, value_wei); !reason.empty()) fail(reason);
   if (gas && *gas < kTransferGas)
     fail("intrinsic gas too low: gas " + std::to_string(*gas) + ", minimum needed " +
          std::to_string(kTransferGas));
@@ -315,7 +314,9 @@ std::string EthRpc::call(std::string_view method, std::string_view params_json) 
     EthAddress address = address_of(params.required(0), 0);
     BlockSelector selector = block_of(params.required(1), 1, finalized_);
     require_head_state(history_, selector);
-    if (method == "eth_getCode") return quoted("0x");  // no contracts
+    // The only code is the predeployed bridge's, which the embedded engine runs natively.
+    if (method == "eth_getCode")
+      return quoted(address == kBridgeAddress ? to_0x_hex(bridge_runtime_code()) : "0x");
     Account account = state_.account(address);
     if (method == "eth_getBalance") return quoted(wei_to_quantity(account.balance));
     return quoted(wei_to_quantity(selector.pending ? mempool_.pending_nonce(address, account.nonce)

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "alys/domain/keccak.hpp"
+#include "engine/embedded/bridge_call.hpp"
 
 namespace alys::engine::embedded {
 
@@ -54,14 +55,16 @@ std::string run_transfer(LedgerOverlay& state, const eth::SignedTransaction& sig
   sender.nonce += 1;
   state.set(signed_tx.sender, sender);
 
-  const Account recipient_before = state.account(*tx.to);
-  if (std::string reason = credit(state, *tx.to, tx.value); !reason.empty()) {
+  // A peg-out's value goes where the bridge contract forwards it: the burn address.
+  const EthAddress recipient = value_recipient(*tx.to);
+  const Account recipient_before = state.account(recipient);
+  if (std::string reason = credit(state, recipient, tx.value); !reason.empty()) {
     state.set(signed_tx.sender, sender_before);
     return reason;
   }
   if (std::string reason = credit(state, fee_recipient, (price - rules.base_fee) * kTransferGas);
       !reason.empty()) {
-    state.set(*tx.to, recipient_before);
+    state.set(recipient, recipient_before);
     state.set(signed_tx.sender, sender_before);
     return reason;
   }

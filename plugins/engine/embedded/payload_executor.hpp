@@ -4,7 +4,8 @@
 // order. A transfer charges exactly 21,000 gas (the rest of its gas limit is not charged) at the
 // effective gas price; the sender pays value + 21,000 * price and its nonce goes up by one, the
 // recipient gets the value, the payload's fee recipient gets 21,000 * (price - base fee), and the
-// base fee part is burned.
+// base fee part is burned. A requestPegOut call of the bridge contract (bridge_call.hpp) runs the
+// same way, its value credited to the burn address 0x…dEaD, where the contract forwards it.
 //
 // transactions_root (this project's own commitment): keccak256 of the transactions' 32-byte hashes
 // concatenated in payload order (keccak256 of nothing for an empty payload).

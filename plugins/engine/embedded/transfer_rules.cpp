@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/embedded/bridge_call.hpp"
+
 namespace alys::engine::embedded {
 
 std::string address_text(const EthAddress& address) { return to_0x_hex(address); }
@@ -11,10 +13,8 @@ std::string check_transfer_shape(const eth::SignedTransaction& signed_tx, const 
   if (tx.chain_id != rules.chain_id)
     return "invalid chain id: expected " + std::to_string(rules.chain_id) + ", got " +
            std::to_string(tx.chain_id);
-  if (!tx.to)
-    return "contract creation is not supported by the embedded engine (value transfers only)";
-  if (!tx.data.empty())
-    return "transaction data is not supported by the embedded engine (value transfers only)";
+  if (std::string reason = check_call_target(tx.to, tx.data, tx.value); !reason.empty())
+    return reason;
   if (tx.gas_limit < kTransferGas)
     return "intrinsic gas too low: gas " + std::to_string(tx.gas_limit) + ", minimum needed " +
            std::to_string(kTransferGas);

@@ -15,7 +15,8 @@
 
 namespace alys::engine::embedded {
 
-// Gas of a value transfer; the embedded engine charges exactly this, whatever the gas limit.
+// Gas of a value transfer; the embedded engine charges exactly this, whatever the gas limit, and
+// charges a bridge call (bridge_call.hpp) the same.
 inline constexpr std::uint64_t kTransferGas = 21'000;
 
 // The chain's fixed execution parameters (from the engine's config).
@@ -25,7 +26,8 @@ struct ChainRules {
   std::uint64_t block_gas_limit = 30'000'000;
 };
 
-// Everything checkable without state: chain id, a recipient, no data, the gas limit against 21,000
+// Everything checkable without state: chain id, a recipient, no data except a well-formed call of
+// the bridge contract (check_call_target), the gas limit against 21,000
 // and the block gas limit, the fee cap against the base fee, the priority fee against the fee cap.
 std::string check_transfer_shape(const eth::SignedTransaction& signed_tx, const ChainRules& rules);
 
