@@ -71,6 +71,9 @@ void bench(const std::string& name, double value, const char* unit) {
 }
 
 // The dev config in `dir`, its key beside it (chmod 600), with another slot length.
+constexpr const char* kOneSenderPool =
+    "mempool_max_per_sender = 1000000\nmempool_max_future_per_sender = 1000000\n";
+
 std::filesystem::path dev_config(const TempDir& dir, std::uint64_t slot_ms) {
   std::string config = read_file(ALYS_SOURCE_DIR "/config/dev.toml");
   const std::string slot_line = "slot_ms = 2000";
@@ -78,6 +81,10 @@ std::filesystem::path dev_config(const TempDir& dir, std::uint64_t slot_ms) {
   // Faster slots would retarget dev mining harder and harder: keep the dev target.
   const std::string interval_line = "retarget_interval = 10";
   config.replace(config.find(interval_line), interval_line.size(), "retarget_interval = 1000000");
+  // One wallet sends every transfer: the pool's per-sender limits (16 executable by default) would
+  // turn the benchmark into one of refusals.
+  const std::string engine_header = "[engine]\n";
+  config.insert(config.find(engine_header) + engine_header.size(), kOneSenderPool);
   std::ofstream(dir.path() / "node.toml") << config;
   copy_dev_member_key(dir.path());
   return dir.path() / "node.toml";
@@ -172,7 +179,8 @@ void replay(const Produced& produced, std::uint64_t slot_ms) {
   Harness replica(alys::testing::HarnessOptions{unix_ms(), 0});
   replica.add("storage", ALYS_STORAGE_PLUGIN,
               "path = \"" + (dir.path() / "replica.db").string() + "\"\n");
-  replica.add("engine", ALYS_ENGINE_PLUGIN, "chain_id = 263634\nbase_fee_wei = 1000000000\n",
+  replica.add("engine", ALYS_ENGINE_PLUGIN,
+              std::string("chain_id = 263634\nbase_fee_wei = 1000000000\n") + kOneSenderPool,
               {"storage"});
   replica.add("chain", ALYS_CHAIN_PLUGIN, chain_table(slot_ms), {"storage", "engine"});
   replica.start();

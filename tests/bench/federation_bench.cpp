@@ -32,6 +32,7 @@
 using namespace alys;
 using alys::testing::Federation;
 using alys::testing::federation_of;
+using alys::testing::FederationOptions;
 using namespace std::chrono_literals;
 
 namespace {
@@ -124,7 +125,11 @@ TEST_CASE("federation benchmark", "[.bench]") {
         "bytes");
 
   {
-    Federation federation(federation_of(3, slot_ms));
+    FederationOptions options = federation_of(3, slot_ms);
+    // One wallet sends every transfer: lift the pool's per-sender limits (16 executable).
+    options.engine_extra =
+        "mempool_max_per_sender = 1000000\nmempool_max_future_per_sender = 1000000\n";
+    Federation federation(options);
     federation.start_all();
     REQUIRE(federation.wait_heights({0, 1, 2}, 3, 60s));
     const SecretKey key = *SecretKey::from_bytes(*fixed_from_hex<32>(kDevKey));

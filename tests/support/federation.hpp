@@ -52,6 +52,7 @@ struct FederationOptions {
   // Nodes every node of this federation dials too: {x-only key hex, "host:port"}.
   std::vector<std::pair<std::string, std::string>> dial;
   std::string network_extra;              // more lines of [network]
+  std::string engine_extra;               // more lines of [engine]
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
   // Or genesis at this unix time (rounded down to a slot start), e.g. in the past for a chain built
   // before the members start (prebuilt_chain.hpp).
@@ -391,7 +392,7 @@ class Federation {
   // The role tables every node shares (what follows `[engine]`, `[chain]`, `[chain.auxpow]`).
   std::string engine_table() const {
     return "chain_id = " + std::to_string(options_.chain_id) +
-           "\nbase_fee_wei = 1000000000\nblock_gas_limit = 30000000\n";
+           "\nbase_fee_wei = 1000000000\nblock_gas_limit = 30000000\n" + options_.engine_extra;
   }
   std::string chain_spec_table() const {
     std::string members;
