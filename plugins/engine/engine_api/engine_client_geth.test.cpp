@@ -18,6 +18,7 @@
 #include "engine/engine_api/engine_client.hpp"
 #include "engine/engine_api/engine_json.hpp"
 #include "engine/engine_api/execution_block.hpp"
+#include "logs_on_failure.hpp"
 #include "loopback_http.hpp"
 #include "temp_dir.hpp"
 
@@ -123,6 +124,7 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
   }
   alys::testing::TempDir dir("alys-geth");
   auto jwt_file = dir.write("jwt.hex", "0x" + random_secret_hex() + "\n");
+  alys::testing::LogsOnFailure logs({dir.path() / "geth-init.log", dir.path() / "geth.log"});
   GethProcess geth(dir.path(), jwt_file);
 
   ea::EngineClientOptions options;
@@ -140,7 +142,6 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
     std::this_thread::sleep_for(100ms);
     chain_id = client.chain_id();
   }
-  INFO(geth.process().output());
   REQUIRE(chain_id.ok());
   CHECK(*chain_id == kChainId);
 
@@ -256,4 +257,18 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().rpc_code == ea::kInvalidForkchoiceState);
   }
+  {  // 130 withdrawals: two-byte trie keys (rlp(128) = 0x8180) and deeper trie nodes
+    ea::PayloadAttributesV2 many = attributes;
+    many.timestamp = payload.timestamp + 2;
+    many.withdrawals->clear();
+    for (std::uint64_t i = 0; i < 130; ++i)
+      many.withdrawals->push_back({i, i * 7, peg_in.address, i + 1});
+    auto next = must(client.forkchoice_updated_v2({payload.block_hash, g, g}, many));
+    REQUIRE(next.payload_id);
+    auto block2 = must(client.get_payload_v2(*next.payload_id)).execution_payload;
+    CHECK(block2.withdrawals == many.withdrawals);
+    CHECK(alys::to_0x_hex(ea::compute_block_hash(block2)) == alys::to_0x_hex(block2.block_hash));
+    CHECK(must(client.new_payload_v2(block2)).status == ea::PayloadValidity::kValid);
+  }
+  logs.finished();
 }

@@ -129,7 +129,7 @@ Hash32 withdrawals_root(const std::vector<Withdrawal>& withdrawals) {
 }
 
 Bytes header_rlp(const ExecutionPayloadV2& p) {
-  static const std::array<std::uint8_t, 8> kZeroNonce{};
+  const std::array<std::uint8_t, 8> kZeroNonce{};
   std::vector<Bytes> fields{rlp::encode_string(p.parent_hash),
                             rlp::encode_string(empty_ommers_hash()),
                             rlp::encode_string(p.fee_recipient),

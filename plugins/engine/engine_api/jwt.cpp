@@ -58,7 +58,7 @@ std::string hs256_token(ByteView key, std::string_view payload_json) {
   unsigned int mac_size = 0;
   // HMAC() is the one-shot form OpenSSL 3 keeps undeprecated; a null key pointer with length 0
   // would be taken as "no key", hence the dummy byte.
-  static const std::uint8_t kEmpty = 0;
+  const std::uint8_t kEmpty = 0;
   if (HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
            mac.data(), &mac_size) == nullptr)
