@@ -181,6 +181,11 @@ EngineResult<json::value> EngineClient::call(const std::string& method, json::ar
     return fail(EngineErrorKind::kMalformed,
                 "the answer is not a JSON object: " + answer.body.substr(0, 200));
   const json::object& object = reply.get_object();
+  // One request per connection, so a different id is a confused server rather than a reordering.
+  if (const json::value* answered = object.if_contains("id");
+      answered == nullptr || !answered->is_number() || answered->to_number<std::uint64_t>() != id)
+    return fail(EngineErrorKind::kMalformed,
+                "the answer's id is not our request's " + std::to_string(id));
   if (const json::value* error = object.if_contains("error");
       error != nullptr && !error->is_null()) {
     int code = 0;

@@ -26,8 +26,11 @@ std::string http_response(int status, const std::string& reason, const std::stri
          "\r\nConnection: close\r\n\r\n" + body;
 }
 
-std::string rpc_result(const std::string& result_json) {
-  return http_response(200, "OK", R"({"jsonrpc":"2.0","id":1,"result":)" + result_json + "}");
+// Every test makes a new client, whose first request has id 1.
+std::string rpc_result(const std::string& result_json, int id = 1) {
+  return http_response(
+      200, "OK",
+      R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":)" + result_json + "}");
 }
 
 std::string rpc_error(int code, const std::string& message) {
@@ -167,6 +170,13 @@ TEST_CASE("HTTP 5xx retries, a malformed result does not and names the field") {
     CHECK_THAT(
         answer.error().message,
         Catch::StartsWith("engine_newPayloadV2: malformed result: latestValidHash: 1 bytes"));
+  }
+  {
+    OneShotServer server(rpc_result(R"("0x1")", 2));
+    auto answer = client_for(server.port()).chain_id();
+    REQUIRE_FALSE(answer.ok());
+    CHECK(answer.error().kind == ea::EngineErrorKind::kMalformed);
+    CHECK_THAT(answer.error().message, Catch::Contains("id is not our request's 1"));
   }
   {
     OneShotServer server(http_response(200, "OK", "not json"));
