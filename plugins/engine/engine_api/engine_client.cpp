@@ -49,8 +49,9 @@ Status EngineError::status() const {
 }
 
 std::vector<std::string> engine_methods_we_use() {
-  return {"engine_exchangeCapabilities", "engine_forkchoiceUpdatedV2", "engine_getPayloadV2",
-          "engine_newPayloadV2", "engine_getPayloadBodiesByHashV1"};
+  // Not engine_exchangeCapabilities itself: the spec tells both sides to leave it out.
+  return {"engine_forkchoiceUpdatedV2", "engine_getPayloadV2", "engine_newPayloadV2",
+          "engine_getPayloadBodiesByHashV1"};
 }
 
 EngineClient::EngineClient(EngineClientOptions options) : options_(std::move(options)) {
@@ -119,6 +120,8 @@ std::variant<HttpAnswer, EngineError> post(const std::string& host, std::uint16_
       failure = e;
       return;
     }
+    // The request goes out in one write; without this a small body can wait on Nagle.
+    stream.socket().set_option(tcp::no_delay(true), e);
     stage = "sending to";
     http::async_write(stream, request, [&](boost::system::error_code e2, std::size_t) {
       if (e2) {
@@ -142,6 +145,13 @@ std::variant<HttpAnswer, EngineError> post(const std::string& host, std::uint16_
     return EngineError{EngineErrorKind::kTransport, 0, 0, "",
                        std::string(stage) + " " + where + ": " + failure.message()};
   return HttpAnswer{response.result_int(), std::move(response.body())};
+}
+
+// A server's error text for a message: one line, not too long.
+std::string trimmed(const std::string& body) {
+  std::string text = body.substr(0, 200);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
 }
 
 }  // namespace
@@ -168,13 +178,13 @@ EngineResult<json::value> EngineClient::call(const std::string& method, json::ar
                                                         : options_.jwt_secret_path.string();
     return fail(EngineErrorKind::kUnauthorized,
                 "the execution client at " + options_.host + ":" + std::to_string(options_.port) +
-                    " refused our JWT (HTTP 401: " + answer.body.substr(0, 200) +
+                    " refused our JWT (HTTP 401: " + trimmed(answer.body) +
                     "): is it using the same secret as " + file +
                     " (geth --authrpc.jwtsecret), and are the clocks within 60 s?");
   }
   if (answer.status != 200)
     return fail(EngineErrorKind::kHttp,
-                "HTTP " + std::to_string(answer.status) + ": " + answer.body.substr(0, 200));
+                "HTTP " + std::to_string(answer.status) + ": " + trimmed(answer.body));
   boost::system::error_code ec;
   json::value reply = json::parse(answer.body, ec);
   if (ec || !reply.is_object())

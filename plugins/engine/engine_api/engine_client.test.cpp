@@ -72,7 +72,7 @@ TEST_CASE("a call is a POST with a fresh HS256 bearer token and a JSON-RPC 2.0 b
   json::object request = json::parse(body_of(raw)).as_object();
   CHECK(request.at("jsonrpc") == "2.0");
   CHECK(request.at("method") == "engine_exchangeCapabilities");
-  CHECK(request.at("params").as_array().at(0).as_array().size() == 5);
+  CHECK(request.at("params").as_array().at(0).as_array().size() == 4);
 }
 
 TEST_CASE("forkchoiceUpdatedV2 sends null attributes and parses the payload id") {

@@ -148,6 +148,9 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
   auto capabilities = must(timed("exchangeCapabilities", [&] {
     return client.exchange_capabilities(ea::engine_methods_we_use());
   }));
+  std::cout << "geth capabilities:";
+  for (const auto& method : capabilities) std::cout << " " << method;
+  std::cout << "\n";
   for (const auto& method : ea::engine_methods_we_use()) {
     INFO(method);
     CHECK(std::find(capabilities.begin(), capabilities.end(), method) != capabilities.end());
@@ -256,6 +259,33 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
     auto refused = client.forkchoice_updated_v2({payload.block_hash, g, unknown}, std::nullopt);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().rpc_code == ea::kInvalidForkchoiceState);
+  }
+  {  // a token issued 120 s ago: geth allows 60 s of drift
+    ea::EngineClientOptions stale_clock = client.options();
+    stale_clock.unix_time_s = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count() -
+             120;
+    };
+    auto refused = ea::EngineClient(stale_clock).chain_id();
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ea::EngineErrorKind::kUnauthorized);
+    std::cout << "geth on a stale iat: " << refused.error().message << "\n";
+  }
+  {  // a V3 method on a chain without Cancun is -38005
+    auto refused = client.call("engine_getPayloadV3", json::array{"0x0102030405060708"}, 5s);
+    REQUIRE_FALSE(refused.ok());
+    std::cout << "geth engine_getPayloadV3 on Shanghai: " << refused.error().message << "\n";
+    CHECK(refused.error().rpc_code == ea::kUnsupportedFork);
+  }
+  {  // what one round trip costs: a fresh connection and JWT each time
+    auto loop_started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 50; ++i) must(client.chain_id());
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - loop_started);
+    std::cout << "geth eth_chainId: " << took.count() / 50 / 1000.0
+              << " ms per call (mean of 50)\n";
   }
   {  // 130 withdrawals: two-byte trie keys (rlp(128) = 0x8180) and deeper trie nodes
     ea::PayloadAttributesV2 many = attributes;
