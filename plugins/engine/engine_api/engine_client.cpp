@@ -17,6 +17,22 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
+// The one kept-alive connection of a client; used under EngineClient::mutex_ only.
+struct EngineConnection {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  bool open = false;
+
+  void close() {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.close();
+    buffer.clear();
+    open = false;
+  }
+};
+
 bool EngineError::retryable() const {
   switch (kind) {
     case EngineErrorKind::kTransport:
@@ -65,7 +81,14 @@ EngineClient::EngineClient(EngineClientOptions options) : options_(std::move(opt
 }
 
 EngineClient::EngineClient(EngineClient&& other) noexcept
-    : options_(std::move(other.options_)), next_id_(other.next_id_.load()) {}
+    : options_(std::move(other.options_)), next_id_(other.next_id_.load()) {
+  std::lock_guard lock(other.mutex_);
+  connection_ = std::move(other.connection_);
+}
+
+EngineClient::~EngineClient() {
+  if (connection_ && connection_->open) connection_->close();
+}
 
 Result<EngineClient> EngineClient::open(EngineClientOptions options) {
   auto secret = load_jwt_secret(options.jwt_secret_path);
@@ -76,75 +99,99 @@ Result<EngineClient> EngineClient::open(EngineClientOptions options) {
 
 namespace {
 
+using Deadline = std::chrono::steady_clock::time_point;
+
+// getPayload answers carry whole blocks; Beast's default limit for a string body is 8 MiB.
+constexpr std::uint64_t kMaxAnswerBytes = 256ull << 20;
+
 struct HttpAnswer {
   unsigned status = 0;
   std::string body;
 };
 
-// One POST with one deadline for connect, write and read. Returns the answer or an EngineError
-// (kTransport/kTimeout) without the method filled in.
-std::variant<HttpAnswer, EngineError> post(const std::string& host, std::uint16_t port,
-                                           const std::string& bearer, std::string body,
-                                           std::chrono::milliseconds timeout) {
-  net::io_context ioc;
-  std::string where = host + ":" + std::to_string(port);
-  tcp::resolver::results_type endpoints;
-  boost::system::error_code ec;
-  auto address = net::ip::make_address(host, ec);
-  if (!ec) {
-    endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, port), host,
-                                                    std::to_string(port));
-  } else {
-    tcp::resolver resolver(ioc);
-    endpoints = resolver.resolve(host, std::to_string(port), ec);
-    if (ec)
-      return EngineError{EngineErrorKind::kTransport, 0, 0, "",
-                         "resolving " + where + ": " + ec.message()};
-  }
+struct Attempt {
+  std::variant<HttpAnswer, EngineError> outcome;
+  // The server had closed the kept-alive connection before it read our request (its idle
+  // timeout): sending again on a new connection is safe.
+  bool stale = false;
+};
 
-  beast::tcp_stream stream(ioc);
-  http::request<http::string_body> request{http::verb::post, "/", 11};
-  request.set(http::field::host, where);
-  request.set(http::field::content_type, "application/json");
-  request.set(http::field::authorization, "Bearer " + bearer);
-  request.body() = std::move(body);
-  request.prepare_payload();
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
+// One POST on `c` (connecting first when it is not open), everything done by `deadline`. Errors
+// are kTransport/kTimeout without the method filled in; any error closes the connection, so a late
+// answer can never be read as the next call's.
+Attempt post(EngineConnection& c, const std::string& host, std::uint16_t port,
+             const http::request<http::string_body>& request, Deadline deadline,
+             std::chrono::milliseconds timeout) {
+  const std::string where = host + ":" + std::to_string(port);
+  const bool reused = c.open;
   boost::system::error_code failure;
-  const char* stage = "connecting to";
+  const char* stage = "sending to";
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxAnswerBytes);
 
-  stream.expires_after(timeout);
-  stream.async_connect(endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
-    if (e) {
-      failure = e;
-      return;
-    }
-    // The request goes out in one write; without this a small body can wait on Nagle.
-    stream.socket().set_option(tcp::no_delay(true), e);
+  auto send_and_read = [&] {
     stage = "sending to";
-    http::async_write(stream, request, [&](boost::system::error_code e2, std::size_t) {
-      if (e2) {
-        failure = e2;
+    c.stream.expires_at(deadline);
+    http::async_write(c.stream, request, [&](boost::system::error_code e, std::size_t) {
+      if (e) {
+        failure = e;
         return;
       }
       stage = "reading from";
-      http::async_read(stream, buffer, response, [&](boost::system::error_code e3, std::size_t) {
-        if (e3) failure = e3;
-      });
+      c.stream.expires_at(deadline);
+      http::async_read(c.stream, c.buffer, parser,
+                       [&](boost::system::error_code e2, std::size_t) { failure = e2; });
     });
-  });
-  ioc.run();
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  };
 
-  if (failure == beast::error::timeout)
-    return EngineError{EngineErrorKind::kTimeout, 0, 0, "",
-                       std::string("no answer from ") + where + " within " +
-                           std::to_string(timeout.count()) + " ms (" + stage + " it)"};
-  if (failure)
-    return EngineError{EngineErrorKind::kTransport, 0, 0, "",
-                       std::string(stage) + " " + where + ": " + failure.message()};
-  return HttpAnswer{response.result_int(), std::move(response.body())};
+  if (!reused) {
+    tcp::resolver::results_type endpoints;
+    boost::system::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (!ec) {
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, port), host,
+                                                      std::to_string(port));
+    } else {
+      tcp::resolver resolver(c.ioc);
+      endpoints = resolver.resolve(host, std::to_string(port), ec);
+      if (ec)
+        return {EngineError{EngineErrorKind::kTransport, 0, 0, "",
+                            "resolving " + where + ": " + ec.message()}};
+    }
+    stage = "connecting to";
+    c.stream.expires_at(deadline);
+    c.stream.async_connect(endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
+      if (e) {
+        failure = e;
+        return;
+      }
+      // The request goes out in one write; without this a small body can wait on Nagle.
+      c.stream.socket().set_option(tcp::no_delay(true), e);
+      c.open = true;
+      send_and_read();
+    });
+  } else {
+    send_and_read();
+  }
+  c.ioc.restart();
+  c.ioc.run();
+
+  if (failure) {
+    c.close();
+    bool closed = failure == http::error::end_of_stream || failure == net::error::eof ||
+                  failure == net::error::connection_reset || failure == net::error::broken_pipe;
+    bool stale = reused && closed && !parser.got_some();
+    if (failure == beast::error::timeout)
+      return {EngineError{EngineErrorKind::kTimeout, 0, 0, "",
+                          std::string("no answer from ") + where + " within " +
+                              std::to_string(timeout.count()) + " ms (" + stage + " it)"}};
+    return {EngineError{EngineErrorKind::kTransport, 0, 0, "",
+                        std::string(stage) + " " + where + ": " + failure.message()},
+            stale};
+  }
+  http::response<http::string_body> response = parser.release();
+  if (!response.keep_alive()) c.close();
+  return {HttpAnswer{response.result_int(), std::move(response.body())}};
 }
 
 // A server's error text for a message: one line, not too long.
@@ -161,8 +208,22 @@ EngineResult<json::value> EngineClient::call(const std::string& method, json::ar
   std::uint64_t id = next_id_.fetch_add(1);
   json::object request{
       {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-  std::string token = engine_jwt(options_.jwt_secret, options_.unix_time_s());
-  auto sent = post(options_.host, options_.port, token, json::serialize(request), timeout);
+  http::request<http::string_body> post_request{http::verb::post, "/", 11};
+  post_request.set(http::field::host, options_.host + ":" + std::to_string(options_.port));
+  post_request.set(http::field::content_type, "application/json");
+  post_request.body() = json::serialize(request);
+  post_request.prepare_payload();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+
+  std::lock_guard lock(mutex_);
+  if (!connection_) connection_ = std::make_unique<EngineConnection>();
+  post_request.set(http::field::authorization,
+                   "Bearer " + engine_jwt(options_.jwt_secret, options_.unix_time_s()));
+  Attempt attempt =
+      post(*connection_, options_.host, options_.port, post_request, deadline, timeout);
+  if (attempt.stale)
+    attempt = post(*connection_, options_.host, options_.port, post_request, deadline, timeout);
+  auto& sent = attempt.outcome;
   if (auto* error = std::get_if<EngineError>(&sent)) {
     error->method = method;
     error->message = method + ": " + error->message;

@@ -1,13 +1,15 @@
 // A JSON-RPC client of an execution client's authenticated Engine API port (geth --authrpc.*):
-// HTTP/1.1 POSTs over TCP, one connection per call, a fresh HS256 JWT per call (the server accepts
-// `iat` within ±60 s, so a cached token would expire), and one deadline covering connect, write and
-// read.
+// HTTP/1.1 POSTs over one kept-alive TCP connection (a new connection costs geth ~7 ms more per
+// call on a loaded machine), a fresh HS256 JWT per call (the server accepts `iat` within ±60 s, so
+// a cached token would expire), and one deadline covering connect, write and read. A connection
+// the server closed while idle is replaced once, transparently; any other failure closes it, and
+// the next call connects again.
 //
 // Threading: every call is synchronous and blocks the calling thread until the answer or the
 // deadline (at most the call's timeout; name resolution of a host that is not an IP literal is not
-// covered by it). The client holds no mutable state but an atomic request id, so calls may come
-// from several threads at once; each builds its own io_context. Run it on a thread that may block,
-// e.g. the engine actor's own worker, never on a shared runtime thread.
+// covered by it). Calls may come from several threads; they are serialized on the one connection
+// (a mutex), so a caller can wait for another's call first. Run it on a thread that may block, e.g.
+// the engine actor's own worker, never on a shared runtime thread.
 //
 // Failures are classified the way Lighthouse's engine handling treats them
 // (EngineError::retryable): transport failures, timeouts, HTTP 5xx and JSON-RPC -32603/-32000 are
@@ -26,6 +28,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -126,6 +130,8 @@ struct BlockSummary {
   Hash32 state_root{};
 };
 
+struct EngineConnection;
+
 class EngineClient {
  public:
   explicit EngineClient(EngineClientOptions options);
@@ -134,6 +140,7 @@ class EngineClient {
   static Result<EngineClient> open(EngineClientOptions options);
 
   EngineClient(EngineClient&& other) noexcept;
+  ~EngineClient();
   EngineClient(const EngineClient&) = delete;
   EngineClient& operator=(const EngineClient&) = delete;
 
@@ -162,6 +169,8 @@ class EngineClient {
  private:
   EngineClientOptions options_;
   mutable std::atomic<std::uint64_t> next_id_{1};
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<EngineConnection> connection_;  // guarded by mutex_
 };
 
 // The methods this client calls, for exchange_capabilities.
