@@ -3,10 +3,12 @@
 // engine_client_geth.test.cpp.
 #include "engine/engine_api/engine_client.hpp"
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "engine/engine_api/engine_json.hpp"
 #include "loopback_http.hpp"
@@ -53,6 +55,72 @@ ea::EngineClient client_for(std::uint16_t port,
   options.timeouts.eth = timeout;
   return ea::EngineClient(std::move(options));
 }
+
+// Answers eth_chainId on loopback over kept-alive connections, closing each connection silently
+// (no "Connection: close") after `answers_per_connection` answers, as a server's idle timeout does.
+class KeepAliveServer {
+ public:
+  explicit KeepAliveServer(int answers_per_connection) : per_connection_(answers_per_connection) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 4) == 0);
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~KeepAliveServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      int connection = ::accept(listener_, nullptr, nullptr);
+      if (connection < 0) return;
+      ++connections_;
+      std::string raw;
+      char buffer[4096];
+      for (int answered = 0; answered < per_connection_;) {
+        std::size_t end = raw.find("\r\n\r\n");
+        std::size_t length_at = raw.find("Content-Length: ");
+        if (end != std::string::npos && length_at != std::string::npos) {
+          std::size_t length = std::stoul(raw.substr(length_at + 16));
+          if (raw.size() >= end + 4 + length) {
+            json::value request = json::parse(raw.substr(end + 4, length));
+            raw.erase(0, end + 4 + length);
+            std::string body = R"({"jsonrpc":"2.0","id":)" + json::serialize(request.at("id")) +
+                               R"(,"result":"0x405d2"})";
+            std::string answer =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                "Content-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
+            ::send(connection, answer.data(), answer.size(), MSG_NOSIGNAL);
+            ++answered;
+            continue;
+          }
+        }
+        ssize_t n = ::recv(connection, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        raw.append(buffer, static_cast<std::size_t>(n));
+      }
+      ::close(connection);
+    }
+  }
+
+  int per_connection_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
 
 std::string body_of(const std::string& raw) { return raw.substr(raw.find("\r\n\r\n") + 4); }
 
@@ -192,4 +260,26 @@ TEST_CASE("open() refuses a bad secret file with the loader's message") {
   auto client = ea::EngineClient::open(options);
   REQUIRE_FALSE(client.ok());
   CHECK_THAT(client.status().message(), Catch::Contains("/nonexistent/alys/jwt.hex: missing"));
+}
+
+TEST_CASE("calls share one kept-alive connection") {
+  KeepAliveServer server(100);
+  auto client = client_for(server.port());
+  for (int i = 0; i < 5; ++i) {
+    auto id = client.chain_id();
+    REQUIRE(id.ok());
+    CHECK(*id == 263634);
+  }
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("a connection the server closed while idle is replaced without an error") {
+  KeepAliveServer server(1);
+  auto client = client_for(server.port());
+  for (int i = 0; i < 3; ++i) {
+    auto id = client.chain_id();
+    INFO(i);
+    REQUIRE(id.ok());
+  }
+  CHECK(server.connections() == 3);
 }
