@@ -8,7 +8,8 @@
 // Threading: every call is synchronous and blocks the calling thread until the answer or the
 // deadline (at most the call's timeout; name resolution of a host that is not an IP literal is not
 // covered by it). Calls may come from several threads; they are serialized on the one connection
-// (a mutex), so a caller can wait for another's call first. Run it on a thread that may block, e.g.
+// (a mutex), so a caller can wait for another's call first, and that wait counts against its
+// own timeout. Run it on a thread that may block, e.g.
 // the engine actor's own worker, never on a shared runtime thread.
 //
 // Failures are classified the way Lighthouse's engine handling treats them

@@ -143,6 +143,11 @@ TEST_CASE("geth: build, import and make head a block with a withdrawal") {
     chain_id = client.chain_id();
   }
   REQUIRE(chain_id.ok());
+  std::cout << "geth: first answer "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - (deadline - 90s))
+                   .count()
+            << " ms after start\n";
   CHECK(*chain_id == kChainId);
 
   auto capabilities = must(timed("exchangeCapabilities", [&] {
