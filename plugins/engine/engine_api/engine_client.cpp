@@ -358,12 +358,12 @@ EngineResult<std::uint64_t> EngineClient::chain_id() const {
   return *id;
 }
 
-EngineResult<std::optional<BlockSummary>> EngineClient::get_block_by_number(
+EngineResult<std::optional<EthBlockSummary>> EngineClient::get_block_by_number(
     const std::string& tag) const {
   const std::string method = "eth_getBlockByNumber";
   auto raw = call(method, json::array{json::string(tag), false}, options_.timeouts.eth);
   if (!raw.ok()) return raw.error();
-  if (raw->is_null()) return std::optional<BlockSummary>{};
+  if (raw->is_null()) return std::optional<EthBlockSummary>{};
   if (!raw->is_object()) return malformed(method, "result is not an object");
   const json::object& o = raw->get_object();
   auto text = [&](const char* key) -> std::optional<std::string_view> {
@@ -371,7 +371,7 @@ EngineResult<std::optional<BlockSummary>> EngineClient::get_block_by_number(
     if (v == nullptr || !v->is_string()) return std::nullopt;
     return std::string_view(v->get_string());
   };
-  BlockSummary block;
+  EthBlockSummary block;
   auto number = text("number");
   auto timestamp = text("timestamp");
   auto hash = text("hash");
@@ -391,7 +391,7 @@ EngineResult<std::optional<BlockSummary>> EngineClient::get_block_by_number(
   block.hash = *h;
   block.parent_hash = *p;
   block.state_root = *s;
-  return std::optional<BlockSummary>(block);
+  return std::optional<EthBlockSummary>(block);
 }
 
 }  // namespace alys::engine::engine_api

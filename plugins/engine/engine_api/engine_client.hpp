@@ -123,7 +123,7 @@ struct EngineClientOptions {
 };
 
 // What the startup checks need of eth_getBlockByNumber.
-struct BlockSummary {
+struct EthBlockSummary {
   std::uint64_t number = 0;
   Hash32 hash{};
   Hash32 parent_hash{};
@@ -161,7 +161,7 @@ class EngineClient {
   EngineResult<std::uint64_t> chain_id() const;
   // `tag`: "latest", "earliest", "safe", "finalized" or a quantity; nullopt when there is no such
   // block.
-  EngineResult<std::optional<BlockSummary>> get_block_by_number(const std::string& tag) const;
+  EngineResult<std::optional<EthBlockSummary>> get_block_by_number(const std::string& tag) const;
 
   // Any method: the JSON-RPC `result` as it came.
   EngineResult<boost::json::value> call(const std::string& method, boost::json::array params,
