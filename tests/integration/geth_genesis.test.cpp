@@ -153,6 +153,13 @@ TEST_CASE("geth serves the chain alys-ctl genesis generated", "[integration][get
   CHECK_FALSE(header.contains("blobGasUsed"));
   CHECK(node.rpc("eth_blockNumber") == json::value("0x0"));
 
+  // The Engine API listens on the port chosen for it and refuses a request without the JWT.
+  const auto engine = http_request(
+      "127.0.0.1", node.authrpc_port(), "POST", "/",
+      R"({"jsonrpc":"2.0","id":1,"method":"engine_exchangeCapabilities","params":[[]]})");
+  REQUIRE(engine);
+  CHECK(engine->status == 401);
+
   const auto stopped = node.stop();
   INFO(node.output());
   CHECK(stopped == 0);
