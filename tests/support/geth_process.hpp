@@ -9,11 +9,13 @@
 //   node.wait_ready();                 // HTTP RPC answers
 //   node.rpc("eth_chainId");           // the result, or nullopt on an error answer
 //   node.stop();                       // SIGTERM, SIGKILL after a grace period
+//   GethProcess again(node.options()); // the same datadir, secret and ports (a restart)
 //
 // Flags are PEERS.md's: --syncmode full (snap mode answers SYNCING to every newPayload on a fresh
 // chain), no discovery and no peers, the Engine API on --authrpc.port with the JWT secret, eth/net/
-// web3 over --http. --port 0 and --ipcdisable keep several Geths of parallel tests apart (the P2P
-// listener would take 30303, the IPC socket a path in the datadir). Not thread-safe.
+// web3 over --http. --port 0 and --ipcdisable keep several Geths of parallel tests apart (even with
+// --maxpeers 0 Geth listens on *:30303; the IPC socket takes a path in the datadir). Needs
+// ALYS_SOURCE_DIR (alys_add_test sets it). Not thread-safe.
 #pragma once
 
 #include <signal.h>
@@ -152,6 +154,7 @@ class GethProcess {
   std::uint16_t http_port() const { return options_.http_port; }
   std::string http_url() const { return "http://127.0.0.1:" + std::to_string(http_port()); }
   std::string authrpc_url() const { return "http://127.0.0.1:" + std::to_string(authrpc_port()); }
+  // With the ports actually used: a GethProcess made from them restarts this one in place.
   const GethOptions& options() const { return options_; }
   bool running() { return process_ && process_->running(); }
   std::string output() const { return process_ ? process_->output() : std::string(); }
