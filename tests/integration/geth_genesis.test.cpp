@@ -163,6 +163,14 @@ TEST_CASE("geth serves the chain alys-ctl genesis generated", "[integration][get
   const auto stopped = node.stop();
   INFO(node.output());
   CHECK(stopped == 0);
+
+  // Restarted on the same datadir and ports, it keeps the chain.
+  GethProcess again(node.options());
+  const bool ready_again = again.wait_ready();
+  INFO(again.output());
+  REQUIRE(ready_again);
+  CHECK(again.rpc("eth_getCode", {kBridge, "latest"}) == json::value("0x" + kReturns42));
+  CHECK(again.stop() == 0);
 }
 
 TEST_CASE("alys-ctl genesis refuses chain ids that differ and a bad predeploy",
