@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "alys/config_check.hpp"
+#include "alys/schemas/engine.hpp"
 #include "host/config/config.hpp"
 #include "host/tools/common/command_line.hpp"
 #include "plugins/chain/chain_spec.hpp"
@@ -48,8 +49,9 @@ std::string genesis_usage() {
          "[--predeploy ADDRESS=FILE]...\n\n"
          "The genesis file `geth init` needs to execute the chain the node's config describes:\n"
          "chain id, genesis time, gas limit, base fee and alloc from [chain] and [engine],\n"
-         "post-merge from block 0, every fork through Shanghai at 0. The bridge contract goes at\n"
-         "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB (docs/engine.md).\n\n" +
+         "post-merge from block 0, every fork through Shanghai at 0. The bridge contract goes "
+         "at\n" +
+         std::string(engine::kBridgeContractAddress) + " (docs/engine.md).\n\n" +
          tools::describe_options(genesis_options());
 }
 
