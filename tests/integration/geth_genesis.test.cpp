@@ -195,6 +195,16 @@ TEST_CASE("alys-ctl genesis refuses chain ids that differ and a bad predeploy",
   const Run unknown_engine = ctl(dir, {"genesis", "--engine", "reth", "--config", config.string()});
   CHECK(unknown_engine.code == 2);
 
+  // The keys of the engine-api backend are the node's to check, not the genesis's.
+  std::string for_geth = node_config(kChainId);
+  for_geth.replace(for_geth.find("[engine]\n"), 9,
+                   "[engine]\nbackend = \"engine-api\"\njwt_secret_file = \"jwt.hex\"\n");
+  const fs::path geth_config = dir.write("for-geth.toml", for_geth);
+  const Run other_keys =
+      ctl(dir, {"genesis", "--engine", "geth", "--config", geth_config.string()});
+  INFO(other_keys.output);
+  CHECK(other_keys.code == 0);
+
   // Without --out the genesis goes to standard output, parseable as JSON.
   const Run printed = ctl(dir, {"genesis", "--engine", "geth", "--config", config.string()});
   REQUIRE(printed.code == 0);
