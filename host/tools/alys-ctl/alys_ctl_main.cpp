@@ -1,7 +1,7 @@
 // alys-ctl — the command-line client of a node's admin API (docs/admin-api.md): status, plugins,
 // health and metrics, hot reload of a plugin, restart of an actor, shutdown. And one offline tool
-// for miners: verify-auxpow judges an AuxPoW without a node (docs/auxpow.md); and keygen, a
-// fresh node key for a new member or a devnet.
+// for miners: verify-auxpow judges an AuxPoW without a node (docs/auxpow.md); keygen, a
+// fresh node key for a new member or a devnet; and genesis, the execution client's genesis file.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -13,6 +13,7 @@
 
 #include "host/tools/alys-ctl/commands.hpp"
 #include "host/tools/alys-ctl/ctl_session.hpp"
+#include "host/tools/alys-ctl/genesis_command.hpp"
 #include "host/tools/alys-ctl/keygen.hpp"
 #include "host/tools/alys-ctl/verify_auxpow.hpp"
 #include "host/tools/common/command_line.hpp"
@@ -60,6 +61,7 @@ struct CommandSpec {
 
 constexpr std::string_view kVerifyAuxPow = "verify-auxpow";
 constexpr std::string_view kKeygen = "keygen";
+constexpr std::string_view kGenesis = "genesis";
 
 constexpr CommandSpec kCommands[] = {
     {"status", 0, "", false, 0,
@@ -84,6 +86,9 @@ constexpr CommandSpec kCommands[] = {
     {kKeygen, 0, "--out FILE", false, 0,
      "offline, no node: a fresh node key in FILE (mode 0600, never overwritten);\n"
      "prints its public key (alys-ctl keygen --help)"},
+    {kGenesis, 0, "--engine geth --config FILE [--out FILE]", false, 0,
+     "offline, no node: the execution client's genesis from the node's [chain] and\n"
+     "[engine]; --predeploy ADDRESS=FILE adds a contract (alys-ctl genesis --help)"},
 };
 
 po::options_description global_options() {
@@ -170,10 +175,11 @@ std::size_t command_position(const std::vector<std::string>& args,
 alys::Result<CommandLine> parse(const std::vector<std::string>& args) {
   const po::options_description options = global_options();
   const std::size_t at = command_position(args, options);
-  const bool offline = at < args.size() && (args[at] == kVerifyAuxPow || args[at] == kKeygen);
+  const bool offline = at < args.size() &&
+                       (args[at] == kVerifyAuxPow || args[at] == kKeygen || args[at] == kGenesis);
 
-  // The offline commands (verify-auxpow, keygen) parse their own options: the words after them are
-  // their own.
+  // The offline commands (verify-auxpow, keygen, genesis) parse their own options: the words after
+  // them are their own.
   po::options_description with_command;
   with_command.add(options).add_options()    //
       ("command", po::value<std::string>())  //
@@ -238,6 +244,7 @@ int run(const CommandLine& line) {
   const std::string_view name = line.command->name;
   if (name == kVerifyAuxPow) return run_verify_auxpow(line.args, line.json);
   if (name == kKeygen) return run_keygen(line.args, line.json);
+  if (name == kGenesis) return run_genesis(line.args, line.target.config);
   auto target = resolve_target(line.target);
   if (!target.ok()) {
     std::cerr << "alys-ctl: " << target.status().message() << "\n";
