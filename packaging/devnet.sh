@@ -112,12 +112,16 @@ ensure_build() {
   done
 }
 
-# A loopback TCP port nobody listens on now, not handed out before by this run.
+# A loopback TCP port nobody listens on now, not handed out before by this run. Taken below the
+# kernel's ephemeral range (ip_local_port_range), so that no outgoing connection of another
+# program can hold it by the time the node binds it.
 taken_ports=" "
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$ephemeral_low" -gt 12000 ] || ephemeral_low=60000
 free_port() {
   local port tries=0
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
     tries=$((tries + 1))
     [ $tries -lt 1000 ] || die "no free loopback port found"
     case "$taken_ports" in *" $port "*) continue ;; esac
