@@ -4,6 +4,8 @@
 // refuses, which needs no Geth.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <boost/json.hpp>
 #include <filesystem>
 #include <string>
@@ -30,6 +32,16 @@ constexpr std::uint64_t kBaseFee = 7'000'000'000;
 const std::string kFunded = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
 const std::string kFundedWei = "123456789000000000000000";  // past 64 bits
 const std::string kBridge = "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+// Any other address, for a contract given with --predeploy.
+const std::string kOther = "0x00000000000000000000000000000000000c0de1";
+
+// The committed bridge runtime, as eth_getCode shows it.
+std::string bridge_code_quantity() {
+  std::ifstream file(ALYS_SOURCE_DIR "/contracts/bridge/Bridge.bin-runtime");
+  std::string hex;
+  file >> hex;
+  return "0x" + hex;
+}
 // PUSH1 42, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN: every call returns the word 42.
 const std::string kReturns42 = "602a60005260206000f3";
 
@@ -111,7 +123,7 @@ TEST_CASE("geth serves the chain alys-ctl genesis generated", "[integration][get
   const fs::path genesis = dir.path() / "genesis.json";
   const Run generated =
       ctl(dir, {"genesis", "--engine", "geth", "--config", config.string(), "--out",
-                genesis.string(), "--predeploy", kBridge + "=" + code.string()});
+                genesis.string(), "--predeploy", kOther + "=" + code.string()});
   INFO(generated.output);
   REQUIRE(generated.code == 0);
 
@@ -135,9 +147,11 @@ TEST_CASE("geth serves the chain alys-ctl genesis generated", "[integration][get
   CHECK(node.rpc("net_version") == json::value(std::to_string(kChainId)));
   CHECK(node.rpc("eth_getBalance", {kFunded, "latest"}) ==
         json::value(alys::wei_to_quantity(*alys::wei_parse(kFundedWei))));
-  CHECK(node.rpc("eth_getCode", {kBridge, "latest"}) == json::value("0x" + kReturns42));
+  // The bridge is in every genesis, without a --predeploy.
+  CHECK(node.rpc("eth_getCode", {kBridge, "latest"}) == json::value(bridge_code_quantity()));
+  CHECK(node.rpc("eth_getCode", {kOther, "latest"}) == json::value("0x" + kReturns42));
   // The code runs, not just sits there.
-  CHECK(node.rpc("eth_call", {json::object{{"to", kBridge}}, "latest"}) ==
+  CHECK(node.rpc("eth_call", {json::object{{"to", kOther}}, "latest"}) ==
         json::value("0x000000000000000000000000000000000000000000000000000000000000002a"));
 
   const auto block = node.rpc("eth_getBlockByNumber", {"0x0", false});
@@ -169,7 +183,7 @@ TEST_CASE("geth serves the chain alys-ctl genesis generated", "[integration][get
   const bool ready_again = again.wait_ready();
   INFO(again.output());
   REQUIRE(ready_again);
-  CHECK(again.rpc("eth_getCode", {kBridge, "latest"}) == json::value("0x" + kReturns42));
+  CHECK(again.rpc("eth_getCode", {kOther, "latest"}) == json::value("0x" + kReturns42));
   CHECK(again.stop() == 0);
 }
 
@@ -187,6 +201,13 @@ TEST_CASE("alys-ctl genesis refuses chain ids that differ and a bad predeploy",
                                  "--predeploy", kBridge + "=" + not_hex.string()});
   CHECK(bad_code.code == 1);
   CHECK_THAT(bad_code.output, Catch::Contains("not runtime bytecode"));
+
+  // Other code at the bridge's address would be a genesis without a bridge.
+  const fs::path other_code = dir.write("other.bin-runtime", kReturns42 + "\n");
+  const Run not_bridge = ctl(dir, {"genesis", "--engine", "geth", "--config", config.string(),
+                                   "--predeploy", kBridge + "=" + other_code.string()});
+  CHECK(not_bridge.code == 1);
+  CHECK_THAT(not_bridge.output, Catch::Contains("is not the bridge contract's runtime code"));
 
   const Run bad_address = ctl(dir, {"genesis", "--engine", "geth", "--config", config.string(),
                                     "--predeploy", "0xbb=" + not_hex.string()});

@@ -1,5 +1,6 @@
 #include "host/tools/alys-ctl/genesis_command.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "host/config/config.hpp"
 #include "host/tools/common/command_line.hpp"
 #include "plugins/chain/chain_spec.hpp"
+#include "plugins/engine/embedded/bridge_call.hpp"
 #include "plugins/engine/engine_config.hpp"
 #include "plugins/engine/geth_genesis.hpp"
 
@@ -190,6 +192,23 @@ int run_genesis(const std::vector<std::string>& args,
       }
       spec->predeploys.push_back(std::move(*predeploy));
     }
+  }
+  // The bridge contract is part of every genesis, as the embedded engine has it built in: without
+  // it a requestPegOut on Geth would be a plain transfer to an address with no code, and no peg-out
+  // would ever be reported. Other code at its address is refused.
+  const Bytes& bridge = engine::embedded::bridge_runtime_code();
+  auto at_bridge = std::find_if(
+      spec->predeploys.begin(), spec->predeploys.end(),
+      [](const engine::Predeploy& p) { return p.address == engine::embedded::kBridgeAddress; });
+  if (at_bridge == spec->predeploys.end()) {
+    spec->predeploys.push_back(engine::Predeploy{engine::embedded::kBridgeAddress, bridge});
+  } else if (at_bridge->code != bridge) {
+    std::cerr
+        << "alys-ctl: genesis: the predeploy at the bridge address "
+        << engine::kBridgeContractAddress
+        << " is not the bridge contract's runtime code (contracts/bridge/Bridge.bin-runtime); "
+           "the bridge is added by default, leave that --predeploy out\n";
+    return kGenesisFailed;
   }
   auto genesis = engine::geth_genesis_json(*spec);
   if (!genesis.ok()) {

@@ -150,8 +150,14 @@ std::string check_call_target(const std::optional<EthAddress>& to, ByteView data
     if (data.empty())
       return "the bridge contract " + std::string(kBridgeContractAddress) +
              " takes only requestPegOut(bytes) calls, not plain transfers";
+    if (data.size() > kMaxBridgeCalldataBytes)
+      return "a requestPegOut call of " + std::to_string(data.size()) +
+             " bytes: the embedded engine takes at most " + std::to_string(kMaxBridgeCalldataBytes);
     DecodedPegOut decoded = decode_request_peg_out(data);
     if (!decoded.error.empty()) return decoded.error;
+    if (decoded.bitcoin_address.size() > kMaxPegOutAddressBytes)
+      return "a Bitcoin address of " + std::to_string(decoded.bitcoin_address.size()) +
+             " bytes: at most " + std::to_string(kMaxPegOutAddressBytes) + " (bech32's limit)";
     // The contract's own revert reason (contracts/bridge/Bridge.sol), as Geth reports it.
     if (value == 0) return "execution reverted: Bridge: a peg-out needs a value";
     return {};

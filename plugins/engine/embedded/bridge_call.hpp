@@ -23,6 +23,13 @@
 namespace alys::engine::embedded {
 
 // engine::kBridgeContractAddress as bytes (twenty 0xbb; the mixed case is its EIP-55 checksum).
+// The embedded engine charges a bridge call 21,000 gas like a transfer, so its size is capped
+// instead of priced: a Bitcoin address is at most 90 characters (bech32), and the calldata of such
+// a call is 164 bytes. Without the cap a 128 KiB call would cost the same as a transfer, and a
+// block of them would outgrow the network's frame limit.
+inline constexpr std::size_t kMaxPegOutAddressBytes = 90;
+inline constexpr std::size_t kMaxBridgeCalldataBytes = 256;
+
 inline constexpr EthAddress kBridgeAddress = {0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb,
                                               0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb,
                                               0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0xbb};

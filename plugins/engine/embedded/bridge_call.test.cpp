@@ -245,3 +245,16 @@ TEST_CASE("ethers' encodings of the call and the event decode") {
   CHECK_THAT(decode_request_peg_out_log(topics, ByteView(data).first(data.size() - 33)).error,
              Contains("length 44 at offset 64 runs past the"));
 }
+
+// The embedded engine charges a bridge call like a transfer: its size is bounded instead.
+TEST_CASE("bridge calls are bounded: a 90-byte address passes, more is refused") {
+  CHECK(check_call_target(kBridgeAddress, request_peg_out(Bytes(90, 'q')), 1).empty());
+  CHECK_THAT(check_call_target(kBridgeAddress, request_peg_out(Bytes(91, 'q')), 1),
+             Contains("a Bitcoin address of 91 bytes: at most 90"));
+  Bytes padded = request_peg_out(kBitcoinAddress);
+  padded.resize(kMaxBridgeCalldataBytes + 1, 0);  // Solidity tolerates trailing bytes; we cap them
+  CHECK_THAT(check_call_target(kBridgeAddress, padded, 1),
+             Contains("257 bytes: the embedded engine takes at most 256"));
+  // A 128 KiB call, the pool's transaction limit, is refused by the same rule.
+  CHECK_FALSE(check_call_target(kBridgeAddress, request_peg_out(Bytes(128 << 10, 'q')), 1).empty());
+}

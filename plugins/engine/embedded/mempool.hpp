@@ -5,7 +5,7 @@
 // legacypool for the semantics):
 // - per sender, at most `max_pending_per_sender` executable transactions: one that would extend
 //   a run already that long is refused ("account limit exceeded"); one that fills a gap is taken
-//   whatever the run becomes, so a sender is never stuck behind its own gap;
+//   while the run before it is below the limit, however long the run then becomes;
 // - a future nonce more than `max_future_per_sender` beyond the sender's next nonce (the account's
 //   nonce plus its contiguous pooled transactions) is refused ("nonce too high"), which keeps at
 //   most that many gapped transactions per sender;

@@ -216,6 +216,12 @@ EngineResult<json::value> EngineClient::call(const std::string& method, json::ar
   auto deadline = std::chrono::steady_clock::now() + timeout;
 
   std::lock_guard lock(mutex_);
+  // Another call held the connection past this one's deadline: fail without touching the
+  // connection, which is healthy and would be closed by a post that times out at once.
+  if (std::chrono::steady_clock::now() >= deadline)
+    return EngineError{EngineErrorKind::kTimeout, 0, 0, method,
+                       method + ": no answer within " + std::to_string(timeout.count()) +
+                           " ms (waited for another call on the connection)"};
   if (!connection_) connection_ = std::make_unique<EngineConnection>();
   post_request.set(http::field::authorization,
                    "Bearer " + engine_jwt(options_.jwt_secret, options_.unix_time_s()));
@@ -254,7 +260,11 @@ EngineResult<json::value> EngineClient::call(const std::string& method, json::ar
   const json::object& object = reply.get_object();
   // One request per connection, so a different id is a confused server rather than a reordering.
   if (const json::value* answered = object.if_contains("id");
-      answered == nullptr || !answered->is_number() || answered->to_number<std::uint64_t>() != id)
+      answered == nullptr || !answered->is_number() || [&] {
+        boost::system::error_code bad_number;
+        const auto number = answered->to_number<std::uint64_t>(bad_number);
+        return bad_number || number != id;
+      }())
     return fail(EngineErrorKind::kMalformed,
                 "the answer's id is not our request's " + std::to_string(id));
   if (const json::value* error = object.if_contains("error");

@@ -77,12 +77,20 @@ Result<JwtSecret> load_jwt_secret(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return fail(ALYS_ERR_NOT_FOUND, "missing (no such file)");
   if (std::filesystem::is_directory(path, ec)) return fail(ALYS_ERR_INVALID, "is a directory");
+  // A device or a FIFO named by mistake would block the start or never end.
+  if (!std::filesystem::is_regular_file(path, ec))
+    return fail(ALYS_ERR_INVALID, "not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ALYS_ERR_FAILED, std::string("unreadable: ") + std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
+  // 64 hex digits, a 0x and some whitespace: anything much longer is not a secret file.
+  constexpr std::size_t kMaxSecretFileBytes = 256;
+  std::string text(kMaxSecretFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) return fail(ALYS_ERR_FAILED, "unreadable: read error");
-  std::string text = content.str();
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxSecretFileBytes)
+    return fail(ALYS_ERR_INVALID, "longer than " + std::to_string(kMaxSecretFileBytes) +
+                                      " bytes: not a secret of 64 hex digits");
   const char* kSpace = " \t\r\n\v\f";
   std::size_t first = text.find_first_not_of(kSpace);
   if (first == std::string::npos)

@@ -113,6 +113,16 @@ TEST_CASE("a secret file's errors name the file and say why") {
     REQUIRE_FALSE(secret.ok());
     CHECK_THAT(secret.status().message(), Catch::Contains("is a directory"));
   }
+  SECTION("a device, never read to its end") {
+    auto secret = ea::load_jwt_secret("/dev/zero");
+    REQUIRE_FALSE(secret.ok());
+    CHECK_THAT(secret.status().message(), Catch::Contains("not a regular file"));
+  }
+  SECTION("a long file") {
+    auto secret = ea::load_jwt_secret(dir.write("long.hex", std::string(4096, 'a')));
+    REQUIRE_FALSE(secret.ok());
+    CHECK_THAT(secret.status().message(), Catch::Contains("longer than 256 bytes"));
+  }
   SECTION("unreadable") {
     if (::geteuid() == 0) {
       WARN("SKIP: root reads a file whatever its mode");
