@@ -89,7 +89,8 @@ std::optional<Rejection> check_pegins(const std::vector<PegIn>& pegins,
                                          std::to_string(kMaxPegInsPerBlock) + " per block");
   std::set<PegInId> seen;
   for (const PegIn& pegin : pegins) {
-    const std::string name = to_hex(reversed(pegin.bitcoin_txid)) + ":" + std::to_string(pegin.vout);
+    const std::string name =
+        to_hex(reversed(pegin.bitcoin_txid)) + ":" + std::to_string(pegin.vout);
     if (pegin.amount_sats == 0)
       return reject("pegin_zero_amount", "peg-in " + name + " mints nothing (0 sats)");
     if (!seen.insert(pegin_id(pegin)).second)

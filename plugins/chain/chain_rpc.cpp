@@ -82,14 +82,27 @@ std::string render_status(const StatusView& status) {
   return json::serialize(out);
 }
 
+namespace {
+
+json::object pegin_json(const PegIn& pegin) {
+  return json::object{{"bitcoinTxid", hex(reversed(pegin.bitcoin_txid))},
+                      {"vout", pegin.vout},
+                      {"to", hex(pegin.to)},
+                      {"amountSats", pegin.amount_sats}};
+}
+
+}  // namespace
+
+std::string render_pegin(const PegIn& pegin) {
+  json::object out = pegin_json(pegin);
+  out["amountWei"] = wei_to_decimal(static_cast<Wei>(pegin.amount_sats) * kWeiPerSatoshi);
+  return json::serialize(out);
+}
+
 std::string render_block(const SignedBlock& signed_block, const Hash32& hash) {
   const Block& block = signed_block.block;
   json::array pegins;
-  for (const PegIn& pegin : block.pegins)
-    pegins.push_back(json::object{{"bitcoinTxid", hex(reversed(pegin.bitcoin_txid))},
-                                  {"vout", pegin.vout},
-                                  {"to", hex(pegin.to)},
-                                  {"amountSats", pegin.amount_sats}});
+  for (const PegIn& pegin : block.pegins) pegins.push_back(pegin_json(pegin));
   json::array pegouts;
   for (const PegOutRequest& pegout : block.pegout_proposal)
     pegouts.push_back(json::object{{"burnTxHash", hex(pegout.burn_tx_hash)},
@@ -220,7 +233,8 @@ PegIn parse_pegin_params(std::string_view params_json) {
   if (fields[2].is_string() && std::string_view(fields[2].as_string()).starts_with("0x"))
     address = fixed_from_hex<20>(std::string_view(fields[2].as_string()));
   if (!address)
-    throw RpcError(kInvalidParams, "address must be a 20-byte hex address (\"0x\" + 40 hex digits)");
+    throw RpcError(kInvalidParams,
+                   "address must be a 20-byte hex address (\"0x\" + 40 hex digits)");
   pegin.to = *address;
   if (fields[3].is_uint64())
     pegin.amount_sats = fields[3].as_uint64();
