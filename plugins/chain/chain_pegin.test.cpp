@@ -14,6 +14,7 @@
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
 #include "chain_test_node.hpp"
+#include "pegins.hpp"
 #include "temp_dir.hpp"
 
 using namespace alys;
@@ -231,6 +232,12 @@ TEST_CASE("minted and queued peg-ins survive a restart on LevelDB", "[chain][peg
     REQUIRE(node.block_at(1).block.pegins.size() == 1);
     // Queued, and the node stops before its next block.
     REQUIRE(queue(node, waiting).find("error") == std::string::npos);
+    // A queue entry written after the block that minted it (a queue call racing the commit): the
+    // minted record wins.
+    const std::string raced = chain::pegin_key(chain::kPegInQueuedPrefix, minted);
+    auto put = node.ask<storage::Committed>(
+        "storage", storage::PutChainState{{{Bytes(raced.begin(), raced.end()), encode(minted)}}});
+    REQUIRE(put.error.empty());
     stopped_at = node.harness().now_ms();
   }
   setup.start_ms = stopped_at;
@@ -246,6 +253,30 @@ TEST_CASE("minted and queued peg-ins survive a restart on LevelDB", "[chain][peg
   CHECK(balance(node, minted.to) == Wei{10'000} * kWeiPerSat);
   CHECK(balance(node, waiting.to) == Wei{20'000} * kWeiPerSat);
   CHECK(queue(node, waiting).find("already minted") != std::string::npos);
+}
+
+TEST_CASE("a peg-in queued here and minted by another member leaves the queue", "[chain][pegin]") {
+  TempDir dir("chain-pegin-other");
+  NodeSetup setup;
+  setup.members = 3;
+  setup.threshold = 2;
+  setup.member = 0;
+  TestNode node(dir, setup);
+  const PegIn in = pegin(9, 4, 321);
+  REQUIRE(queue(node, in).find("error") == std::string::npos);
+  CHECK(node.harness().metric("chain", "chain_pegins_queued").value_or(0) == 1);
+  // Advance to a slot of member 1, whose block (approved by members 1 and 2) mints the peg-in.
+  std::uint64_t slot = 0;
+  do {
+    node.harness().advance(2000ms);
+    slot = node.harness().now_ms() / 2000;
+  } while (slot % 3 != 1);
+  auto result = node.import(pegin_block(node, slot, {in}, mints({in}), {1, 2}, 3));
+  INFO(result.code << ": " << result.error);
+  REQUIRE(result.imported);
+  CHECK(node.harness().metric("chain", "chain_pegins_queued").value_or(-1) == 0);
+  CHECK(queue(node, in).find("already minted") != std::string::npos);
+  CHECK(balance(node, in.to) == Wei{321} * kWeiPerSat);
 }
 
 TEST_CASE("minted and queued peg-ins survive a hot swap", "[chain][pegin]") {

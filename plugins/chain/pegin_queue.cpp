@@ -77,9 +77,15 @@ void ChainActor::load_pegins(const std::vector<storage::KeyValue>& entries) {
   context().gauge_set("chain_pegins_queued", static_cast<double>(queued_pegins_.size()));
 }
 
+// The queue holds no minted peg-in (pegins_minted, load_pegins); skipped here all the same, since
+// one would make every block of this member fail its own import.
 std::vector<PegIn> ChainActor::pegins_for_block() const {
-  const std::size_t count = std::min(queued_pegins_.size(), kMaxPegInsPerBlock);
-  return {queued_pegins_.begin(), queued_pegins_.begin() + static_cast<std::ptrdiff_t>(count)};
+  std::vector<PegIn> pegins;
+  for (const PegIn& pegin : queued_pegins_) {
+    if (pegins.size() == kMaxPegInsPerBlock) break;
+    if (!minted_pegins_.contains(pegin_id(pegin))) pegins.push_back(pegin);
+  }
+  return pegins;
 }
 
 void ChainActor::add_pegin_puts(const std::vector<PegIn>& pegins, CommitExtras& extras) const {
