@@ -23,6 +23,7 @@ void ChainActor::run_import(ImportJob job) {
   const Block& block = job.block.block;
   if (auto rejection = check_header(config_.spec, head_, block, job.hash, context().now_ms()))
     return reject(job, *rejection);
+  if (auto rejection = check_pegins(block.pegins, minted_pegins_)) return reject(job, *rejection);
   const std::uint32_t round = job.block.round;
   ApprovalTally tally = check_approvals(config_.spec, job.hash, job.block.approvals, round);
   if (tally.rejection) return reject(job, *tally.rejection);
@@ -63,7 +64,10 @@ void ChainActor::run_import(ImportJob job) {
   producing_.reset();
   importing_ = shared;
   execute(
-      engine::ExecutePayload{shared->block.block.payload, {}, false},
+      // Exactly the block's mints: a payload built without them (or with others) has another state
+      // root and fails here.
+      engine::ExecutePayload{shared->block.block.payload, mints_of(shared->block.block.pegins),
+                             false},
       [this, shared, auxpow, round](const engine::PayloadExecuted& executed) {
         // Checked and re-executed: the block is held, and every approval of it counts.
         for (const Approval& approval : shared->block.approvals)
@@ -75,6 +79,7 @@ void ChainActor::run_import(ImportJob job) {
           shared->block.round = *certified;
           shared->block.approvals = approvals_.at(shared->hash).by_round.at(*certified);
           CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
+          add_pegin_puts(shared->block.block.pegins, extras);
           if (auxpow) {
             extras.set_finalized = true;
             extras.finalized_height = auxpow->range_end;
@@ -120,6 +125,7 @@ void ChainActor::run_import(ImportJob job) {
 void ChainActor::complete_import(const std::shared_ptr<ImportJob>& job,
                                  const std::optional<AuxPowHeader>& auxpow, const Block& imported) {
   set_head(job->hash, imported);
+  pegins_minted(imported);
   if (auxpow) finalize(*auxpow, imported);
   if (mining_) mining_->block_added(imported.height, job->hash);
   imported_block(imported, job->hash, job->produced_here);

@@ -1,5 +1,6 @@
 // Slots and block production: the slot clock, and, in this member's slots, a block built by the
-// engine on the head, carrying a queued AuxPoW when there is one, and imported like any other.
+// engine on the head, carrying a queued AuxPoW when there is one and the queued peg-ins, and
+// imported like any other.
 #include <algorithm>
 
 #include "chain_actor.hpp"
@@ -76,15 +77,16 @@ void ChainActor::produce(std::uint64_t slot) {
     auxpow = mining_->queued_header(head_.height + 1);
     if (!auxpow && production_paused()) return finish_job();
   }
-  engine::BuildPayload request{head_.payload_hash,
-                               config_.spec.slot_start_ms(slot),
-                               config_.node.fee_recipient,
-                               {},
+  // The queued peg-ins mint first in the payload; the block names them, so that every member
+  // re-executes with the same mints.
+  std::vector<PegIn> pegins = pegins_for_block();
+  engine::BuildPayload request{head_.payload_hash, config_.spec.slot_start_ms(slot),
+                               config_.node.fee_recipient, mints_of(pegins),
                                config_.node.max_transactions_per_block};
   // An engine that builds nothing in time (or cannot be asked) costs this slot only.
   ask(engine_, request, config_.node.engine_timeout_ms)
       .then(
-          [this, slot, auxpow](const engine::PayloadBuilt& built) {
+          [this, slot, auxpow, pegins](const engine::PayloadBuilt& built) {
             if (!built.error.empty()) {
               context().log(LogLevel::error, "slot " + std::to_string(slot) +
                                                  ": the engine built no payload: " + built.error);
@@ -99,6 +101,7 @@ void ChainActor::produce(std::uint64_t slot) {
             block.timestamp_ms = config_.spec.slot_start_ms(slot);
             block.author_index = *my_index_;
             block.payload = built.payload;
+            block.pegins = pegins;
             if (auxpow) block.auxpow = {*auxpow};
             const Hash32 hash = block_hash(block);
             run_import(ImportJob{std::move(proposal), hash, Answer{}, true});

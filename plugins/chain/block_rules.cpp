@@ -74,11 +74,30 @@ std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& hea
     return reject("payload_mismatch", "payload timestamp " + std::to_string(payload.timestamp_s) +
                                           " s does not match the block's " +
                                           std::to_string(block.timestamp_ms) + " ms");
-  if (!block.pegins.empty() || !block.pegout_proposal.empty() || !block.finalized_pegouts.empty())
-    return reject("unsupported_content", "peg-ins and peg-outs are not accepted by this node yet");
+  if (!block.pegout_proposal.empty() || !block.finalized_pegouts.empty())
+    return reject("unsupported_content", "peg-outs are not accepted by this node yet");
   if (block.auxpow.size() > 1) return reject("bad_auxpow", "more than one AuxPoW header");
   if (!block.auxpow.empty() && !spec.pow)
     return reject("unsupported_content", "an AuxPoW header on a chain without [chain.auxpow]");
+  return std::nullopt;
+}
+
+std::optional<Rejection> check_pegins(const std::vector<PegIn>& pegins,
+                                      const std::set<PegInId>& minted) {
+  if (pegins.size() > kMaxPegInsPerBlock)
+    return reject("too_many_pegins", std::to_string(pegins.size()) + " peg-ins, at most " +
+                                         std::to_string(kMaxPegInsPerBlock) + " per block");
+  std::set<PegInId> seen;
+  for (const PegIn& pegin : pegins) {
+    const std::string name =
+        to_hex(reversed(pegin.bitcoin_txid)) + ":" + std::to_string(pegin.vout);
+    if (pegin.amount_sats == 0)
+      return reject("pegin_zero_amount", "peg-in " + name + " mints nothing (0 sats)");
+    if (!seen.insert(pegin_id(pegin)).second)
+      return reject("pegin_duplicate", "peg-in " + name + " appears twice in the block");
+    if (minted.contains(pegin_id(pegin)))
+      return reject("pegin_already_minted", "peg-in " + name + " was minted by an earlier block");
+  }
   return std::nullopt;
 }
 

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
 #include "chain_spec.hpp"
+#include "pegins.hpp"
 
 namespace alys::chain {
 
@@ -34,11 +36,17 @@ struct HeadView {
 
 // Parent, height, slot (strictly after the parent's, not beyond the allowed drift into the future),
 // timestamp (the slot's start), author, the payload's link to its parent, and content this chain
-// version does not accept yet. `now_ms` is this node's clock. An AuxPoW header's own rules need
-// the merged-mining state: MergedMining::check_header.
+// version does not accept yet (peg-outs). `now_ms` is this node's clock. An AuxPoW header's own
+// rules need the merged-mining state: MergedMining::check_header.
 std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& head,
                                       const Block& block, const Hash32& block_hash,
                                       std::uint64_t now_ms);
+
+// A block's peg-ins: at most kMaxPegInsPerBlock, none of 0 sats, none twice, none in `minted` (the
+// peg-ins of the blocks up to the head). Whether each one pays the federation on Bitcoin is the
+// bridge's check, not this one.
+std::optional<Rejection> check_pegins(const std::vector<PegIn>& pegins,
+                                      const std::set<PegInId>& minted);
 
 struct ApprovalTally {
   std::optional<Rejection> rejection;  // a bad or duplicated approval: the whole block is refused

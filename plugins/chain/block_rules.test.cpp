@@ -119,8 +119,15 @@ TEST_CASE("each header rule rejects with its own code", "[block_rules]") {
     CHECK(f.code() == "payload_mismatch");
   }
   SECTION("content this version does not take") {
-    f.block.pegins.push_back(PegIn{});
+    f.block.pegout_proposal.push_back(PegOutRequest{});
     CHECK(f.code() == "unsupported_content");
+    f.block.pegout_proposal.clear();
+    f.block.finalized_pegouts.push_back(Hash32{});
+    CHECK(f.code() == "unsupported_content");
+    f.block.finalized_pegouts.clear();
+    // Peg-ins are taken; their own rules are check_pegins'.
+    f.block.pegins.push_back(PegIn{});
+    CHECK(f.code().empty());
     f.block.pegins.clear();
     f.block.auxpow.push_back(AuxPowHeader{});
     CHECK(f.code() == "unsupported_content");
@@ -175,4 +182,62 @@ TEST_CASE("an engine that does not answer in time is engine_timeout", "[block_ru
   CHECK(rejection.code == "engine_timeout");
   CHECK(rejection.code != "payload_invalid");
   CHECK(rejection.message.find("timed out after 5000 ms") != std::string::npos);
+}
+
+namespace {
+
+PegIn pegin(std::uint8_t txid_byte, std::uint32_t vout, std::uint64_t sats = 100'000) {
+  PegIn out;
+  out.bitcoin_txid.fill(txid_byte);
+  out.vout = vout;
+  out.to[19] = 0x42;
+  out.amount_sats = sats;
+  return out;
+}
+
+std::string pegin_code(const std::vector<PegIn>& pegins, const std::set<PegInId>& minted = {}) {
+  auto rejection = check_pegins(pegins, minted);
+  return rejection ? rejection->code : "";
+}
+
+}  // namespace
+
+TEST_CASE("a block's peg-ins are each new, once, and not zero", "[block_rules]") {
+  CHECK(pegin_code({}).empty());
+  CHECK(pegin_code({pegin(1, 0), pegin(1, 1), pegin(2, 0)}).empty());
+  CHECK(pegin_code({pegin(1, 0), pegin(2, 0), pegin(1, 0)}) == "pegin_duplicate");
+  // The same output with another amount or address is the same peg-in.
+  PegIn other_amount = pegin(1, 0, 5);
+  other_amount.to[0] = 0x01;
+  CHECK(pegin_code({pegin(1, 0), other_amount}) == "pegin_duplicate");
+  CHECK(pegin_code({pegin(1, 0, 0)}) == "pegin_zero_amount");
+  const std::set<PegInId> minted{pegin_id(pegin(7, 3))};
+  CHECK(pegin_code({pegin(7, 2), pegin(7, 4)}, minted).empty());
+  CHECK(pegin_code({pegin(1, 0), pegin(7, 3)}, minted) == "pegin_already_minted");
+  auto rejection = check_pegins({pegin(7, 3)}, minted);
+  REQUIRE(rejection);
+  std::string txid;
+  for (int i = 0; i < 32; ++i) txid += "07";
+  CHECK(rejection->message.find(txid + ":3") != std::string::npos);
+}
+
+TEST_CASE("a block mints at most 16 peg-ins", "[block_rules]") {
+  std::vector<PegIn> pegins;
+  for (std::uint32_t i = 0; i < kMaxPegInsPerBlock; ++i) pegins.push_back(pegin(9, i));
+  CHECK(pegin_code(pegins).empty());
+  pegins.push_back(pegin(9, 99));
+  CHECK(pegin_code(pegins) == "too_many_pegins");
+}
+
+TEST_CASE("a peg-in mints sats x 10^10 wei, keyed by its display txid", "[block_rules]") {
+  PegIn in = pegin(0, 5, 123'456'789);
+  in.bitcoin_txid[0] = 0xab;  // internal order: the display order ends with ab
+  const Mint mint = mint_of(in);
+  CHECK(mint.to == in.to);
+  CHECK(wei_from_be(mint.amount_wei) == Wei{123'456'789} * Wei{10'000'000'000ULL});
+  // The largest amount fits the 32 bytes and the engine's 2^128 cap.
+  CHECK(wei_from_be(mint_of(pegin(1, 0, ~std::uint64_t{0})).amount_wei) ==
+        Wei{~std::uint64_t{0}} * Wei{10'000'000'000ULL});
+  CHECK(pegin_key(kPegInMintedPrefix, in) == "pegin/" + std::string(62, '0') + "ab/5");
+  CHECK(pegin_key(kPegInQueuedPrefix, in) == "pegin_queue/" + std::string(62, '0') + "ab/5");
 }

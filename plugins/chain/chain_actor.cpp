@@ -53,6 +53,11 @@ ChainActor::ChainActor(Context context) : Actor(context) {
                      "the chain is starting: reading its head from storage");
     return render_status(status());
   });
+  // Changes what the chain mints: callers need the admin token.
+  rpc_async("chain_queuePegIn", ALYS_RPC_MUTATING,
+            [this](std::string_view params, RpcResponder responder) {
+              queue_pegin(params, std::move(responder));
+            });
   rpc("createauxblock", 0, [this](std::string_view params) { return create_aux_block(params); });
   rpc("submitauxblock", 0, [this](std::string_view params) { return submit_aux_block(params); });
   rpc_async("chain_getBlockByHeight", 0, [this](std::string_view params, RpcResponder responder) {

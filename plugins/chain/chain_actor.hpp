@@ -8,7 +8,8 @@
 // status), chain_startup.cpp (resuming from storage or building genesis), block_production.cpp
 // (slots and producing), block_import.cpp (checking, executing and committing a block),
 // approvals.cpp (this member's approval and those of others), miner_rpc.cpp (createauxblock and
-// submitauxblock), chain_swap.cpp (the state handed over on a hot swap, chain_state.hpp).
+// submitauxblock), pegin_queue.cpp (chain_queuePegIn and the minted set), chain_swap.cpp (the state
+// handed over on a hot swap, chain_state.hpp).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,7 @@
 #include "chain_spec.hpp"
 #include "chain_state.hpp"
 #include "merged_mining.hpp"
+#include "pegins.hpp"
 
 namespace alys::chain {
 
@@ -224,6 +226,18 @@ class ChainActor : public Actor {
   // submitted.
   void announce_queued_auxpow();
 
+  // --- peg-ins (pegin_queue.cpp) ---
+  // chain_queuePegIn: checked, queued, written to storage; answered once storage confirms.
+  void queue_pegin(std::string_view params_json, RpcResponder responder);
+  // The minted set and the queue, from the chain's keys in storage (start-up, after a hot swap).
+  void load_pegins(const std::vector<storage::KeyValue>& entries);
+  // The first kMaxPegInsPerBlock queued peg-ins: what the next block of this member mints.
+  std::vector<PegIn> pegins_for_block() const;
+  // The chain keys a block minting `pegins` writes in its batch.
+  void add_pegin_puts(const std::vector<PegIn>& pegins, CommitExtras& extras) const;
+  // `block` is committed: its peg-ins are minted, whoever queued them.
+  void pegins_minted(const Block& block);
+
   // --- state and status (chain_actor.cpp) ---
   void set_head(const Hash32& hash, const Block& block);
   std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
@@ -282,6 +296,12 @@ class ChainActor : public Actor {
   std::uint64_t previous_slot_timer_ = 0;
   std::uint64_t handoffs_ = 0;
   std::map<std::uint64_t, BlockQuery> block_queries_;  // by the storage request's number
+  // Peg-ins minted by the blocks up to the head, and those queued here to mint (in queue order).
+  // Both live in storage (docs/chain.md, "Peg-ins") and are read from it at start and after a hot
+  // swap, so the state hand-off does not carry them.
+  std::set<PegInId> minted_pegins_;
+  std::vector<PegIn> queued_pegins_;
+  bool pegins_loaded_ = false;
   std::uint64_t next_block_query_ = 1;
 };
 

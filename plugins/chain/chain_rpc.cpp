@@ -82,14 +82,27 @@ std::string render_status(const StatusView& status) {
   return json::serialize(out);
 }
 
+namespace {
+
+json::object pegin_json(const PegIn& pegin) {
+  return json::object{{"bitcoinTxid", hex(reversed(pegin.bitcoin_txid))},
+                      {"vout", pegin.vout},
+                      {"to", hex(pegin.to)},
+                      {"amountSats", pegin.amount_sats}};
+}
+
+}  // namespace
+
+std::string render_pegin(const PegIn& pegin) {
+  json::object out = pegin_json(pegin);
+  out["amountWei"] = wei_to_decimal(static_cast<Wei>(pegin.amount_sats) * kWeiPerSatoshi);
+  return json::serialize(out);
+}
+
 std::string render_block(const SignedBlock& signed_block, const Hash32& hash) {
   const Block& block = signed_block.block;
   json::array pegins;
-  for (const PegIn& pegin : block.pegins)
-    pegins.push_back(json::object{{"bitcoinTxid", hex(reversed(pegin.bitcoin_txid))},
-                                  {"vout", pegin.vout},
-                                  {"to", hex(pegin.to)},
-                                  {"amountSats", pegin.amount_sats}});
+  for (const PegIn& pegin : block.pegins) pegins.push_back(pegin_json(pegin));
   json::array pegouts;
   for (const PegOutRequest& pegout : block.pegout_proposal)
     pegouts.push_back(json::object{{"burnTxHash", hex(pegout.burn_tx_hash)},
@@ -176,6 +189,61 @@ Hash32 parse_hash_param(std::string_view params_json) {
   if (hash.is_string())
     if (auto parsed = fixed_from_hex<32>(std::string_view(hash.as_string()))) return *parsed;
   throw RpcError(kInvalidParams, "hash must be 32 bytes of hex (\"0x\" + 64 hex digits)");
+}
+
+PegIn parse_pegin_params(std::string_view params_json) {
+  json::value params;
+  try {
+    params = json::parse(params_json);
+  } catch (const std::exception&) {
+    throw RpcError(kInvalidParams, "params are not JSON");
+  }
+  static constexpr std::array<const char*, 4> kNames{"txid", "vout", "address", "amount_sats"};
+  std::array<json::value, 4> fields;
+  if (params.is_array() && params.as_array().size() == kNames.size()) {
+    for (std::size_t i = 0; i < kNames.size(); ++i) fields[i] = params.as_array()[i];
+  } else if (params.is_object()) {
+    for (std::size_t i = 0; i < kNames.size(); ++i) {
+      if (!params.as_object().contains(kNames[i]))
+        throw RpcError(kInvalidParams, std::string("missing \"") + kNames[i] + "\"");
+      fields[i] = params.as_object().at(kNames[i]);
+    }
+  } else {
+    throw RpcError(kInvalidParams,
+                   "expected params [txid, vout, address, amount_sats] or an object of them");
+  }
+  PegIn pegin;
+  std::optional<Hash32> txid;
+  if (fields[0].is_string()) {
+    std::string_view text(fields[0].as_string());
+    if (text.starts_with("0x")) text.remove_prefix(2);
+    if (text.size() == 64) txid = fixed_from_hex<32>(text);
+  }
+  if (!txid)
+    throw RpcError(kInvalidParams, "txid must be 32 bytes as 64 hex digits, in display order");
+  pegin.bitcoin_txid = reversed(*txid);
+  if (fields[1].is_uint64() && fields[1].as_uint64() <= 0xffffffffULL)
+    pegin.vout = static_cast<std::uint32_t>(fields[1].as_uint64());
+  else if (fields[1].is_int64() && fields[1].as_int64() >= 0 &&
+           fields[1].as_int64() <= 0xffffffffLL)
+    pegin.vout = static_cast<std::uint32_t>(fields[1].as_int64());
+  else
+    throw RpcError(kInvalidParams, "vout must be an integer from 0 to 4294967295");
+  std::optional<EthAddress> address;
+  if (fields[2].is_string() && std::string_view(fields[2].as_string()).starts_with("0x"))
+    address = fixed_from_hex<20>(std::string_view(fields[2].as_string()));
+  if (!address)
+    throw RpcError(kInvalidParams,
+                   "address must be a 20-byte hex address (\"0x\" + 40 hex digits)");
+  pegin.to = *address;
+  if (fields[3].is_uint64())
+    pegin.amount_sats = fields[3].as_uint64();
+  else if (fields[3].is_int64() && fields[3].as_int64() >= 0)
+    pegin.amount_sats = static_cast<std::uint64_t>(fields[3].as_int64());
+  else
+    throw RpcError(kInvalidParams, "amount_sats must be a non-negative integer (satoshis)");
+  if (pegin.amount_sats == 0) throw RpcError(kInvalidParams, "amount_sats is 0: nothing to mint");
+  return pegin;
 }
 
 }  // namespace alys::chain

@@ -58,4 +58,13 @@ std::uint64_t parse_height_param(std::string_view params_json);
 // chain_getBlockByHash: params ["0x..."] or {"hash": "0x..."}; 32 bytes of hex.
 Hash32 parse_hash_param(std::string_view params_json);
 
+// chain_queuePegIn's answer: the peg-in as chain_getBlockByHeight shows it, and the wei it mints.
+std::string render_pegin(const PegIn& pegin);
+
+// chain_queuePegIn: params [txid, vout, address, amount_sats] or {"txid", "vout", "address",
+// "amount_sats"}; txid as 64 hex digits in display order (as Bitcoin RPC shows it, "0x" optional),
+// address as "0x" + 40 hex digits, amount a positive integer. Throws RpcError(-32602, ...) naming
+// the field at fault.
+PegIn parse_pegin_params(std::string_view params_json);
+
 }  // namespace alys::chain

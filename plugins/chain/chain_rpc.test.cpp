@@ -68,3 +68,41 @@ TEST_CASE("block query params: positional, named, quantity; bad ones are -32602"
   }
   CHECK_THROWS_AS(parse_hash_param("[\"0x1234\"]"), RpcError);
 }
+
+TEST_CASE("chain_queuePegIn params: display txid, vout, address, sats", "[chain_rpc]") {
+  const std::string txid = "00000000000000000000000000000000000000000000000000000000000000ab";
+  const std::string address = "0x00000000000000000000000000000000000000aa";
+  PegIn pegin = parse_pegin_params("[\"" + txid + "\", 3, \"" + address + "\", 2500]");
+  CHECK(pegin.bitcoin_txid[0] == 0xab);  // internal order is the display order reversed
+  CHECK(pegin.bitcoin_txid[31] == 0x00);
+  CHECK(pegin.vout == 3);
+  CHECK(pegin.to[19] == 0xaa);
+  CHECK(pegin.amount_sats == 2500);
+  PegIn named = parse_pegin_params("{\"txid\": \"0x" + txid + "\", \"vout\": 3, \"address\": \"" +
+                                   address + "\", \"amount_sats\": 2500}");
+  CHECK(named.bitcoin_txid == pegin.bitcoin_txid);
+
+  auto refused = [&](const std::string& params) {
+    try {
+      (void)parse_pegin_params(params);
+    } catch (const RpcError& error) {
+      CHECK(error.code() == -32602);
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refused("[\"" + txid + "\", 3, \"" + address + "\", 0]").find("amount_sats is 0") !=
+        std::string::npos);
+  CHECK(refused("[\"" + txid + "\", 3, \"0x1234\", 5]").find("address") != std::string::npos);
+  CHECK(refused("[\"" + txid + "\", 3, \"" + address.substr(2) + "\", 5]").find("address") !=
+        std::string::npos);
+  CHECK(refused("[\"abcd\", 3, \"" + address + "\", 5]").find("txid") != std::string::npos);
+  CHECK(refused("[\"" + txid + "\", -1, \"" + address + "\", 5]").find("vout") !=
+        std::string::npos);
+  CHECK(refused("[\"" + txid + "\", 4294967296, \"" + address + "\", 5]").find("vout") !=
+        std::string::npos);
+  CHECK(refused("[\"" + txid + "\", 3, \"" + address + "\", -5]").find("amount_sats") !=
+        std::string::npos);
+  CHECK(refused("[\"" + txid + "\", 3]").find("expected params") != std::string::npos);
+  CHECK(refused("{\"txid\": \"" + txid + "\"}").find("missing \"vout\"") != std::string::npos);
+}

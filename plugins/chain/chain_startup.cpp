@@ -138,6 +138,8 @@ void ChainActor::build_genesis() {
                            context().log(LogLevel::info, "genesis " + to_hex(hash));
                            anchor_hash_ = hash;
                            genesis_hash_ = hash;
+                           // An empty store: nothing minted or queued yet.
+                           load_pegins({});
                            set_head(hash, block);
                            start_running();
                          });
@@ -155,6 +157,7 @@ void ChainActor::load_chain_state(std::function<void()> then) {
       .then(
           [this, then](const storage::ChainState& state) {
             if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
+            load_pegins(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
               const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
                                          entry.key.size());

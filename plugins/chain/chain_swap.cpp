@@ -229,6 +229,9 @@ void ChainActor::reload_approval_record(std::function<void()> then) {
       .then(
           [this, then](const storage::ChainState& state) {
             if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
+            // Peg-ins are not in the handed-over state: storage has them, written with each block
+            // and each queue call (docs/chain.md, "Peg-ins").
+            load_pegins(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
               const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
                                          entry.key.size());
