@@ -408,17 +408,34 @@ void Mempool::prune(const AccountReader& state) {
   std::size_t kept = 0;
   for (std::size_t at = 0; at < order_.size();) {
     const EthAddress sender = slots_[order_[at]].sender;
-    const std::uint64_t nonce = state.account(sender).nonce;
-    std::uint64_t next = nonce;
+    const Account account = state.account(sender);
+    std::uint64_t next = account.nonce;
+    // The executable run, in nonce order, must stay affordable: from the first transaction the
+    // balance cannot cover, the rest of the sender's could never run.
+    Wei spent = 0;
+    bool unaffordable = false;
     for (; at < order_.size() && slots_[order_[at]].sender == sender; ++at) {
-      const Entry& entry = slots_[order_[at]];
+      Entry& entry = slots_[order_[at]];
       std::string_view evicted;
-      if (entry.nonce < nonce)
+      if (entry.nonce < account.nonce) {
         evicted = eviction::kStale;
-      else if (entry.nonce == next)
-        ++next;
-      else if (now > entry.pooled_at && now - entry.pooled_at > limits_.lifetime_s)
+      } else if (unaffordable) {
+        evicted = eviction::kFunds;
+      } else if (entry.nonce == next) {
+        if (!entry.cost_known) {
+          entry.cost = max_cost(rebuild(entry).tx).value_or(kMaxWei);
+          entry.cost_known = true;
+        }
+        spent = saturating_add(spent, entry.cost);
+        if (spent > account.balance) {
+          unaffordable = true;
+          evicted = eviction::kFunds;
+        } else {
+          ++next;
+        }
+      } else if (now > entry.pooled_at && now - entry.pooled_at > limits_.lifetime_s) {
         evicted = eviction::kLifetime;
+      }
       if (evicted.empty()) {
         order_[kept++] = order_[at];
       } else {

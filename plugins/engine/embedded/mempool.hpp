@@ -87,7 +87,10 @@ namespace eviction {
 inline constexpr std::string_view kStale = "stale";         // its nonce was used by another
 inline constexpr std::string_view kLifetime = "lifetime";   // gapped for longer than lifetime_s
 inline constexpr std::string_view kPoolFull = "pool_full";  // made room for a better one
-inline constexpr std::array<std::string_view, 3> kAll{kStale, kLifetime, kPoolFull};
+// The sender's balance no longer covers it and the ones before it (a block moved funds out):
+// it, and the sender's later ones that depend on it, go.
+inline constexpr std::string_view kFunds = "funds";
+inline constexpr std::array<std::string_view, 4> kAll{kStale, kLifetime, kPoolFull, kFunds};
 }  // namespace eviction
 
 // What the pool refused and evicted since the last Mempool::take_tally(), by reason: metrics.

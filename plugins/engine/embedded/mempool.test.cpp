@@ -472,6 +472,8 @@ TEST_CASE("after a block, stale transactions and gapped ones past their lifetime
   std::uint64_t now = 1'000;
   pool.set_clock([&now] { return now; });
   Ledger state;
+  for (std::uint8_t sender = 1; sender <= 3; ++sender)
+    state.set(address_of(sender), Account{0, kEther});
   state.set(address_of(4), Account{1, kEther});
   REQUIRE(add(pool, tx_from(1, 0)).empty());  // executable: stays however old
   REQUIRE(add(pool, tx_from(1, 2)).empty());  // gapped
@@ -499,4 +501,19 @@ TEST_CASE("after a block, stale transactions and gapped ones past their lifetime
   now = 1'100;
   restored.prune(state);  // sender 3's gapped one is 70 s old, but counts from the read
   CHECK(restored.size() == 2);
+}
+
+// A block elsewhere spent most of the sender's balance: its pooled run can no longer all be paid,
+// and from the first unaffordable transaction on none of them could ever run.
+TEST_CASE("prune drops a sender's run from the first transaction it can no longer pay") {
+  Mempool pool = pool_with(100, MempoolLimits{});
+  for (std::uint64_t nonce = 0; nonce < 4; ++nonce) REQUIRE(add(pool, tx_from(5, nonce)).empty());
+  REQUIRE(add(pool, tx_from(5, 6)).empty());  // gapped, behind the run
+  const Wei one = max_cost(tx_from(5, 0).tx).value();
+  Ledger state;
+  state.set(address_of(5), Account{0, one + one / 2});  // covers one transaction and a half
+  pool.prune(state);
+  CHECK(pool.size() == 1);
+  CHECK(pool.contains(tx_from(5, 0).hash));
+  CHECK(pool.take_tally().evicted.at(eviction::kFunds) == 4);
 }
