@@ -16,6 +16,12 @@ namespace alys::chain {
 inline constexpr std::string_view kPowKey = "pow";
 inline constexpr std::string_view kApprovedKey = "approved";
 
+// A chain key as storage takes it, and a stored key as text.
+inline Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
+inline std::string_view key_text(const Bytes& key) {
+  return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
 // The last (height, round) this member approved a block in, and which block: written (and synced)
 // before the approval is sent, so that a restarted member never approves a second block in it.
 struct ApprovedAt {

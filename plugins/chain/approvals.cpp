@@ -8,12 +8,6 @@
 #include "chain_actor.hpp"
 
 namespace alys::chain {
-namespace {
-
-Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
-
-}  // namespace
-
 bool ChainActor::may_approve(std::uint64_t height, const Hash32& hash) const {
   if (!key_ || !my_index_) return false;
   if (last_approved_height_ != height) return last_approved_height_ < height;

@@ -10,12 +10,6 @@
 
 namespace alys::chain {
 
-namespace {
-
-Bytes key_bytes(std::string_view key) { return Bytes(key.begin(), key.end()); }
-
-}  // namespace
-
 // Header, approvals and AuxPoW rules first (cheap), then the engine re-executes the payload; only
 // a block that passed everything gets this member's approval, and with `threshold` approvals it is
 // committed. A valid block short of approvals waits (hold).

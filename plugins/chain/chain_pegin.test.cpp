@@ -72,28 +72,6 @@ Wei balance(TestNode& node, const EthAddress& address) {
   return *value;
 }
 
-// A block on `node`'s head for `slot` naming `pegins`, its payload built by the node's engine with
-// `mints` (the peg-ins' own unless told otherwise), approved by `signers`.
-SignedBlock pegin_block(TestNode& node, std::uint64_t slot, const std::vector<PegIn>& pegins,
-                        const std::vector<Mint>& mints, std::vector<std::uint32_t> signers,
-                        std::uint32_t members) {
-  const storage::Head head = node.head();
-  const SignedBlock parent = node.block_at(head.height);
-  engine::BuildPayload build{parent.block.payload.block_hash, slot * 2000, {}, mints, 1000};
-  auto built = node.ask<engine::PayloadBuilt>("engine", build);
-  REQUIRE(built.error.empty());
-  SignedBlock block;
-  block.block.height = head.height + 1;
-  block.block.parent_hash = head.hash;
-  block.block.slot = slot;
-  block.block.timestamp_ms = slot * 2000;
-  block.block.author_index = static_cast<std::uint32_t>(slot % members);
-  block.block.payload = built.payload;
-  block.block.pegins = pegins;
-  resign(block, signers);
-  return block;
-}
-
 std::vector<Mint> mints(const std::vector<PegIn>& pegins) {
   std::vector<Mint> out;
   for (const PegIn& in : pegins)
@@ -164,7 +142,7 @@ TEST_CASE("an imported block minting a minted peg-in is refused", "[chain][pegin
   std::uint64_t slot = node.harness().now_ms() / 2000;
   const PegIn in = pegin(2, 0, 50'000);
   // A peg-in this node never queued: accepted (the bridge will check Bitcoin).
-  SignedBlock first = pegin_block(node, slot, {in}, mints({in}), {}, 3);
+  SignedBlock first = make_block(node, slot, {}, 3, {in}, mints({in}));
   const auto author = [](std::uint64_t s) { return static_cast<std::uint32_t>(s % 3); };
   resign(first, {author(slot), (author(slot) + 1) % 3});
   auto result = node.import(first);
@@ -175,14 +153,14 @@ TEST_CASE("an imported block minting a minted peg-in is refused", "[chain][pegin
   node.harness().advance(2000ms);
   slot = node.harness().now_ms() / 2000;
   SignedBlock again =
-      pegin_block(node, slot, {in}, mints({in}), {author(slot), (author(slot) + 1) % 3}, 3);
+      make_block(node, slot, {author(slot), (author(slot) + 1) % 3}, 3, {in}, mints({in}));
   result = node.import(again);
   CHECK_FALSE(result.imported);
   CHECK(result.code == "pegin_already_minted");
 
   const PegIn fresh = pegin(2, 1, 7);
-  SignedBlock twice = pegin_block(node, slot, {fresh, fresh}, mints({fresh, fresh}),
-                                  {author(slot), (author(slot) + 1) % 3}, 3);
+  SignedBlock twice = make_block(node, slot, {author(slot), (author(slot) + 1) % 3}, 3,
+                                 {fresh, fresh}, mints({fresh, fresh}));
   CHECK(node.import(twice).code == "pegin_duplicate");
   CHECK(node.head().height == 1);
   CHECK(balance(node, in.to) == Wei{50'000} * kWeiPerSat);
@@ -200,19 +178,19 @@ TEST_CASE("a block whose payload lacks its peg-ins' mints fails execution", "[ch
                                            static_cast<std::uint32_t>((slot + 1) % 3)};
   const PegIn in = pegin(4, 0, 1'000);
   // The block names the peg-in, the payload was built without its mint.
-  auto result = node.import(pegin_block(node, slot, {in}, {}, signers, 3));
+  auto result = node.import(make_block(node, slot, signers, 3, {in}, {}));
   CHECK(result.code == "payload_invalid");
   // The payload mints, the block names nothing: the mint is no peg-in of the chain's.
-  result = node.import(pegin_block(node, slot, {}, mints({in}), signers, 3));
+  result = node.import(make_block(node, slot, signers, 3, {}, mints({in})));
   CHECK(result.code == "payload_invalid");
   // Another amount than the peg-in's.
   PegIn more = in;
   more.amount_sats = 1'001;
-  result = node.import(pegin_block(node, slot, {in}, mints({more}), signers, 3));
+  result = node.import(make_block(node, slot, signers, 3, {in}, mints({more})));
   CHECK(result.code == "payload_invalid");
   CHECK(node.head().height == 0);
   CHECK(balance(node, in.to) == 0);
-  result = node.import(pegin_block(node, slot, {in}, mints({in}), signers, 3));
+  result = node.import(make_block(node, slot, signers, 3, {in}, mints({in})));
   CHECK(result.imported);
 }
 
@@ -271,7 +249,7 @@ TEST_CASE("a peg-in queued here and minted by another member leaves the queue", 
     node.harness().advance(2000ms);
     slot = node.harness().now_ms() / 2000;
   } while (slot % 3 != 1);
-  auto result = node.import(pegin_block(node, slot, {in}, mints({in}), {1, 2}, 3));
+  auto result = node.import(make_block(node, slot, {1, 2}, 3, {in}, mints({in})));
   INFO(result.code << ": " << result.error);
   REQUIRE(result.imported);
   CHECK(node.harness().metric("chain", "chain_pegins_queued").value_or(-1) == 0);

@@ -159,8 +159,7 @@ void ChainActor::load_chain_state(std::function<void()> then) {
             if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
             load_pegins(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
-              const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
-                                         entry.key.size());
+              const std::string_view key = key_text(entry.key);
               if (key == kApprovedKey) {
                 ApprovedAt approved = decode<ApprovedAt>(entry.value);
                 last_approved_height_ = approved.height;

@@ -233,8 +233,7 @@ void ChainActor::reload_approval_record(std::function<void()> then) {
             // and each queue call (docs/chain.md, "Peg-ins").
             load_pegins(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
-              const std::string_view key(reinterpret_cast<const char*>(entry.key.data()),
-                                         entry.key.size());
+              const std::string_view key = key_text(entry.key);
               if (key != kApprovedKey) continue;
               const auto stored = decode<ApprovedAt>(entry.value);
               if (std::tie(stored.height, stored.round) <=

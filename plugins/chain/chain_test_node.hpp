@@ -166,13 +166,15 @@ inline Bytes transfer(std::uint64_t nonce, std::uint8_t to_seed, std::uint64_t v
   return eth::sign_transaction(tx, funded_key());
 }
 
-// A block on top of `node`'s head for `slot`, its payload built by the node's own engine, signed by
-// the given members.
+// A block on top of `node`'s head for `slot`, its payload built by the node's own engine with
+// `mints`, naming `pegins`, signed by the given members.
 inline SignedBlock make_block(TestNode& node, std::uint64_t slot,
-                              std::vector<std::uint32_t> signers, std::uint32_t members) {
+                              std::vector<std::uint32_t> signers, std::uint32_t members,
+                              const std::vector<PegIn>& pegins = {},
+                              const std::vector<Mint>& mints = {}) {
   const storage::Head head = node.head();
   const SignedBlock parent = node.block_at(head.height);
-  engine::BuildPayload build{parent.block.payload.block_hash, slot * 2000, {}, {}, 1000};
+  engine::BuildPayload build{parent.block.payload.block_hash, slot * 2000, {}, mints, 1000};
   auto built = node.ask<engine::PayloadBuilt>("engine", build);
   REQUIRE(built.error.empty());
   SignedBlock block;
@@ -182,6 +184,7 @@ inline SignedBlock make_block(TestNode& node, std::uint64_t slot,
   block.block.timestamp_ms = slot * 2000;
   block.block.author_index = static_cast<std::uint32_t>(slot % members);
   block.block.payload = built.payload;
+  block.block.pegins = pegins;
   for (std::uint32_t member : signers)
     block.approvals.push_back(approval_by(member, block_hash(block.block)));
   return block;

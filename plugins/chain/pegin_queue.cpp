@@ -9,8 +9,6 @@ namespace alys::chain {
 
 namespace {
 
-Bytes key_bytes(const std::string& key) { return Bytes(key.begin(), key.end()); }
-
 std::string pegin_name(const PegIn& pegin) {
   return to_hex(reversed(pegin.bitcoin_txid)) + ":" + std::to_string(pegin.vout);
 }
@@ -62,7 +60,7 @@ void ChainActor::load_pegins(const std::vector<storage::KeyValue>& entries) {
   queued_pegins_.clear();
   std::vector<PegIn> queued;
   for (const storage::KeyValue& entry : entries) {
-    const std::string_view key(reinterpret_cast<const char*>(entry.key.data()), entry.key.size());
+    const std::string_view key = key_text(entry.key);
     if (key.starts_with(kPegInMintedPrefix))
       minted_pegins_.insert(pegin_id(decode<PegIn>(entry.value)));
     else if (key.starts_with(kPegInQueuedPrefix) && !entry.value.empty())

@@ -14,7 +14,6 @@
 #include "child_process.hpp"
 #include "dev_files.hpp"
 
-using alys::testing::ChildProcess;
 using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
@@ -24,18 +23,13 @@ namespace {
 
 const std::string kCtl = ALYS_BINARY_DIR "/bin/alys-ctl";
 
-struct Run {
-  int code = -1;
-  std::string output;
-};
+using Run = alys::testing::Finished;
 
 Run ctl(const TempDir& dir, std::vector<std::string> args) {
   static int runs = 0;
   args.insert(args.begin(), kCtl);
-  ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
-  auto code = run.wait_exit(20s);
-  REQUIRE(code);
-  return Run{*code, run.output()};
+  return alys::testing::run_to_exit(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"),
+                                    20s);
 }
 
 std::string trimmed(std::string text) {

@@ -16,7 +16,6 @@
 #include "dev_files.hpp"
 #include "loopback_http.hpp"
 
-using alys::testing::ChildProcess;
 using alys::testing::read_file;
 using alys::testing::TempDir;
 using namespace std::chrono_literals;
@@ -26,19 +25,14 @@ namespace {
 
 const std::string kScript = ALYS_SOURCE_DIR "/packaging/devnet.sh";
 
-struct Run {
-  int code = -1;
-  std::string output;
-};
+using Run = alys::testing::Finished;
 
 Run devnet(const TempDir& scratch, const std::vector<std::string>& args) {
   static int runs = 0;
   std::vector<std::string> argv{"/bin/bash", kScript};
   argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess run(argv, scratch.path() / ("devnet-" + std::to_string(++runs) + ".log"));
-  auto code = run.wait_exit(120s);
-  REQUIRE(code);
-  return Run{*code, run.output()};
+  return alys::testing::run_to_exit(
+      argv, scratch.path() / ("devnet-" + std::to_string(++runs) + ".log"), 120s);
 }
 
 std::string setting(const std::filesystem::path& node, const std::string& name) {

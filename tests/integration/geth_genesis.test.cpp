@@ -92,18 +92,13 @@ genesis_alloc = [
 )";
 }
 
-struct Run {
-  int code = -1;
-  std::string output;
-};
+using Run = alys::testing::Finished;
 
 Run ctl(const TempDir& dir, std::vector<std::string> args) {
   static int runs = 0;
   args.insert(args.begin(), kCtl);
-  ChildProcess run(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"));
-  auto code = run.wait_exit(20s);
-  REQUIRE(code);
-  return Run{*code, run.output()};
+  return alys::testing::run_to_exit(args, dir.path() / ("ctl-" + std::to_string(++runs) + ".log"),
+                                    20s);
 }
 
 std::string quantity(std::uint64_t value) { return alys::wei_to_quantity(value); }

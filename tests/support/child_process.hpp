@@ -99,4 +99,22 @@ class ChildProcess {
   std::optional<int> exit_code_;
 };
 
+// A program run to its end: its exit code and everything it printed.
+struct Finished {
+  int code = -1;
+  std::string output;
+};
+
+// Runs `argv` to its exit, its output kept in `log`; throws when it has not exited within
+// `timeout` (the destructor then kills it).
+inline Finished run_to_exit(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                            std::chrono::milliseconds timeout) {
+  ChildProcess run(argv, log);
+  const std::optional<int> code = run.wait_exit(timeout);
+  if (!code)
+    throw std::runtime_error(argv.front() + " did not exit within " +
+                             std::to_string(timeout.count()) + " ms:\n" + run.output());
+  return Finished{*code, run.output()};
+}
+
 }  // namespace alys::testing

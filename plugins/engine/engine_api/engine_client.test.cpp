@@ -61,15 +61,7 @@ ea::EngineClient client_for(std::uint16_t port,
 class KeepAliveServer {
  public:
   explicit KeepAliveServer(int answers_per_connection) : per_connection_(answers_per_connection) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener_, 4) == 0);
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    listener_ = alys::testing::listen_on_loopback(port_, 4);
     thread_ = std::thread([this] { serve(); });
   }
   ~KeepAliveServer() {
