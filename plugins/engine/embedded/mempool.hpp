@@ -206,6 +206,7 @@ class Mempool {
   std::size_t position(const EthAddress& sender, std::uint64_t nonce) const;
   SenderView sender_view(const EthAddress& sender, std::uint64_t account_nonce) const;
   // The cost of the view's transactions with a nonce at or above `from`, computing unknown ones.
+  Wei cost_of(Entry& entry);
   Wei pooled_cost(const SenderView& view, std::uint64_t from);
   // The checks of add() for a sender and nonce not pooled yet: a reason, or empty.
   std::string check_sender_room(const eth::SignedTransaction& tx, const SenderView& view);
