@@ -60,7 +60,18 @@ void ChainActor::load_head() {
                       if (!found.error.empty() || !found.found)
                         fatal("storage names head " + to_hex(head.hash) +
                               " but cannot read it: " + found.error);
-                      SignedBlock block = decode<SignedBlock>(found.block.block);
+                      SignedBlock block;
+                      try {
+                        block = decode<SignedBlock>(found.block.block);
+                      } catch (const DecodeError& error) {
+                        // The one format change so far: alys.domain.SignedBlock/2 appended the
+                        // Engine API fields to the payload (docs/chain.md, "Block format").
+                        fatal("the stored head block " + to_hex(head.hash) +
+                              " is not a block of this version's format (" +
+                              std::string(SignedBlock::schema_name) + "): " + error.what() +
+                              ". The data directory was written by an older alysd whose blocks "
+                              "this one cannot read; start on an empty data directory");
+                      }
                       check_engine(std::make_pair(head.hash, block.block));
                     },
                     fatal_unless_answered("storage did not give the head block"));

@@ -231,6 +231,7 @@ class EngineActor : public alys::Actor {
       info.state_root = head->state_root;
     }
     info.mempool_size = static_cast<std::uint32_t>(state_.mempool.size());
+    info.backend = "embedded";
     return info;
   }
 
@@ -281,6 +282,7 @@ class EngineActor : public alys::Actor {
       context().counter_add("engine_payloads_executed_total");
       StateWrites writes = state_writes(known->executed, request.genesis, config_.rules.chain_id);
       reply.state_root = known->executed.payload.state_root;
+      reply.fees_wei = alys::wei_to_be32(fees_paid(known->executed.block));
       reply.state_puts = std::move(writes.puts);
       reply.state_deletes = std::move(writes.deletes);
       (void)context().reply(reply_to, reply);
@@ -299,6 +301,7 @@ class EngineActor : public alys::Actor {
     context().counter_add("engine_payloads_executed_total");
     StateWrites writes = state_writes(result.executed, request.genesis, config_.rules.chain_id);
     reply.state_root = result.executed.payload.state_root;
+    reply.fees_wei = alys::wei_to_be32(fees_paid(result.executed.block));
     reply.state_puts = std::move(writes.puts);
     reply.state_deletes = std::move(writes.deletes);
     state_.executed.remember(

@@ -20,7 +20,7 @@
 // Version
 
 static_assert(ALYS_ABI_MAJOR == 1, "ABI major changed: every existing plugin is refused");
-static_assert(ALYS_ABI_MINOR == 1, "ABI minor changed: update the pinned layout below");
+static_assert(ALYS_ABI_MINOR == 2, "ABI minor changed: update the pinned layout below");
 
 // ------------------------------------------------------------------------------------------------
 // Constants that size the structs or travel across the boundary.
@@ -38,6 +38,7 @@ static_assert(ALYS_CAP_PAUSE_DEPENDENTS_ON_SWAP == 4);
 
 static_assert(ALYS_OK == 0);
 static_assert(ALYS_DONE == 1);
+static_assert(ALYS_DEGRADED == 2);  // 1.2: a health result
 static_assert(ALYS_ERR_FAILED == -1);
 static_assert(ALYS_ERR_INVALID == -2);
 static_assert(ALYS_ERR_UNHANDLED == -3);
@@ -266,9 +267,9 @@ static_assert(
 // ------------------------------------------------------------------------------------------------
 // The same numbers at run time, so a test run lists them too.
 
-TEST_CASE("ABI version is 1.1", "[abi]") {
+TEST_CASE("ABI version is 1.2", "[abi]") {
   CHECK(ALYS_ABI_MAJOR == 1u);
-  CHECK(ALYS_ABI_MINOR == 1u);
+  CHECK(ALYS_ABI_MINOR == 2u);
 }
 
 TEST_CASE("symbol names are pinned", "[abi]") {

@@ -198,7 +198,7 @@ TEST_CASE("alys-ctl status, plugins, health and metrics, human and --json", "[in
     REQUIRE(row.size() >= 9);
     CHECK(row[1] == "alys-test-counter");
     CHECK(row[2] == "1.0.0");
-    CHECK(row[3] == "1.1");  // the ABI the counter was built against
+    CHECK(row[3] == "1.2");  // the ABI the counter was built against
     CHECK(row[4] == "1");
     CHECK(row[5] == "yes");
     CHECK(contains(human.output, plugin("alys_test_echo.so")));

@@ -78,7 +78,7 @@ file = "alys_test_abi_future.so"
   REQUIRE(node.wait_for_output("node running, 1 actor(s), 1 plugin(s) refused"));
   std::string log = node.output();
   CHECK(log.find(ALYS_TEST_PLUGIN_DIR "/alys_test_abi_future.so: plugin ABI 2.0 is incompatible "
-                                      "with host ABI 1.1") != std::string::npos);
+                                      "with host ABI 1.2") != std::string::npos);
   // The plugin's static constructor aborts if it ever runs: the gate read the file only.
   CHECK(log.find("plugin code ran before the ABI gate") == std::string::npos);
   CHECK(log.find("started role=counter") != std::string::npos);

@@ -102,7 +102,7 @@ TEST_CASE("a 1.1 host checks the tables of 1.1 plugins and says a 1.0 plugin's c
   CHECK(unchecked.why_unchecked == "plugin ABI 1.0 has no table check (ABI 1.1 added it)");
 
   auto current = alys::testing::load_test_plugin("picky_checked");
-  CHECK(current->manifest().abi_minor == 1);
+  CHECK(current->manifest().abi_minor == 2);
   alys::host::TableVerdict refused = alys::host::check_role_table(*current, **table);
   CHECK(refused.kind == alys::host::TableVerdict::Kind::refused);
   REQUIRE(refused.problems.size() == 1);

@@ -114,6 +114,29 @@ std::string PayloadExecutor::check_position(const ExecutionPayload& payload, boo
   return {};
 }
 
+// The first of the fields only the engine-api backend fills that is not zero or empty ("" when none
+// is): the embedded backend's block hash covers them, so one left unchecked would let an author
+// put anything there.
+std::string engine_api_field_set(const ExecutionPayload& payload) {
+  if (payload.receipts_root != Hash32{}) return "receipts_root";
+  if (payload.logs_bloom != std::array<std::uint8_t, 256>{}) return "logs_bloom";
+  if (payload.prev_randao != Hash32{}) return "prev_randao";
+  if (!payload.extra_data.empty()) return "extra_data";
+  if (!payload.withdrawals.empty()) return "withdrawals";
+  return {};
+}
+
+Wei fees_paid(const CommittedBlock& block) {
+  Wei fees = 0;
+  for (const IncludedTransaction& tx : block.transactions) {
+    // Each product fits (the admission rules bound gas limit x fee cap below 2^128); the sum is
+    // paid out of balances, but saturate rather than wrap should a test chain mint absurd ones.
+    Wei paid = Wei{kTransferGas} * wei_from_be(tx.effective_gas_price).value_or(0);
+    fees = paid > ~Wei{0} - fees ? ~Wei{0} : fees + paid;
+  }
+  return fees;
+}
+
 ExecutedPayload PayloadExecutor::seal(ExecutionPayload payload, const LedgerOverlay& overlay,
                                       const std::vector<eth::SignedTransaction>& included,
                                       const std::vector<Wei>& prices) const {
@@ -217,6 +240,12 @@ ExecuteResult PayloadExecutor::execute(const ExecutePayload& request) const {
   const ExecutionPayload& claimed = request.payload;
   if (std::string reason = check_position(claimed, request.genesis); !reason.empty()) {
     result.error = reason;
+    return result;
+  }
+  if (std::string field = engine_api_field_set(claimed); !field.empty()) {
+    result.error = "payload " + field +
+                   " is set: an engine-api payload (this engine is the embedded backend, which "
+                   "leaves the Engine API fields empty)";
     return result;
   }
   if (claimed.gas_limit != rules_.block_gas_limit) {

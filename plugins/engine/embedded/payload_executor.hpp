@@ -20,6 +20,7 @@
 
 #include "alys/domain/block.hpp"
 #include "alys/domain/eth_transaction.hpp"
+#include "alys/domain/wei.hpp"
 #include "alys/schemas/engine.hpp"
 #include "engine/embedded/block_history.hpp"
 #include "engine/embedded/ledger.hpp"
@@ -46,6 +47,15 @@ struct ExecuteResult {
 };
 
 Hash32 transactions_root(const std::vector<Hash32>& transaction_hashes);
+
+// The name of the first Engine API field of `payload` (receipts_root, logs_bloom, prev_randao,
+// extra_data, withdrawals) that is not zero or empty; "" when all are. The embedded backend
+// refuses a payload that sets one.
+std::string engine_api_field_set(const ExecutionPayload& payload);
+
+// What the block's transactions paid for gas: 21,000 x the effective gas price of each (base fee
+// and tip together); saturates at 2^128 - 1.
+Wei fees_paid(const CommittedBlock& block);
 
 class PayloadExecutor {
  public:

@@ -331,6 +331,43 @@ TEST_CASE("validation refuses each tampered field with its own error") {
                     "21000"));
 }
 
+TEST_CASE("the embedded backend refuses a payload that sets an Engine API field") {
+  Chain chain;
+  chain.start();
+  auto a = signed_tx(legacy_transfer(kChainId, 0, address_of(3), kEther, 2 * kGwei), 1);
+  BuildResult built = chain.build({a});
+  REQUIRE(built.error.empty());
+  const ExecutionPayload good = built.executed.payload;
+  CHECK(engine_api_field_set(good).empty());
+  auto refused_for = [&](const char* field, auto&& change) {
+    ExecutionPayload p = good;
+    change(p);
+    CHECK(engine_api_field_set(p) == field);
+    CHECK_THAT(chain.execute(rehashed(p)).error,
+               Equals(std::string("payload ") + field +
+                      " is set: an engine-api payload (this engine is the embedded backend, "
+                      "which leaves the Engine API fields empty)"));
+  };
+  refused_for("receipts_root", [](ExecutionPayload& p) { p.receipts_root[0] = 1; });
+  refused_for("logs_bloom", [](ExecutionPayload& p) { p.logs_bloom[255] = 1; });
+  refused_for("prev_randao", [](ExecutionPayload& p) { p.prev_randao[31] = 1; });
+  refused_for("extra_data", [](ExecutionPayload& p) { p.extra_data = {0}; });
+  refused_for("withdrawals", [](ExecutionPayload& p) { p.withdrawals.push_back({}); });
+}
+
+TEST_CASE("fees_paid: 21000 x the effective price of each transaction, base fee and tip") {
+  Chain chain;
+  chain.start();
+  auto legacy = signed_tx(legacy_transfer(kChainId, 0, address_of(3), kEther, 3 * kGwei), 1);
+  auto typed =
+      signed_tx(eip1559_transfer(kChainId, 0, address_of(3), kEther, 10 * kGwei, 2 * kGwei), 2);
+  BuildResult built = chain.build({legacy, typed});
+  REQUIRE(built.error.empty());
+  CHECK(fees_paid(built.executed.block) == Wei{2} * 21'000 * 3 * kGwei);
+  BuildResult empty = chain.build({});
+  CHECK(fees_paid(empty.executed.block) == 0);
+}
+
 // Pinned vector (tests/data/consensus_vectors.json), generated once. A mismatch is a fork: never
 // regenerate the vector to make this pass.
 TEST_CASE("transactions_root matches the pinned consensus vector") {

@@ -223,23 +223,27 @@ TEST_CASE("payload status, forkchoice answer and attributes: forms the spec requ
   CHECK(json::serialize(ea::to_json(attributes).at("withdrawals")) == "[]");
 }
 
-TEST_CASE("alys::ExecutionPayload loses the V2 extras; with them it converts back") {
+TEST_CASE("alys::ExecutionPayload carries every V2 field and converts back") {
   auto payload = must(ea::parse_execution_payload_v2(
       param(load_case("14_shanghai_newPayloadV2_push0_tx.json"), 0)));
   alys::ExecutionPayload domain = ea::to_domain(payload);
   CHECK(domain.number == 3);
   CHECK(domain.transactions.size() == 1);
   CHECK(domain.block_hash == payload.block_hash);
-  auto back = must(ea::from_domain(domain, ea::extras_of(payload)));
+  CHECK(domain.receipts_root == payload.receipts_root);
+  CHECK(domain.prev_randao == payload.prev_randao);
+  auto back = must(ea::from_domain(domain));
   CHECK(back == payload);
-  ea::PayloadExtras wrong = ea::extras_of(payload);
+  alys::ExecutionPayload wrong = domain;
   wrong.extra_data = {1};
-  auto refused = ea::from_domain(domain, wrong);
+  auto refused = ea::from_domain(wrong);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.status().message(), Catch::Contains("its fields hash to"));
+  wrong = domain;
+  wrong.extra_data.assign(33, 0);
+  CHECK_THAT(ea::from_domain(wrong).status().message(), Catch::Contains("at most 32"));
   domain.transactions_root[0] ^= 1;
-  CHECK_THAT(ea::from_domain(domain, ea::extras_of(payload)).status().message(),
-             Catch::Contains("transactions_root"));
+  CHECK_THAT(ea::from_domain(domain).status().message(), Catch::Contains("transactions_root"));
 }
 
 TEST_CASE("ordered trie roots: empty, and the withdrawals root of a 200-entry list changes") {

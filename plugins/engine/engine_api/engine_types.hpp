@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "alys/codec.hpp"
+#include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
 
 namespace alys::engine::engine_api {
@@ -24,15 +25,10 @@ using Bloom = std::array<std::uint8_t, 256>;
 using U256Be = std::array<std::uint8_t, 32>;  // a 256-bit quantity, big-endian
 using PayloadId = std::array<std::uint8_t, 8>;
 
-// A credit the execution client applies after the block's transactions: `amount_gwei` × 1e9 wei
-// to `address`. Alys uses it for peg-ins and fee re-mints.
-struct Withdrawal {
-  std::uint64_t index = 0;
-  std::uint64_t validator_index = 0;
-  EthAddress address{};
-  std::uint64_t amount_gwei = 0;
-  bool operator==(const Withdrawal&) const = default;
-};
+// A credit the execution client applies after the block's transactions: `amount_gwei` x 1e9 wei
+// to `address`. Alys uses it for peg-ins and fee payouts. The domain type, so that a payload
+// converts without copying field by field.
+using Withdrawal = alys::Withdrawal;
 
 // ExecutionPayloadV1 when `withdrawals` is nullopt, V2 otherwise (an empty list is a V2 payload
 // without withdrawals: post-Shanghai it is `[]`, never absent or null).

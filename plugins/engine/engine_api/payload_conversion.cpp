@@ -4,11 +4,6 @@
 
 namespace alys::engine::engine_api {
 
-PayloadExtras extras_of(const ExecutionPayloadV2& p) {
-  return {p.receipts_root, p.logs_bloom, p.prev_randao, p.extra_data,
-          p.withdrawals.value_or(std::vector<Withdrawal>{})};
-}
-
 alys::ExecutionPayload to_domain(const ExecutionPayloadV2& p) {
   alys::ExecutionPayload out;
   out.parent_hash = p.parent_hash;
@@ -22,33 +17,41 @@ alys::ExecutionPayload to_domain(const ExecutionPayloadV2& p) {
   out.base_fee_per_gas = p.base_fee_per_gas;
   out.transactions = p.transactions;
   out.block_hash = p.block_hash;
+  out.receipts_root = p.receipts_root;
+  out.logs_bloom = p.logs_bloom;
+  out.prev_randao = p.prev_randao;
+  out.extra_data = p.extra_data;
+  out.withdrawals = p.withdrawals.value_or(std::vector<Withdrawal>{});
   return out;
 }
 
-Result<ExecutionPayloadV2> from_domain(const alys::ExecutionPayload& d, const PayloadExtras& e) {
+Result<ExecutionPayloadV2> from_domain(const alys::ExecutionPayload& d) {
   ExecutionPayloadV2 p;
   p.parent_hash = d.parent_hash;
   p.fee_recipient = d.fee_recipient;
   p.state_root = d.state_root;
-  p.receipts_root = e.receipts_root;
-  p.logs_bloom = e.logs_bloom;
-  p.prev_randao = e.prev_randao;
+  p.receipts_root = d.receipts_root;
+  p.logs_bloom = d.logs_bloom;
+  p.prev_randao = d.prev_randao;
   p.block_number = d.number;
   p.gas_limit = d.gas_limit;
   p.gas_used = d.gas_used;
   p.timestamp = d.timestamp_s;
-  p.extra_data = e.extra_data;
+  p.extra_data = d.extra_data;
   p.base_fee_per_gas = d.base_fee_per_gas;
   p.block_hash = d.block_hash;
   p.transactions = d.transactions;
-  p.withdrawals = e.withdrawals;
+  p.withdrawals = d.withdrawals;
+  if (d.extra_data.size() > 32)
+    return Status::Invalid("payload " + to_0x_hex(d.block_hash) + ": extra data of " +
+                           std::to_string(d.extra_data.size()) + " bytes, at most 32");
   if (transactions_root(p.transactions) != d.transactions_root)
     return Status::Invalid("payload " + to_0x_hex(d.block_hash) +
                            ": transactions_root is not the trie root of its transactions");
   Hash32 computed = compute_block_hash(p);
   if (computed != d.block_hash)
     return Status::Invalid("payload " + to_0x_hex(d.block_hash) + ": its fields hash to " +
-                           to_0x_hex(computed) + " (wrong extras, or not an Ethereum block hash)");
+                           to_0x_hex(computed) + " (not an Ethereum block hash)");
   return p;
 }
 

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 #define ALYS_ABI_MAJOR 1u
-#define ALYS_ABI_MINOR 1u
+#define ALYS_ABI_MINOR 2u
 
 /* ---------------------------------------------------------------------------------------------
  * Manifest: plain data the host reads from the plugin file's ELF dynamic symbol table before it
@@ -84,6 +84,12 @@ typedef enum alys_code {
   /* Returned by alys_plugin_on_handle: the actor finished its work and terminates normally
    * (transient actors are not restarted after it). */
   ALYS_DONE = 1,
+  /* Returned by alys_plugin_on_health (ABI 1.2): the actor runs and answers, but cannot do its
+   * work because something outside the node it depends on is unavailable (an execution client
+   * that is down, say); status_out->message says what. Not a failure: the host does not restart
+   * the actor, and /health shows it `degraded` with the message until a probe answers ALYS_OK.
+   * A host older than 1.2 counts it as a failure. */
+  ALYS_DEGRADED = 2,
   ALYS_ERR_FAILED = -1,        /* generic failure; the message says what */
   ALYS_ERR_INVALID = -2,       /* bad argument or malformed bytes */
   ALYS_ERR_UNHANDLED = -3,     /* message type not handled: dead-lettered, not a failure */
@@ -305,7 +311,9 @@ typedef struct alys_plugin_function_table {
   int32_t (*alys_plugin_on_stop)(alys_instance* self, alys_status* status_out);
   /* Free the instance. */
   void (*alys_plugin_on_destroy)(alys_instance* self);
-  /* Health probe, called on the actor's own turn. Non-OK counts as a failure. */
+  /* Health probe, called on the actor's own turn. ALYS_OK: healthy; ALYS_DEGRADED (1.2): running
+   * but unable to do its work, with the reason in status_out (not a failure); anything else
+   * counts as a failure. */
   int32_t (*alys_plugin_on_health)(alys_instance* self, alys_status* status_out);
 
   /* --- appended in 1.1: present only when struct_size >= offsetof(..., this) + sizeof(void*) ---

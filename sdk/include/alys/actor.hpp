@@ -89,8 +89,13 @@ class Actor {
   virtual void on_start() {}
   // Cancel work and join own threads; after it returns no thread may use the context.
   virtual void on_stop() {}
-  // Health probe; return a non-empty reason when unhealthy.
+  // Health probe; return a non-empty reason when unhealthy (a failure: the supervisor restarts
+  // the actor).
   virtual std::string health() { return {}; }
+  // Asked by the same probe when health() found nothing: a non-empty reason when the actor runs
+  // but cannot do its work because something outside the node is unavailable (ALYS_DEGRADED, ABI
+  // 1.2). Not a failure: /health shows the actor degraded with the reason until it clears.
+  virtual std::string degraded() { return {}; }
   // Swappable plugins override both. snapshot() writes the newest schema version it can that is
   // <= `target_schema_version` (the incoming plugin's; throw Error(ALYS_ERR_SCHEMA) if none);
   // restore() receives this or an older schema version.

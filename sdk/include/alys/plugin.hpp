@@ -2,7 +2,10 @@
 //   - `alys_plugin_manifest`: constant-initialized plain data (the host reads it from the file);
 //   - `alys_plugin_functions`: the function table, each entry noexcept, exceptions turned into
 //   codes.
-// ActorClass must be constructible from alys::Context and derive from alys::Actor. It may declare
+// ActorClass must be constructible from alys::Context and derive from alys::Actor, or declare
+//   static std::unique_ptr<alys::Actor> create(alys::Context context);
+// to choose the actor's class itself when an instance is created (one plugin file, several
+// backends picked by the role's table: context.config_json() is readable there). It may declare
 //   static void check_config(std::string_view table_json, alys::ConfigProblems& problems);
 // to check a role table without an instance (alys_plugin_on_check_config): report every problem
 // into `problems`, from the same parser on_start uses. It runs on any thread, concurrently with
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -90,7 +94,7 @@ std::int32_t guarded(alys_status* status, Body&& body) noexcept {
     std::int32_t code = body();
     if (code == ALYS_OK || code == ALYS_DONE)
       write_status(status, code, "");
-    else
+    else if (code != ALYS_DEGRADED)  // its body wrote the reason
       write_status(status, code, code_name(code));
     return code;
   } catch (const Error& error) {
@@ -107,12 +111,21 @@ std::int32_t guarded(alys_status* status, Body&& body) noexcept {
 }
 
 template <class ActorClass>
+concept CreatesActor = requires(Context context) {
+  { ActorClass::create(context) } -> std::convertible_to<std::unique_ptr<Actor>>;
+};
+
+template <class ActorClass>
 alys_instance* on_create(const alys_host_api* host, alys_host_context* ctx,
                          alys_status* status) noexcept {
   alys_instance* created = nullptr;
   guarded(status, [&] {
     auto instance = std::make_unique<alys_instance>();
-    instance->actor = std::make_unique<ActorClass>(Context(host, ctx));
+    if constexpr (CreatesActor<ActorClass>)
+      instance->actor = ActorClass::create(Context(host, ctx));
+    else
+      instance->actor = std::make_unique<ActorClass>(Context(host, ctx));
+    if (!instance->actor) throw Error(ALYS_ERR_FAILED, "the plugin created no actor");
     created = instance.release();
     return ALYS_OK;
   });
@@ -169,7 +182,10 @@ inline std::int32_t on_health(alys_instance* self, alys_status* status) noexcept
   return guarded(status, [&] {
     std::string reason = self->actor->health();
     if (!reason.empty()) throw Error(ALYS_ERR_FAILED, reason);
-    return ALYS_OK;
+    reason = self->actor->degraded();
+    if (reason.empty()) return std::int32_t{ALYS_OK};
+    write_status(status, ALYS_DEGRADED, reason.c_str());
+    return std::int32_t{ALYS_DEGRADED};
   });
 }
 

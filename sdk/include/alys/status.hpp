@@ -26,6 +26,8 @@ constexpr const char* code_name(std::int32_t code) noexcept {
       return "ok";
     case ALYS_DONE:
       return "done";
+    case ALYS_DEGRADED:
+      return "degraded";
     case ALYS_ERR_FAILED:
       return "failed";
     case ALYS_ERR_INVALID:

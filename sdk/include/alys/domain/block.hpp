@@ -40,6 +40,19 @@ struct PegOutRequest {
   ALYS_FIELDS(burn_tx_hash, bitcoin_script_pubkey_hex, amount_sats)
 };
 
+// An Engine API withdrawal (EIP-4895): a credit the execution client applies after the block's
+// transactions, `amount_gwei` x 10^9 wei to `address`. The engine-api backend carries the block's
+// mints (peg-ins, fee payouts) as withdrawals; the embedded backend credits mints itself and keeps
+// this list empty.
+struct Withdrawal {
+  std::uint64_t index = 0;
+  std::uint64_t validator_index = 0;
+  EthAddress address{};
+  std::uint64_t amount_gwei = 0;
+  ALYS_FIELDS(index, validator_index, address, amount_gwei)
+  bool operator==(const Withdrawal&) const = default;
+};
+
 // Merged-mining finality carried by a block (filled in by the AuxPoW work; empty until then).
 struct AuxPowHeader {
   std::uint64_t range_start = 0;  // first height finalized
@@ -52,9 +65,15 @@ struct AuxPowHeader {
   ALYS_FIELDS(range_start, range_end, bits, chain_id, height, auxpow, fee_recipient)
 };
 
-// What the engine built and every member re-executes. `block_hash` is the engine's own hash of the
-// payload (payload_hash(): keccak256 over the codec encoding of the payload with block_hash set to
-// 32 zero bytes); Ethereum JSON-RPC shows it.
+// What the engine built and every member re-executes. `block_hash` is what the backend knows the
+// payload by: for the embedded backend its own hash (payload_hash(): keccak256 over the codec
+// encoding of the payload with block_hash set to 32 zero bytes), for the engine-api backend the
+// Ethereum block hash the execution client computed. Ethereum JSON-RPC shows it.
+//
+// The fields after block_hash were appended for the engine-api backend (Engine API
+// ExecutionPayloadV2): with them any member can hand a payload built by another member's execution
+// client to its own. The embedded backend leaves them zero and empty, and refuses a payload where
+// they are not.
 struct ExecutionPayload {
   Hash32 parent_hash{};  // the parent payload's block_hash (zero for genesis)
   std::uint64_t number = 0;
@@ -67,12 +86,18 @@ struct ExecutionPayload {
   std::array<std::uint8_t, 32> base_fee_per_gas{};  // wei, big-endian
   std::vector<Bytes> transactions;                  // raw signed Ethereum transactions
   Hash32 block_hash{};
+  Hash32 receipts_root{};
+  std::array<std::uint8_t, 256> logs_bloom{};
+  Hash32 prev_randao{};
+  Bytes extra_data;                     // at most 32 bytes
+  std::vector<Withdrawal> withdrawals;  // the block's mints, in order (engine-api backend)
   ALYS_FIELDS(parent_hash, number, timestamp_s, fee_recipient, state_root, transactions_root,
-              gas_limit, gas_used, base_fee_per_gas, transactions, block_hash)
+              gas_limit, gas_used, base_fee_per_gas, transactions, block_hash, receipts_root,
+              logs_bloom, prev_randao, extra_data, withdrawals)
 };
 
 struct Block {
-  static constexpr std::string_view schema_name = "alys.domain.Block/1";
+  static constexpr std::string_view schema_name = "alys.domain.Block/2";
   std::uint64_t height = 0;
   Hash32 parent_hash{};  // zero for genesis
   std::uint64_t slot = 0;
@@ -97,7 +122,7 @@ struct Approval {
 // certificate is `threshold` approvals of one block from one round. The block hash does not cover
 // them; `round` was appended on purpose (4 bytes more in the signed-block encoding).
 struct SignedBlock {
-  static constexpr std::string_view schema_name = "alys.domain.SignedBlock/1";
+  static constexpr std::string_view schema_name = "alys.domain.SignedBlock/2";
   Block block;
   std::vector<Approval> approvals;
   std::uint32_t round = 0;

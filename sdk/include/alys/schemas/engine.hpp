@@ -33,7 +33,9 @@ struct Info {
   std::uint64_t head_number = 0;
   Hash32 state_root{};
   std::uint32_t mempool_size = 0;
-  ALYS_FIELDS(error, chain_id, has_head, head_payload_hash, head_number, state_root, mempool_size)
+  std::string backend;  // "embedded" or "engine-api"
+  ALYS_FIELDS(error, chain_id, has_head, head_payload_hash, head_number, state_root, mempool_size,
+              backend)
 };
 
 // Builds the genesis payload from the allocation; refused if the engine already has a head.
@@ -77,7 +79,11 @@ struct PayloadExecuted {
   Hash32 state_root{};
   std::vector<storage::KeyValue> state_puts;  // go into storage's CommitBlock.engine_puts
   std::vector<Bytes> state_deletes;
-  ALYS_FIELDS(error, state_root, state_puts, state_deletes)
+  // What the payload's transactions paid for gas, base fee and tips together (the sum over its
+  // transactions of gas used x effective gas price), big-endian wei. The chain pays the fees of
+  // the blocks a merged-mining proof finalizes out again (docs/mining.md, "Fees").
+  std::array<std::uint8_t, 32> fees_wei{};
+  ALYS_FIELDS(error, state_root, state_puts, state_deletes, fees_wei)
 };
 
 // Sent (not requested) once storage has committed the block that carries the payload: the engine
