@@ -166,7 +166,7 @@ TEST_CASE("engine-api: a wrong or missing secret and another chain refuse the st
   fed.wait_ready(0);
   CHECK(fed.wait_heights({0}, 1, 30s));
   const std::string good = read_file(fed.node(0).logs.back());
-  CHECK_THAT(good, Catch::Contains("genesis 0x"));
+  CHECK_THAT(good, Catch::Contains("] genesis "));
   net.finished();
 }
 
