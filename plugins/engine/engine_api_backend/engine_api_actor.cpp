@@ -621,7 +621,10 @@ class EngineApiActor : public alys::Actor {
     if (sent.ok()) {
       context().counter_add("engine_transactions_accepted_total");
       context().counter_add("engine_transactions_from_peers_total");
-    } else if (sent.error().retryable()) {
+    } else if (sent.error().kind != ea::EngineErrorKind::kRpc) {
+      // Only a failed exchange says the client is down. An answer is the client's verdict on the
+      // transaction, even with the -32000 that the Engine API methods use for a busy server:
+      // eth_sendRawTransaction answers "nonce too low", "already known" with it.
       (void)client_failed(sent.error());
     } else {
       context().log(LogLevel::debug, "the execution client refused a transaction from a peer: " +
