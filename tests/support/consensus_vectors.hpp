@@ -1,7 +1,12 @@
-// Reads tests/data/consensus_vectors.json: the consensus encodings pinned as fixed bytes (see the
-// file's own "about" fields). The tests and the generator (tests/vectors) build their inputs from
-// the named fields through these readers, so a field the code moves or re-encodes changes bytes
-// that the file pins. Needs ALYS_SOURCE_DIR (alys_add_test sets it) for load_consensus_vectors.
+// Reads the consensus encodings pinned as fixed bytes (see each file's own "about" fields):
+// - tests/data/consensus_vectors_format2.json: the block of format 2 (alys.domain.Block/2), its
+//   approvals, signed-block encoding and payload hash. The block readers below read this format.
+// - tests/data/consensus_vectors.json: the embedded engine's state and transactions roots, which
+//   the block format does not touch, and the format-1 block vectors, kept as history: no code
+//   checks those any more, since the code can no longer produce format 1.
+// The tests and the generator (tests/vectors) build their inputs from the named fields through
+// these readers, so a field the code moves or re-encodes changes bytes that a file pins. Needs
+// ALYS_SOURCE_DIR (alys_add_test sets it) for the loaders.
 //
 // Every reader throws std::invalid_argument naming the field when a value is missing or malformed.
 #pragma once
@@ -101,6 +106,16 @@ inline ExecutionPayload payload_from_json(const json::object& in) {
   for (const json::value& raw : array_field(in, "transactions"))
     payload.transactions.push_back(bytes_of_hex(raw, "transactions[]"));
   payload.block_hash = fixed_field<32>(in, "block_hash");
+  payload.receipts_root = fixed_field<32>(in, "receipts_root");
+  payload.logs_bloom = fixed_field<256>(in, "logs_bloom");
+  payload.prev_randao = fixed_field<32>(in, "prev_randao");
+  payload.extra_data = bytes_field(in, "extra_data");
+  for (const json::value& value : array_field(in, "withdrawals")) {
+    const json::object& withdrawal = value.as_object();
+    payload.withdrawals.push_back(
+        Withdrawal{u64_field(withdrawal, "index"), u64_field(withdrawal, "validator_index"),
+                   fixed_field<20>(withdrawal, "address"), u64_field(withdrawal, "amount_gwei")});
+  }
   return payload;
 }
 
@@ -139,14 +154,24 @@ inline Approval approval_from_json(const json::object& in) {
   return Approval{u32_field(in, "member_index"), fixed_field<64>(in, "signature")};
 }
 
-// The committed file, parsed; throws std::runtime_error when it cannot be read or parsed.
-inline json::object load_consensus_vectors() {
-  const std::filesystem::path path = ALYS_SOURCE_DIR "/tests/data/consensus_vectors.json";
+// The committed file tests/data/<name>, parsed; throws std::runtime_error when it cannot be read or
+// parsed.
+inline json::object load_vectors_file(std::string_view name) {
+  const std::filesystem::path path =
+      std::filesystem::path(ALYS_SOURCE_DIR "/tests/data") / std::string(name);
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   std::stringstream text;
   text << in.rdbuf();
   return json::parse(text.str()).as_object();
+}
+
+// The state and transactions roots (and the format-1 block vectors, history only).
+inline json::object load_consensus_vectors() { return load_vectors_file("consensus_vectors.json"); }
+
+// The block of format 2: "block", "approval", "signed_block", "payload_hash".
+inline json::object load_consensus_vectors_format2() {
+  return load_vectors_file("consensus_vectors_format2.json");
 }
 
 }  // namespace alys::testing::vectors

@@ -1,9 +1,14 @@
-// Prints tests/data/consensus_vectors.json: the consensus encodings of fixed inputs, as the code of
-// this commit computes them. It was run ONCE to create that file and must not be run to update it:
-// the vectors exist to catch the code changing its encodings (a fork), so they are never
-// regenerated to make a test pass. It writes to standard output only, never to the repository.
+// Prints tests/data/consensus_vectors_format2.json: the consensus encodings of a block of format 2
+// (alys.domain.Block/2) with every field set, as the code of this commit computes them. It was run
+// ONCE to create that file and must not be run to update it: the vectors exist to catch the code
+// changing its encodings (a fork), so they are never regenerated to make a test pass. It writes to
+// standard output only, never to the repository.
 //
-// usage: alys_generate_consensus_vectors COMMIT > consensus_vectors.json
+// tests/data/consensus_vectors.json came from this generator at an earlier commit (format 1, named
+// in that file); it stays as it is: its state and transactions roots are still checked, its block
+// vectors are history. This generator reads that file for the roots, which the block commits to.
+//
+// usage: alys_generate_consensus_vectors COMMIT > consensus_vectors_format2.json
 //   COMMIT: the commit whose code is running (git rev-parse HEAD of a clean tree); it is recorded
 //   in the output so that a reader can rebuild exactly this generator.
 #include <boost/json.hpp>
@@ -40,56 +45,6 @@ std::string repeated_hex(std::uint8_t byte) {
   std::exit(1);
 }
 
-// Several accounts, given out of address order, with nonces and balances that use every byte of
-// their fields, and one empty account that the root must skip.
-json::array state_accounts() {
-  auto account = [](std::string_view address, std::uint64_t nonce, std::string_view balance_wei) {
-    return json::object{{"address", address}, {"nonce", nonce}, {"balance_wei", balance_wei}};
-  };
-  return json::array{
-      account("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", 2, "9998999957000000000000"),
-      account("0x00000000000000000000000000000000000000ff", UINT64_MAX,
-              "340282366920938463463374607431768211455"),
-      account("0x3535353535353535353535353535353535353535", 0, "1000000000000000000"),
-      account("0x1111111111111111111111111111111111111111", 0, "0"),
-      account("0x2c7536e3605d9c16a7a3d7b1898e529396a65c23", 1, "0"),
-      account("0x9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f", 300, "123456789012345678901234567"),
-  };
-}
-
-// The documented preimage (ledger.hpp): non-empty accounts by address, address || nonce (8, BE)
-// || balance (32, BE). Written out here so that the file shows the bytes; the generator checks
-// that the engine's root is the keccak256 of them.
-json::object state_root_vector() {
-  const json::array accounts = state_accounts();
-  engine::embedded::Ledger ledger;
-  for (const json::value& value : accounts) {
-    const json::object& account = value.as_object();
-    std::optional<Wei> balance = wei_parse(string_field(account, "balance_wei"));
-    if (!balance) fail("bad balance");
-    ledger.set(fixed_field<20>(account, "address"),
-               engine::embedded::Account{u64_field(account, "nonce"), *balance});
-  }
-  Bytes preimage;
-  for (const auto& [address, account] : ledger.accounts()) {
-    preimage.insert(preimage.end(), address.begin(), address.end());
-    for (int shift = 56; shift >= 0; shift -= 8)
-      preimage.push_back(static_cast<std::uint8_t>(account.nonce >> shift));
-    const auto balance = wei_to_be32(account.balance);
-    preimage.insert(preimage.end(), balance.begin(), balance.end());
-  }
-  const Hash32 root = ledger.state_root();
-  if (keccak256(preimage) != root) fail("the ledger's state root is not keccak256 of the preimage");
-  return json::object{
-      {"what",
-       "The embedded engine's state root (plugins/engine/embedded/ledger.hpp) of these accounts: "
-       "keccak256(preimage). The empty account (nonce 0, balance 0) is not committed to."},
-      {"accounts", accounts},
-      {"preimage", to_hex(preimage)},
-      {"state_root", to_hex(root)},
-  };
-}
-
 // Two real signed transactions on chain 263634 (from tests/data/ethers_signed_transactions.json).
 const std::vector<std::string_view> kRawTransactions = {
     "02f876830405d280843b9aca008506fc23ac00825208943535353535353535353535353535353535353535880de0"
@@ -100,29 +55,52 @@ const std::vector<std::string_view> kRawTransactions = {
     "91de0a7273e330773826baa0716a252f91d979879427e770e8f204e46b8844df86cdca636744cc4ac9377a01",
 };
 
-json::object transactions_root_vector() {
-  std::vector<Hash32> hashes;
-  json::array hashes_json;
-  Bytes preimage;
-  for (std::string_view raw : kRawTransactions) {
-    const Hash32 hash = keccak256(*from_hex(raw));
-    hashes.push_back(hash);
-    hashes_json.emplace_back(to_hex(hash));
-    preimage.insert(preimage.end(), hash.begin(), hash.end());
+// The state and transactions roots stay pinned in tests/data/consensus_vectors.json (the block
+// format does not touch them); the block here commits to those same roots, recomputed by this
+// commit's code from that file's inputs, so that the generator refuses to run if they drifted.
+struct PinnedRoots {
+  std::string state_root;
+  std::string transactions_root;
+};
+
+PinnedRoots pinned_roots() {
+  const json::object file = load_consensus_vectors();
+  const json::object& state = object_field(file, "state_root");
+  engine::embedded::Ledger ledger;
+  for (const json::value& value : array_field(state, "accounts")) {
+    const json::object& account = value.as_object();
+    std::optional<Wei> balance = wei_parse(string_field(account, "balance_wei"));
+    if (!balance) fail("bad balance");
+    ledger.set(fixed_field<20>(account, "address"),
+               engine::embedded::Account{u64_field(account, "nonce"), *balance});
   }
-  return json::object{
-      {"what",
-       "The embedded engine's transactions root (plugins/engine/embedded/payload_executor.hpp) "
-       "of the block's two transactions: keccak256(preimage), the hashes concatenated in order."},
-      {"transaction_hashes", hashes_json},
-      {"preimage", to_hex(preimage)},
-      {"transactions_root", to_hex(engine::embedded::transactions_root(hashes))},
-  };
+  PinnedRoots roots{string_field(state, "state_root"),
+                    string_field(object_field(file, "transactions_root"), "transactions_root")};
+  if (to_hex(ledger.state_root()) != roots.state_root)
+    fail("the ledger's state root differs from the one pinned in consensus_vectors.json");
+  std::vector<Hash32> hashes;
+  for (std::string_view raw : kRawTransactions) hashes.push_back(keccak256(*from_hex(raw)));
+  if (to_hex(engine::embedded::transactions_root(hashes)) != roots.transactions_root)
+    fail("the transactions root differs from the one pinned in consensus_vectors.json");
+  return roots;
+}
+
+// A logs bloom with bytes set at both ends and between, each to a different value, so that a bloom
+// encoded shifted, reversed or cut short shows. It is no log's bloom: only its encoding is pinned.
+std::string logs_bloom() {
+  std::array<std::uint8_t, 256> bloom{};
+  bloom[0] = 0x80;
+  bloom[1] = 0x01;
+  bloom[127] = 0x40;
+  bloom[200] = 0x12;
+  bloom[255] = 0x04;
+  return to_hex(bloom);
 }
 
 // Every field set, none to its default, so that a change to any field's encoding shows; fields of
-// one type in one record hold different values, so that swapping two of them shows too.
-json::object block_fields(const std::string& state_root, const std::string& transactions_root) {
+// one type in one record hold different values, so that swapping two of them shows too. The fields
+// of format 1 hold the values they held in consensus_vectors.json.
+json::object block_fields(const PinnedRoots& roots) {
   json::array transactions;
   for (std::string_view raw : kRawTransactions) transactions.emplace_back(raw);
   json::object payload{
@@ -130,13 +108,25 @@ json::object block_fields(const std::string& state_root, const std::string& tran
       {"number", 8},
       {"timestamp_s", 1'767'225'622},
       {"fee_recipient", "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"},
-      {"state_root", state_root},
-      {"transactions_root", transactions_root},
+      {"state_root", roots.state_root},
+      {"transactions_root", roots.transactions_root},
       {"gas_limit", 30'000'000},
       {"gas_used", 42'000},
       {"base_fee_per_gas", to_hex(wei_to_be32(1'000'000'007))},
       {"transactions", transactions},
       {"block_hash", repeated_hex<32>(0)},  // set to payload_hash below
+      {"receipts_root", repeated_hex<32>(0xc3)},
+      {"logs_bloom", logs_bloom()},
+      {"prev_randao", repeated_hex<32>(0xd4)},
+      {"extra_data", "616c797332"},  // "alys2"
+      {"withdrawals", json::array{json::object{{"index", 17},
+                                               {"validator_index", 3},
+                                               {"address", repeated_hex<20>(0xcc)},
+                                               {"amount_gwei", 1'500'000'000}},
+                                  json::object{{"index", 18},
+                                               {"validator_index", 5},
+                                               {"address", repeated_hex<20>(0xdd)},
+                                               {"amount_gwei", 42'000'000'007}}}},
   };
   payload["block_hash"] = to_hex(payload_hash(payload_from_json(payload)));
 
@@ -200,23 +190,23 @@ void pretty_print(std::ostream& out, const json::value& value, int indent) {
 
 int main(int argc, char** argv) {
   if (argc != 2 || std::string_view(argv[1]).size() != 40) {
-    std::cerr << "usage: alys_generate_consensus_vectors COMMIT > consensus_vectors.json\n"
+    std::cerr << "usage: alys_generate_consensus_vectors COMMIT > consensus_vectors_format2.json\n"
                  "  COMMIT: the full hash of the clean commit being run (git rev-parse HEAD)\n";
     return 2;
   }
   const std::string commit = argv[1];
 
-  const json::object state_root = state_root_vector();
-  const json::object transactions_root = transactions_root_vector();
-  const json::object fields = block_fields(string_field(state_root, "state_root"),
-                                           string_field(transactions_root, "transactions_root"));
+  const json::object fields = block_fields(pinned_roots());
   const Block block = block_from_json(fields);
   const Hash32 hash = block_hash(block);
 
+  // A round other than 0, so that the signed block's every field is set and the round's approval
+  // message (round appended) is pinned too.
   constexpr std::uint64_t kChainId = 263634;
-  const Hash32 message = approval_message(kChainId, hash);
+  constexpr std::uint32_t kRound = 2;
+  const Hash32 message = approval_message(kChainId, hash, kRound);
   json::array approvals;
-  SignedBlock signed_block{block, {}};
+  SignedBlock signed_block{block, {}, kRound};
   for (std::uint32_t member : {0u, 2u}) {
     std::array<std::uint8_t, 32> secret{};
     secret.fill(static_cast<std::uint8_t>(0x41 + member));
@@ -235,29 +225,36 @@ int main(int argc, char** argv) {
 
   const json::object file{
       {"about",
-       "Consensus encodings of alysd pinned as fixed bytes: the block encoding and block_hash, "
-       "approval_message, payload_hash (sdk/include/alys/domain/block.hpp), the embedded engine's "
-       "state root and transactions root. Every node must compute exactly these bytes from these "
-       "inputs; tests compare the code against them byte for byte."},
+       "Consensus encodings of alysd's block format 2 pinned as fixed bytes: the block encoding "
+       "and block_hash, approval_message, the signed-block encoding and payload_hash "
+       "(sdk/include/alys/domain/block.hpp). Format 2 is alys.domain.Block/2 and "
+       "alys.domain.SignedBlock/2: the ExecutionPayload gained, appended after block_hash, the "
+       "Engine API V2 fields receipts_root, logs_bloom (256 bytes), prev_randao, extra_data and "
+       "withdrawals (index, validator_index, address, amount_gwei). Every node must compute "
+       "exactly these bytes from these inputs; tests compare the code against them byte for "
+       "byte. The fields of format 1 hold the values they hold in consensus_vectors.json."},
       {"never_regenerate",
        "NEVER regenerate or edit these vectors to make a test pass. A mismatch means the code now "
        "encodes or hashes differently from every node running the old code: a fork. Restore the "
        "encoding. A deliberate change comes with a new schema name and NEW vectors added beside "
-       "these, which stay as they are."},
+       "these, which stay as they are. The format-1 vectors stay in consensus_vectors.json as "
+       "history: the code can no longer produce format 1, so no test checks that file's block, "
+       "approval, signed_block and payload_hash items; its state_root and transactions_root "
+       "(which no block format touches) are still checked there and are not repeated here."},
       {"generator",
        "tests/vectors/generate_consensus_vectors.cpp (CMake target "
        "alys_generate_consensus_vectors), run once on a clean checkout of generated_from_commit"},
       {"generated_from_commit", commit},
       {"command", "build/dev/tests/vectors/alys_generate_consensus_vectors " + commit +
-                      " > tests/data/consensus_vectors.json"},
-      {"checked_by",
-       json::array{"sdk/src/domain/block.test.cpp", "plugins/engine/embedded/ledger.test.cpp",
-                   "plugins/engine/embedded/payload_executor.test.cpp"}},
+                      " > tests/data/consensus_vectors_format2.json"},
+      {"checked_by", json::array{"sdk/src/domain/block.test.cpp",
+                                 "plugins/engine/embedded/payload_executor.test.cpp"}},
       {"block",
        json::object{
            {"what",
-            "A Block with every field set: encoding = encode(block) (alys/codec.hpp), "
-            "block_hash = SHA-256(encoding)."},
+            "A Block of format 2 with every field set: encoding = encode(block) (alys/codec.hpp), "
+            "block_hash = SHA-256(encoding). Its payload commits to the state_root and "
+            "transactions_root pinned in consensus_vectors.json."},
            {"fields", fields},
            {"encoding", to_hex(encode(block))},
            {"block_hash", to_hex(hash)},
@@ -265,9 +262,11 @@ int main(int argc, char** argv) {
       {"approval",
        json::object{
            {"what",
-            "approval_message(chain_id, block.block_hash) = tagged_hash(\"alys/approval\", "
-            "chain_id LE64 || block hash), and two members' BIP340 signatures of it."},
+            "approval_message(chain_id, block.block_hash, round) = tagged_hash(\"alys/approval\", "
+            "chain_id LE64 || block hash || round LE32) for a round other than 0, and two "
+            "members' BIP340 signatures of it."},
            {"chain_id", kChainId},
+           {"round", kRound},
            {"block_hash", to_hex(hash)},
            {"message", to_hex(message)},
            {"approvals", approvals},
@@ -275,21 +274,18 @@ int main(int argc, char** argv) {
       {"signed_block",
        json::object{
            {"what",
-            "SignedBlock{block.fields, approval.approvals, round 0}: encoding = encode(signed "
-            "block). The round (4 bytes LE, the round of the approvals) was appended on purpose "
-            "when approvals gained rounds: a certificate is threshold approvals from one round."},
+            "SignedBlock{block.fields, approval.approvals, approval.round}: encoding = "
+            "encode(signed block), the round last (4 bytes LE)."},
            {"encoding", to_hex(encode(signed_block))},
        }},
       {"payload_hash",
        json::object{
            {"what",
             "payload_hash(block.fields.payload) = keccak256(encoding), the payload encoded with "
-            "block_hash set to 32 zero bytes."},
+            "block_hash set to 32 zero bytes; block_hash holds this hash."},
            {"encoding", to_hex(encode(zeroed))},
            {"payload_hash", to_hex(payload_hash(block.payload))},
        }},
-      {"state_root", state_root},
-      {"transactions_root", transactions_root},
   };
   pretty_print(std::cout, file, 0);
   std::cout << "\n";

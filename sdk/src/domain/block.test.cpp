@@ -42,6 +42,12 @@ Block sample_block() {
   p.base_fee_per_gas[31] = 7;
   p.transactions = {Bytes{0x02, 0xc0}, Bytes(100, 0xab)};
   p.block_hash = filled<32>(0x66);
+  p.receipts_root = filled<32>(0x67);
+  p.logs_bloom[0] = 0x80;
+  p.logs_bloom[255] = 0x01;
+  p.prev_randao = filled<32>(0x68);
+  p.extra_data = Bytes{'a', 'l', 'y', 's', '2'};
+  p.withdrawals = {{17, 3, filled<20>(0xcc), 1'500'000'000}, {18, 5, filled<20>(0xdd), 250}};
   block.pegins.push_back({filled<32>(0x77), 1, filled<20>(0x88), 50'000});
   block.pegout_proposal.push_back({filled<32>(0x99), "0014" + std::string(40, 'a'), 10'000});
   block.finalized_pegouts.push_back(filled<32>(0xaa));
@@ -49,9 +55,29 @@ Block sample_block() {
   return block;
 }
 
-// One edit per field of Block, its payload and its nested records.
-std::vector<std::pair<std::string, std::function<void(Block&)>>> field_edits() {
+using FieldEdits = std::vector<std::pair<std::string, std::function<void(Block&)>>>;
+
+// One edit per field that format 2 (alys.domain.Block/2) appended to the payload, each changing
+// exactly one byte of the field's value (a high byte of the integers, so that a field encoded
+// narrower shows too).
+FieldEdits format2_byte_edits() {
   return {
+      {"payload.receipts_root", [](Block& b) { b.payload.receipts_root[31] ^= 0x01; }},
+      {"payload.logs_bloom", [](Block& b) { b.payload.logs_bloom[128] ^= 0x20; }},
+      {"payload.prev_randao", [](Block& b) { b.payload.prev_randao[0] ^= 0x80; }},
+      {"payload.extra_data", [](Block& b) { b.payload.extra_data[4] ^= 0x01; }},
+      {"payload.withdrawals.index", [](Block& b) { b.payload.withdrawals[0].index ^= 1ULL << 56; }},
+      {"payload.withdrawals.validator_index",
+       [](Block& b) { b.payload.withdrawals[1].validator_index ^= 1ULL << 40; }},
+      {"payload.withdrawals.address", [](Block& b) { b.payload.withdrawals[0].address[19] ^= 1; }},
+      {"payload.withdrawals.amount_gwei",
+       [](Block& b) { b.payload.withdrawals[1].amount_gwei ^= 1ULL << 32; }},
+  };
+}
+
+// One edit per field of Block, its payload and its nested records.
+FieldEdits field_edits() {
+  FieldEdits edits{
       {"height", [](Block& b) { b.height += 1; }},
       {"parent_hash", [](Block& b) { b.parent_hash[31] ^= 1; }},
       {"slot", [](Block& b) { b.slot += 1; }},
@@ -86,7 +112,13 @@ std::vector<std::pair<std::string, std::function<void(Block&)>>> field_edits() {
       {"auxpow.auxpow", [](Block& b) { b.auxpow[0].auxpow.push_back(4); }},
       {"auxpow.fee_recipient", [](Block& b) { b.auxpow[0].fee_recipient[0] ^= 1; }},
       {"auxpow (absent)", [](Block& b) { b.auxpow.clear(); }},
+      {"payload.extra_data (length)", [](Block& b) { b.payload.extra_data.push_back(0); }},
+      {"payload.withdrawals (count)", [](Block& b) { b.payload.withdrawals.pop_back(); }},
+      {"payload.withdrawals (order)",
+       [](Block& b) { std::swap(b.payload.withdrawals[0], b.payload.withdrawals[1]); }},
   };
+  for (auto& edit : format2_byte_edits()) edits.push_back(std::move(edit));
+  return edits;
 }
 
 }  // namespace
@@ -105,6 +137,25 @@ TEST_CASE("block_hash changes when any field changes", "[block]") {
     Block changed = sample_block();
     edit(changed);
     CHECK(block_hash(changed) != original);
+  }
+}
+
+// A field left out of ALYS_FIELDS would leave the encoding unchanged (nothing differs); one encoded
+// twice or through a hash would change more than one byte.
+TEST_CASE("a one-byte change in each format-2 field changes one encoding byte", "[block]") {
+  const Block original = sample_block();
+  const Bytes encoded = encode(original);
+  for (const auto& [name, edit] : format2_byte_edits()) {
+    INFO(name);
+    Block changed = original;
+    edit(changed);
+    const Bytes changed_encoding = encode(changed);
+    REQUIRE(changed_encoding.size() == encoded.size());
+    std::size_t differing = 0;
+    for (std::size_t i = 0; i < encoded.size(); ++i) differing += encoded[i] != changed_encoding[i];
+    CHECK(differing == 1);
+    // Decoding reads the field back where encoding put it.
+    CHECK(encode(decode<Block>(changed_encoding)) == changed_encoding);
   }
 }
 
@@ -186,16 +237,23 @@ TEST_CASE("payload_hash covers every field but block_hash, which it ignores", "[
   }
 }
 
-// Pinned vectors (tests/data/consensus_vectors.json), generated once: unlike the tests above, these
-// fail when the code changes an encoding consistently everywhere, which would fork the chain. Never
-// regenerate them to make this pass.
+// Pinned vectors of block format 2 (tests/data/consensus_vectors_format2.json), generated once:
+// unlike the tests above, these fail when the code changes an encoding consistently everywhere,
+// which would fork the chain. Never regenerate them to make this pass. The format-1 block vectors
+// in tests/data/consensus_vectors.json are history, checked by no test: the code cannot produce
+// format 1 any more.
 TEST_CASE("the block encoding and block_hash match the pinned consensus vectors", "[block]") {
   namespace vectors = alys::testing::vectors;
-  const auto file = vectors::load_consensus_vectors();
+  const auto file = vectors::load_consensus_vectors_format2();
   const auto& pinned = vectors::object_field(file, "block");
   const Block block = vectors::block_from_json(vectors::object_field(pinned, "fields"));
-  // Every repeated part is present, so its encoding is pinned too.
+  // Every repeated part is present and every format-2 field set, so its encoding is pinned too.
   REQUIRE(block.payload.transactions.size() == 2);
+  REQUIRE(block.payload.withdrawals.size() == 2);
+  REQUIRE(block.payload.extra_data.size() == 5);
+  REQUIRE(block.payload.receipts_root != Hash32{});
+  REQUIRE(block.payload.logs_bloom != std::array<std::uint8_t, 256>{});
+  REQUIRE(block.payload.prev_randao != Hash32{});
   REQUIRE(block.pegins.size() == 1);
   REQUIRE(block.pegout_proposal.size() == 1);
   REQUIRE(block.finalized_pegouts.size() == 1);
@@ -211,17 +269,21 @@ TEST_CASE("the block encoding and block_hash match the pinned consensus vectors"
 TEST_CASE("approval_message and the signed block encoding match the pinned consensus vectors",
           "[block]") {
   namespace vectors = alys::testing::vectors;
-  const auto file = vectors::load_consensus_vectors();
+  const auto file = vectors::load_consensus_vectors_format2();
   const auto& pinned = vectors::object_field(file, "approval");
   const auto block_hash = vectors::fixed_field<32>(pinned, "block_hash");
   CHECK(vectors::string_field(vectors::object_field(file, "block"), "block_hash") ==
         to_hex(block_hash));
-  const Hash32 message = approval_message(vectors::u64_field(pinned, "chain_id"), block_hash);
+  const std::uint32_t round = vectors::u32_field(pinned, "round");
+  REQUIRE(round != 0);  // the round's message, with the round appended, is pinned
+  const Hash32 message =
+      approval_message(vectors::u64_field(pinned, "chain_id"), block_hash, round);
   CHECK(to_hex(message) == vectors::string_field(pinned, "message"));
 
   SignedBlock signed_block{vectors::block_from_json(vectors::object_field(
                                vectors::object_field(file, "block"), "fields")),
-                           {}};
+                           {},
+                           round};
   const auto& approvals = vectors::array_field(pinned, "approvals");
   REQUIRE(approvals.size() == 2);
   for (const auto& value : approvals) {
@@ -237,7 +299,7 @@ TEST_CASE("approval_message and the signed block encoding match the pinned conse
 
 TEST_CASE("payload_hash matches the pinned consensus vector", "[block]") {
   namespace vectors = alys::testing::vectors;
-  const auto file = vectors::load_consensus_vectors();
+  const auto file = vectors::load_consensus_vectors_format2();
   const auto& pinned = vectors::object_field(file, "payload_hash");
   const ExecutionPayload payload =
       vectors::block_from_json(
