@@ -516,8 +516,12 @@ TEST_CASE("settings are checked when the engine starts") {
     }
     return std::string("started");
   };
-  CHECK_THAT(start_error("chain_id = 5\nbackend = \"engine-api\"\n"),
-             Contains("unknown backend 'engine-api'; valid backends: embedded"));
+  CHECK_THAT(start_error("chain_id = 5\nbackend = \"geth\"\n"),
+             Contains("unknown backend 'geth'; valid backends: embedded, engine-api"));
+  // The engine-api backend: the secret file is read before anything is asked of the client.
+  CHECK_THAT(start_error("chain_id = 5\nbackend = \"engine-api\"\n"
+                         "jwt_secret_file = \"/nonexistent/alys-jwt.hex\"\n"),
+             Contains("jwt_secret_file") && Contains("/nonexistent/alys-jwt.hex"));
   CHECK_THAT(start_error(""), Contains("chain_id: missing"));
   CHECK_THAT(start_error("chain_id = 5\nmempool_limt = 3\n"),
              Contains("mempool_limt: unknown key"));

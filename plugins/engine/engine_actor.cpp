@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "alys/plugin.hpp"
+#include "alys/actor.hpp"
 #include "alys/schemas/engine.hpp"
 #include "alys/schemas/storage.hpp"
 #include "alys_version.hpp"
@@ -38,6 +38,7 @@
 #include "engine/embedded/mempool.hpp"
 #include "engine/embedded/payload_executor.hpp"
 #include "engine/embedded/state_keys.hpp"
+#include "engine/engine_backends.hpp"
 #include "engine/engine_config.hpp"
 #include "engine/engine_state.hpp"
 
@@ -108,11 +109,6 @@ class EngineActor : public alys::Actor {
     on<SubmitTransaction>([this](const SubmitTransaction& submitted, const Envelope& envelope) {
       when_loaded(envelope, [&](std::uint64_t) { pool_from_peer(submitted.raw); });
     });
-  }
-
-  // The host's check of a table before it applies it: the reader on_start uses.
-  static void check_config(std::string_view table_json, alys::ConfigProblems& problems) {
-    (void)read_engine_config(table_json, problems);
   }
 
   // Runs after the constructor and before on_start (which checks the state against the config).
@@ -496,9 +492,10 @@ class EngineActor : public alys::Actor {
 
 }  // namespace
 
-ALYS_PLUGIN(EngineActor, alys::PluginInfo{.role = "engine",
-                                          .name = "alys-engine",
-                                          .version = kVersion,
-                                          .state_schema_version = kStateSchema,
-                                          .capabilities = ALYS_CAP_SWAPPABLE,
-                                          .requires_roles = {"storage"}});
+namespace alys::engine::embedded {
+
+std::unique_ptr<alys::Actor> make_embedded_actor(alys::Context context) {
+  return std::make_unique<EngineActor>(context);
+}
+
+}  // namespace alys::engine::embedded

@@ -80,8 +80,9 @@ TEST_CASE("bad settings fail naming the key") {
     return std::string("accepted");
   };
   CHECK_THAT(error_of("{}"), Contains("chain_id: missing"));
-  CHECK_THAT(error_of(R"({"chain_id": 7, "backend": "engine-api"})"),
-             Contains("[engine] backend: unknown backend 'engine-api'; valid backends: embedded"));
+  CHECK_THAT(error_of(R"({"chain_id": 7, "backend": "geth"})"),
+             Contains("[engine] backend: unknown backend 'geth'; valid backends: embedded, "
+                      "engine-api"));
   CHECK_THAT(error_of(R"({"chain_id": 0})"), Contains("chain_id: must be at least 1"));
   CHECK_THAT(error_of(R"({"chain_id": -3})"), Contains("chain_id: must be a non-negative integer"));
   CHECK_THAT(error_of(R"({"chain_id": "7"})"),
@@ -155,4 +156,68 @@ TEST_CASE("the check accepts what the start accepts") {
   std::vector<alys::ConfigProblem> garbage = problems_of("[1, 2]");
   REQUIRE(garbage.size() == 1);
   CHECK(garbage[0].key.empty());
+}
+
+TEST_CASE("the engine-api backend's keys, and the secret file against host.config_dir") {
+  EngineConfig config = parse_engine_config(
+      R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "secrets/jwt.hex",)"
+      R"( "host": {"config_dir": "/etc/alysd", "data_dir": "/var/lib/alysd"}})");
+  CHECK(config.backend == "engine-api");
+  CHECK(config.engine_api.url == "http://127.0.0.1:8551");
+  CHECK(config.engine_api.host == "127.0.0.1");
+  CHECK(config.engine_api.port == 8551);
+  CHECK(config.engine_api.jwt_secret_file == "/etc/alysd/secrets/jwt.hex");
+  CHECK(config.engine_api.timeout_ms == 8000);
+  CHECK(config.engine_api.build_wait_ms == 200);
+  CHECK(config.engine_api.replay_log_every == 1000);
+
+  EngineConfig every = parse_engine_config(
+      R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "/run/jwt.hex",)"
+      R"( "engine_url": "http://10.0.0.5:9551/", "engine_timeout_ms": 500, "build_wait_ms": 0,)"
+      R"( "replay_log_every": 10, "base_fee_wei": 7, "block_gas_limit": 60000})");
+  CHECK(every.engine_api.host == "10.0.0.5");
+  CHECK(every.engine_api.port == 9551);
+  CHECK(every.engine_api.jwt_secret_file == "/run/jwt.hex");
+  CHECK(every.engine_api.timeout_ms == 500);
+  CHECK(every.engine_api.build_wait_ms == 0);
+  CHECK(every.engine_api.replay_log_every == 10);
+  CHECK(every.rules.base_fee == 7);  // block 0's, for alys-ctl genesis
+  CHECK(every.rules.block_gas_limit == 60000);
+}
+
+TEST_CASE("keys of the other backend are refused, saying whose they are") {
+  auto error_of = [](const char* json) {
+    try {
+      parse_engine_config(json);
+    } catch (const std::invalid_argument& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK_THAT(error_of(R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "/j",)"
+                      R"( "mempool_limit": 5})"),
+             Contains("[engine] mempool_limit: only the embedded backend reads this key, and "
+                      "backend is \"engine-api\""));
+  CHECK_THAT(error_of(R"({"chain_id": 7, "engine_url": "http://127.0.0.1:8551"})"),
+             Contains("[engine] engine_url: only the engine-api backend reads this key, and "
+                      "backend is \"embedded\""));
+  CHECK_THAT(error_of(R"({"backend": "engine-api", "chain_id": 7})"),
+             Contains("[engine] jwt_secret_file: missing"));
+  CHECK_THAT(error_of(R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "jwt.hex"})"),
+             Contains("jwt_secret_file: \"jwt.hex\" is relative and there is no host.config_dir"));
+  for (const char* url : {"https://127.0.0.1:8551", "http://127.0.0.1", "http://:8551",
+                          "http://127.0.0.1:0", "http://127.0.0.1:70000", "http://h:1/x"}) {
+    INFO(url);
+    CHECK_THAT(error_of((std::string(R"({"backend": "engine-api", "chain_id": 7,)") +
+                         R"( "jwt_secret_file": "/j", "engine_url": ")" + url + "\"}")
+                            .c_str()),
+               Contains("engine_url: must be http://HOST:PORT"));
+  }
+  CHECK_THAT(error_of(R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "/j",)"
+                      R"( "engine_urll": "x"})"),
+             Contains("engine_urll: unknown key (valid: backend, chain_id, base_fee_wei, "
+                      "block_gas_limit, engine_url, jwt_secret_file"));
+  CHECK(backend_of(R"({"backend": "engine-api"})") == "engine-api");
+  CHECK(backend_of(R"({"chain_id": 1})") == "embedded");
+  CHECK(backend_of("not json") == "embedded");
 }

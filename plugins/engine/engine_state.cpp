@@ -7,6 +7,7 @@
 #include "alys/schemas/engine.hpp"
 #include "alys/status.hpp"
 #include "engine/embedded/state_image.hpp"
+#include "engine/engine_api_backend/backend_image.hpp"
 
 namespace alys::engine {
 
@@ -65,6 +66,12 @@ void read_engine_state(ByteView bytes, std::uint32_t schema_version, std::uint32
     throw Error(ALYS_ERR_SCHEMA,
                 "alys-engine restores state schema " + std::to_string(kOldestStateSchema) + " to " +
                     std::to_string(newest) + ", got " + std::to_string(schema_version));
+  // The other backend's image carries a good checksum too: refused by its tag, by name.
+  if (engine_api_backend::is_engine_api_image(bytes))
+    throw Error(ALYS_ERR_INVALID,
+                "the handed-over engine state is the engine-api backend's (tag \"ALYSEAPI\"), "
+                "which the embedded backend cannot take over; change backends by a restart, not "
+                "a swap");
   // Checked before anything is parsed: a corrupted raw transaction would otherwise be pooled and
   // break every payload built after the swap (the pool parses it only when selecting it).
   if (bytes.size() < kChecksumSize || crc32c(bytes.first(bytes.size() - kChecksumSize)) !=

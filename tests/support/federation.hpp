@@ -51,8 +51,10 @@ struct FederationOptions {
   std::vector<std::string> admitted_keys;
   // Nodes every node of this federation dials too: {x-only key hex, "host:port"}.
   std::vector<std::pair<std::string, std::string>> dial;
-  std::string network_extra;              // more lines of [network]
-  std::string engine_extra;               // more lines of [engine]
+  std::string network_extra;  // more lines of [network]
+  std::string engine_extra;   // more lines of [engine]
+  // More lines of [engine] for node i alone (e.g. its own execution client's URL: geth_node.hpp).
+  std::function<std::string(std::size_t)> node_engine_extra;
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
   // Or genesis at this unix time (rounded down to a slot start), e.g. in the past for a chain built
   // before the members start (prebuilt_chain.hpp).
@@ -413,6 +415,13 @@ class Federation {
            "retarget_interval = 1000000\ntarget_spacing_s = 2\nmax_adjustment = 4\n";
   }
 
+  std::string node_engine_table(const FederationNode& n) const {
+    if (!options_.node_engine_extra) return {};
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].get() == &n) return options_.node_engine_extra(i);
+    return {};
+  }
+
   // The secret key's 64 hex digits (for a test that plays a node with it).
   static std::string secret_hex(const SecretKey& key) { return to_hex(key.bytes()); }
 
@@ -507,7 +516,8 @@ requires = ["storage", "engine", "chain"]
 path = "chain.db"
 
 [engine]
-)" + engine_table() + R"(
+)" + engine_table() + node_engine_table(n) +
+                               R"(
 [network]
 listen = ")" + n.net_address() +
                                R"("

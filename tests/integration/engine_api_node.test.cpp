@@ -1,0 +1,223 @@
+// alysd with the engine-api backend driving a real Geth (tests/support/geth_node.hpp): a one-member
+// dev chain produces a block every slot on Geth, Geth's latest/safe/finalized follow alysd's head
+// and merged-mining finality, a peg-in is credited exactly once (also across a restart), a start
+// with a wrong or missing JWT secret or a Geth of another chain is refused before anything is
+// written, and a Geth that crashes or loses its data dir gets the chain back from alysd.
+// Prints SKIP and passes when Geth is not installed (bash packaging/geth.sh install).
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "alys/domain/wei.hpp"
+#include "geth_node.hpp"
+
+using namespace alys::testing;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kPegInAddress = "0x00000000000000000000000000000000000a11ce";
+constexpr std::uint64_t kPegInSats = 12'345;
+
+std::string pegin_params() {
+  return R"([")" + std::string(64, '7') + R"(", 1, ")" + kPegInAddress + R"(", )" +
+         std::to_string(kPegInSats) + "]";
+}
+
+std::string balance_of(GethFederation& net, std::size_t i, const std::string& address) {
+  auto balance = net.geth(i).rpc("eth_getBalance", json::array{address.c_str(), "latest"});
+  return balance && balance->is_string() ? std::string(balance->as_string()) : std::string("?");
+}
+
+// Geth's block at `tag` is alysd's payload at the same height (both read now).
+bool geth_matches(GethFederation& net, std::size_t i, const std::string& tag,
+                  std::uint64_t height) {
+  auto block = net.geth_block(i, tag);
+  auto payload = net.payload_hash(i, height);
+  return block && payload && block->number == height && block->hash == *payload;
+}
+
+// Geth's latest equals alysd's head.
+bool head_in_step(GethFederation& net, std::size_t i) {
+  auto head = net.federation().head(i);
+  return head && geth_matches(net, i, "latest", head->height);
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("engine-api: a dev chain on Geth, finality and a peg-in") {
+  if (auto skip = GethFederation::skip_reason()) {
+    WARN("SKIP: " << *skip);
+    return;
+  }
+  GethFederation net(geth_federation_of(1));
+  Federation& fed = net.federation();
+  net.start_all();
+
+  // A block every slot, each one Geth's canonical block at its height.
+  REQUIRE(fed.wait_heights({0}, 4, 30s));
+  for (std::uint64_t h = 0; h <= 4; ++h) {
+    INFO("height " << h);
+    CHECK(geth_matches(
+        net, 0,
+        "0x" +
+            [&] {
+              std::ostringstream hex;
+              hex << std::hex << h;
+              return hex.str();
+            }(),
+        h));
+  }
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+
+  // Merged-mining finality becomes Geth's safe and finalized block.
+  const bool finalized_in_step = Federation::wait_until(
+      [&] {
+        auto head = fed.head(0);
+        if (!head || !head->finalized || *head->finalized == 0) return false;
+        return geth_matches(net, 0, "finalized", *head->finalized) &&
+               geth_matches(net, 0, "safe", *head->finalized);
+      },
+      40s);
+  CHECK(finalized_in_step);
+
+  // A peg-in of 12,345 sats is 12,345 x 10^10 wei on Geth, once.
+  const std::string expected = alys::wei_to_quantity(alys::Wei{kPegInSats} * alys::kWeiPerSatoshi);
+  fed.must(0, "chain_queuePegIn", pegin_params());
+  CHECK(Federation::wait_until([&] { return balance_of(net, 0, kPegInAddress) == expected; }, 20s));
+  const std::uint64_t minted_by = fed.height(0);
+  REQUIRE(fed.wait_heights({0}, minted_by + 2, 20s));
+  CHECK(balance_of(net, 0, kPegInAddress) == expected);
+
+  // A restarted alysd finds Geth at its head, produces on, and mints nothing twice.
+  fed.restart(0);
+  REQUIRE(fed.wait_heights({0}, minted_by + 5, 30s));
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+  CHECK(balance_of(net, 0, kPegInAddress) == expected);
+  std::string error;
+  CHECK_FALSE(fed.rpc(0, "chain_queuePegIn", pegin_params(), &error));
+  CHECK_THAT(error, Catch::Contains("already minted"));
+  net.finished();
+}
+
+TEST_CASE("engine-api: a wrong or missing secret and another chain refuse the start") {
+  if (auto skip = GethFederation::skip_reason()) {
+    WARN("SKIP: " << *skip);
+    return;
+  }
+  GethFederation net(geth_federation_of(1));
+  Federation& fed = net.federation();
+  net.start_geth(0);
+  const std::string secret = read_file(net.jwt_file(0));
+
+  // Starts alysd and waits for its exit; its log.
+  auto refused_start = [&](const char* what) {
+    fed.start(0);
+    const bool exited = Federation::wait_until([&] { return !fed.running(0); }, 30s);
+    INFO(what);
+    REQUIRE(exited);
+    fed.stop(0);
+    return read_file(fed.node(0).logs.back());
+  };
+
+  // Geth read its secret at start; alysd now reads another one.
+  write_jwt_secret(net.jwt_file(0));
+  std::string log = refused_start("wrong secret");
+  CHECK_THAT(log, Catch::Contains("401") && Catch::Contains(net.jwt_file(0).string()));
+
+  std::filesystem::remove(net.jwt_file(0));
+  log = refused_start("missing secret");
+  CHECK_THAT(log, Catch::Contains("jwt_secret_file") && Catch::Contains(net.jwt_file(0).string()));
+  std::ofstream(net.jwt_file(0)) << secret;
+  std::filesystem::permissions(
+      net.jwt_file(0), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  // A Geth initialised for another chain id.
+  net.stop_geth(0);
+  {
+    json::value genesis = json::parse(read_file(net.genesis_file(0)));
+    genesis.as_object()["config"].as_object()["chainId"] = 777;
+    std::ofstream(net.genesis_file(0)) << json::serialize(genesis);
+  }
+  net.init_geth(0);
+  net.start_geth(0);
+  log = refused_start("another chain");
+  CHECK_THAT(log, Catch::Contains("chain id 777") && Catch::Contains("chain_id is 263634"));
+
+  // None of the refused starts wrote a block: the first good start builds the genesis.
+  net.stop_geth(0);
+  net.write_genesis(0);
+  net.init_geth(0);
+  net.start_geth(0);
+  fed.start(0);
+  fed.wait_ready(0);
+  CHECK(fed.wait_heights({0}, 1, 30s));
+  const std::string good = read_file(fed.node(0).logs.back());
+  CHECK_THAT(good, Catch::Contains("] genesis "));
+  net.finished();
+}
+
+TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") {
+  if (auto skip = GethFederation::skip_reason()) {
+    WARN("SKIP: " << *skip);
+    return;
+  }
+  GethFederation net(geth_federation_of(1));
+  Federation& fed = net.federation();
+  net.start_all();
+  REQUIRE(fed.wait_heights({0}, 3, 30s));
+
+  // A crash: production pauses and the engine says why.
+  net.kill_geth(0);
+  const std::string unreachable = "execution client unreachable: block production paused";
+  REQUIRE(Federation::wait_until(
+      [&] { return fed.log_text(0).find(unreachable) != std::string::npos; }, 10s));
+  std::this_thread::sleep_for(1500ms);  // a block in flight when Geth died may still land
+  const std::uint64_t paused_at = fed.height(0);
+  std::this_thread::sleep_for(4s);
+  CHECK(fed.height(0) == paused_at);
+  CHECK(fed.plugin_metric(0, "engine_execution_client_up") == 0);
+  CHECK(count_of(fed.log_text(0), unreachable) == 1);  // once, not once per slot
+
+  // Back on the same data dir: whatever Geth lost is replayed, production resumes, no height lost.
+  net.start_geth(0);
+  CHECK(Federation::wait_until(
+      [&] { return fed.log_text(0).find("execution client back") != std::string::npos; }, 15s));
+  REQUIRE(fed.wait_heights({0}, paused_at + 3, 30s));
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+  CHECK(fed.plugin_metric(0, "engine_execution_client_up") == 1);
+
+  // An empty data dir: alysd replays the whole chain into it.
+  net.reset_geth(0);
+  const std::uint64_t before = fed.height(0);
+  REQUIRE(fed.wait_heights({0}, before + 2, 40s));
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+  auto head = fed.head(0);
+  REQUIRE(head);
+  auto block = fed.rpc(0, "chain_getBlockByHeight", "[" + std::to_string(head->height) + "]");
+  auto latest = net.geth_block(
+      0, "0x" + [&] {
+        std::ostringstream hex;
+        hex << std::hex << head->height;
+        return hex.str();
+      }());
+  REQUIRE(block);
+  REQUIRE(latest);
+  CHECK(latest->state_root ==
+        std::string(block->as_object().at("payload").as_object().at("stateRoot").as_string()));
+  CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed"));
+  net.finished();
+}
