@@ -161,9 +161,11 @@ TEST_CASE("ethers deploys an ERC-20 and pegs out on Geth driven by alysd",
       std::chrono::steady_clock::now() - started);
   INFO("erc20_flow.mjs:\n" << flow.output);
   REQUIRE(flow.code == 0);
-  WARN("figure: erc20_flow.mjs on Geth driven by alysd took " << took.count()
-                                                              << " ms (7 transactions)");
   const json::object out = flow_result(flow.output);
+  WARN("figure: erc20_flow.mjs on Geth driven by alysd took "
+       << took.count() << " ms (7 transactions); requestPegOut used "
+       << (out.at("pegout").is_object() ? out.at("pegout").at("gasUsed").as_string().c_str() : "-")
+       << " gas");
   CHECK(out.at("chainId").as_int64() == kDevChainId);
   REQUIRE(out.at("pegout").is_object());
   const json::object& pegout = out.at("pegout").as_object();
