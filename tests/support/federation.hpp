@@ -53,6 +53,7 @@ struct FederationOptions {
   std::vector<std::pair<std::string, std::string>> dial;
   std::string network_extra;              // more lines of [network]
   std::string engine_extra;               // more lines of [engine]
+  std::string chain_extra;                // more lines of [chain] on every node (spec keys)
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
   // Or genesis at this unix time (rounded down to a slot start), e.g. in the past for a chain built
   // before the members start (prebuilt_chain.hpp).
@@ -403,7 +404,8 @@ class Federation {
            "\nslot_ms = " + std::to_string(options_.slot_ms) +
            "\ngenesis_timestamp_ms = " + std::to_string(genesis_ms_) +
            "\ngenesis_alloc = [\n  { address = \"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\", "
-           "balance_wei = \"10000000000000000000000\" },\n]\n";
+           "balance_wei = \"10000000000000000000000\" },\n]\n" +
+           options_.chain_extra;
   }
   std::string auxpow_table() const {
     return "chain_id = 1953\ncommitment = \"coinbase-script\"\nmax_blocks_without_pow = " +
