@@ -158,6 +158,8 @@ genesis_timestamp_ms = $genesis
 genesis_alloc = [
   { address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", balance_wei = "10000000000000000000000" },
 ]
+# The federation's 20% of the fees (docs/mining.md, "Fees"): Hardhat/Anvil's second dev account.
+federation_fee_recipient = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 EOF
 }
 

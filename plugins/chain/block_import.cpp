@@ -54,15 +54,19 @@ void ChainActor::run_import(ImportJob job) {
                                 ") and carries no AuxPoW"});
   }
   auto shared = std::make_shared<ImportJob>(std::move(job));
+  // Exactly the block's mints, its peg-ins' and the fees of the range its AuxPoW finalizes: a
+  // payload built without them (or with others) has another state root and fails execution.
+  std::vector<Mint> mints = block_mints(shared->block.block.pegins, auxpow, &shared->fees.payout);
   // From here on the job waits for the engine and storage: a hot swap hands it over as it stands.
   producing_.reset();
   importing_ = shared;
   execute(
-      // Exactly the block's mints: a payload built without them (or with others) has another state
-      // root and fails here.
-      engine::ExecutePayload{shared->block.block.payload, mints_of(shared->block.block.pegins),
-                             false},
+      engine::ExecutePayload{shared->block.block.payload, std::move(mints), false},
       [this, shared, auxpow, round](const engine::PayloadExecuted& executed) {
+        shared->fees.paid_wei = wei_from_be(executed.fees_wei);
+        if (!shared->fees.paid_wei)
+          return reject(*shared,
+                        Rejection{"payload_invalid", "the engine reports fees beyond 2^128 wei"});
         // Checked and re-executed: the block is held, and every approval of it counts.
         for (const Approval& approval : shared->block.approvals)
           record_approval(shared->hash, round, approval);
@@ -74,6 +78,7 @@ void ChainActor::run_import(ImportJob job) {
           shared->block.approvals = approvals_.at(shared->hash).by_round.at(*certified);
           CommitExtras extras = chain_state_puts(auxpow, shared->block.block.timestamp_ms);
           add_pegin_puts(shared->block.block.pegins, extras);
+          add_fee_puts(*shared, auxpow, extras);
           if (auxpow) {
             extras.set_finalized = true;
             extras.finalized_height = auxpow->range_end;
@@ -120,6 +125,7 @@ void ChainActor::complete_import(const std::shared_ptr<ImportJob>& job,
                                  const std::optional<AuxPowHeader>& auxpow, const Block& imported) {
   set_head(job->hash, imported);
   pegins_minted(imported);
+  fees_committed(*job, auxpow);
   if (auxpow) finalize(*auxpow, imported);
   if (mining_) mining_->block_added(imported.height, job->hash);
   imported_block(imported, job->hash, job->produced_here);

@@ -77,11 +77,12 @@ void ChainActor::produce(std::uint64_t slot) {
     auxpow = mining_->queued_header(head_.height + 1);
     if (!auxpow && production_paused()) return finish_job();
   }
-  // The queued peg-ins mint first in the payload; the block names them, so that every member
-  // re-executes with the same mints.
+  // The queued peg-ins mint first in the payload, then the fees of the range the AuxPoW finalizes;
+  // the block names both, so that every member re-executes with the same mints. The payload's own
+  // fees go to the burn address, to be minted when a later AuxPoW finalizes this block.
   std::vector<PegIn> pegins = pegins_for_block();
   engine::BuildPayload request{head_.payload_hash, config_.spec.slot_start_ms(slot),
-                               config_.node.fee_recipient, mints_of(pegins),
+                               kFeeBurnAddress, block_mints(pegins, auxpow),
                                config_.node.max_transactions_per_block};
   // An engine that builds nothing in time (or cannot be asked) costs this slot only.
   ask(engine_, request, config_.node.engine_timeout_ms)
@@ -104,7 +105,7 @@ void ChainActor::produce(std::uint64_t slot) {
             block.pegins = pegins;
             if (auxpow) block.auxpow = {*auxpow};
             const Hash32 hash = block_hash(block);
-            run_import(ImportJob{std::move(proposal), hash, Answer{}, true});
+            run_import(ImportJob{std::move(proposal), hash, Answer{}, true, {}});
           },
           [this, slot](const Status& error) {
             context().log(LogLevel::error, "slot " + std::to_string(slot) +

@@ -74,6 +74,12 @@ std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& hea
     return reject("payload_mismatch", "payload timestamp " + std::to_string(payload.timestamp_s) +
                                           " s does not match the block's " +
                                           std::to_string(block.timestamp_ms) + " ms");
+  // The fees are minted again when a block finalizes this one: a payload paying its tips anywhere
+  // else would pay them twice.
+  if (payload.fee_recipient != kFeeBurnAddress)
+    return reject("wrong_fee_recipient",
+                  "the payload pays its fees to " + to_0x_hex(payload.fee_recipient) +
+                      ", not to the burn address " + to_0x_hex(kFeeBurnAddress));
   if (!block.pegout_proposal.empty() || !block.finalized_pegouts.empty())
     return reject("unsupported_content", "peg-outs are not accepted by this node yet");
   if (block.auxpow.size() > 1) return reject("bad_auxpow", "more than one AuxPoW header");

@@ -35,9 +35,10 @@ struct HeadView {
 };
 
 // Parent, height, slot (strictly after the parent's, not beyond the allowed drift into the future),
-// timestamp (the slot's start), author, the payload's link to its parent, and content this chain
-// version does not accept yet (peg-outs). `now_ms` is this node's clock. An AuxPoW header's own
-// rules need the merged-mining state: MergedMining::check_header.
+// timestamp (the slot's start), author, the payload's link to its parent, its fee recipient (the
+// burn address, kFeeBurnAddress), and content this chain version does not accept yet (peg-outs).
+// `now_ms` is this node's clock. An AuxPoW header's own rules need the merged-mining state:
+// MergedMining::check_header.
 std::optional<Rejection> check_header(const ChainSpec& spec, const HeadView& head,
                                       const Block& block, const Hash32& block_hash,
                                       std::uint64_t now_ms);

@@ -40,6 +40,7 @@ struct Fixture {
     block.payload.number = 11;
     block.payload.parent_hash = head.payload_hash;
     block.payload.timestamp_s = 202;
+    block.payload.fee_recipient = kFeeBurnAddress;
     now_ms = 202'100;
   }
 
@@ -117,6 +118,13 @@ TEST_CASE("each header rule rejects with its own code", "[block_rules]") {
     f.block.payload.parent_hash = f.head.payload_hash;
     f.block.payload.timestamp_s = 203;
     CHECK(f.code() == "payload_mismatch");
+  }
+  SECTION("the payload pays its fees to the burn address only") {
+    CHECK(f.code().empty());
+    f.block.payload.fee_recipient[19] = 0xae;
+    CHECK(f.code() == "wrong_fee_recipient");
+    f.block.payload.fee_recipient = EthAddress{};
+    CHECK(f.code() == "wrong_fee_recipient");
   }
   SECTION("content this version does not take") {
     f.block.pegout_proposal.push_back(PegOutRequest{});

@@ -24,8 +24,11 @@ ChainActor::ChainActor(Context context) : Actor(context) {
                          message.block.block.height});
       return;
     }
-    enqueue(ImportJob{message.block, hash,
-                      Answer{envelope.is_request() ? envelope.correlation_id : 0}, false});
+    enqueue(ImportJob{message.block,
+                      hash,
+                      Answer{envelope.is_request() ? envelope.correlation_id : 0},
+                      false,
+                      {}});
   });
   on<HandedOver>([this](const HandedOver&, const Envelope&) {
     if (!confirming_head_) return;
@@ -164,6 +167,7 @@ ChainSpecInfo ChainActor::spec_info() const {
   info.members = config_.spec.members;
   info.threshold = config_.spec.threshold;
   info.slot_ms = config_.spec.slot_ms;
+  info.spec_digest = spec_digest(config_.spec);
   return info;
 }
 

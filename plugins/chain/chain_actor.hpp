@@ -8,8 +8,9 @@
 // status), chain_startup.cpp (resuming from storage or building genesis), block_production.cpp
 // (slots and producing), block_import.cpp (checking, executing and committing a block),
 // approvals.cpp (this member's approval and those of others), miner_rpc.cpp (createauxblock and
-// submitauxblock), pegin_queue.cpp (chain_queuePegIn and the minted set), chain_swap.cpp (the state
-// handed over on a hot swap, chain_state.hpp).
+// submitauxblock), pegin_queue.cpp (chain_queuePegIn and the minted set), block_fees.cpp (each
+// block's fees, paid out on finalization), chain_swap.cpp (the state handed over on a hot swap,
+// chain_state.hpp).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,7 @@
 #include "chain_rpc.hpp"
 #include "chain_spec.hpp"
 #include "chain_state.hpp"
+#include "fees.hpp"
 #include "merged_mining.hpp"
 #include "pegins.hpp"
 
@@ -61,11 +63,21 @@ struct Answer {
   std::uint64_t correlation_id = 0;  // 0: a plain send, nobody waits
 };
 
+// What an import learns of a block's fees (block_fees.cpp): what its transactions paid (once the
+// engine executed it) and, for a block carrying an AuxPoW, what it pays out of the fees of the
+// range it finalizes. A job completed after a hot swap has neither: the instance that committed
+// it recorded them.
+struct ImportFees {
+  std::optional<Wei> paid_wei;
+  std::optional<FeeShares> payout;
+};
+
 struct ImportJob {
   SignedBlock block;
   Hash32 hash{};
   Answer answer;
   bool produced_here = false;
+  ImportFees fees;
 };
 
 struct ProduceJob {
@@ -238,6 +250,24 @@ class ChainActor : public Actor {
   // `block` is committed: its peg-ins are minted, whoever queued them.
   void pegins_minted(const Block& block);
 
+  // --- fees (block_fees.cpp) ---
+  // The mints of a block naming `pegins` and carrying `auxpow`: the peg-ins' first, then the fees
+  // of the AuxPoW's range (fee_mints); `paid` gets those fees' shares. What the author builds
+  // with and every member re-executes with.
+  std::vector<Mint> block_mints(const std::vector<PegIn>& pegins,
+                                const std::optional<AuxPowHeader>& auxpow,
+                                std::optional<FeeShares>* paid = nullptr) const;
+  // The fee record a commit of `job` writes (merged mining only): the ledger after it.
+  void add_fee_puts(const ImportJob& job, const std::optional<AuxPowHeader>& auxpow,
+                    CommitExtras& extras) const;
+  // `job` is committed: its range's fees are paid (metrics, log) and its own are recorded.
+  void fees_committed(const ImportJob& job, const std::optional<AuxPowHeader>& auxpow);
+  // The ledger from the chain's keys (start-up, after a hot swap); none recorded: from the head.
+  void load_fees(const std::vector<storage::KeyValue>& entries);
+  // createauxblock's coinbasevalue: the miner's share, in gwei, of the fees of every block the
+  // work covers (the unfinalized ones up to the head).
+  Wei miner_share_now() const;
+
   // --- state and status (chain_actor.cpp) ---
   void set_head(const Hash32& hash, const Block& block);
   std::uint64_t finalized_height() const { return finalized_ ? finalized_->first : 0; }
@@ -302,6 +332,9 @@ class ChainActor : public Actor {
   std::set<PegInId> minted_pegins_;
   std::vector<PegIn> queued_pegins_;
   bool pegins_loaded_ = false;
+  // The fees of the blocks after the finalized one (merged mining only), from the chain key
+  // kFeesKey, which every block's batch rewrites: read from storage at start and after a hot swap.
+  FeeLedger fees_;
   std::uint64_t next_block_query_ = 1;
 };
 

@@ -318,10 +318,11 @@ TEST_CASE("with 64 blocks held, the oldest slot's block is evicted", "[chain][ro
   }
   CHECK(metric(node, "chain_pending_evicted_total") == 1);
   const SignedBlock& oldest = blocks.front();
+  // The smallest hash among the others: the oldest goes whatever its hash (and the blocks' hashes
+  // change with every change to the payload, so it may well be the smallest of all).
   const SignedBlock& smallest = *std::min_element(
-      blocks.begin(), blocks.end(),
+      blocks.begin() + 1, blocks.end(),
       [](const auto& l, const auto& r) { return block_hash(l.block) < block_hash(r.block); });
-  REQUIRE(block_hash(smallest.block) != block_hash(oldest.block));
   // The evicted block's approval has nothing to complete; the smallest hash is still held.
   send(node, approve_message(0, oldest));
   CHECK(node.head().height == 0);

@@ -146,7 +146,7 @@ std::string render_aux_block(const AuxBlockView& view) {
   json::object out{{"hash", to_hex(reversed(view.aux_hash))},
                    {"chainid", view.chain_id},
                    {"previousblockhash", to_hex(reversed(view.previous))},
-                   {"coinbasevalue", 0},
+                   {"coinbasevalue", static_cast<std::uint64_t>(view.coinbase_value_gwei)},
                    {"bits", hex_bits(view.bits)},
                    {"height", view.height},
                    {"_target", to_hex(decode_compact(view.bits).target.to_le())}};

@@ -9,6 +9,7 @@
 
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
+#include "alys/domain/wei.hpp"
 
 namespace alys::chain {
 
@@ -45,6 +46,8 @@ struct AuxBlockView {
   Hash32 previous{};  // the last finalized block (or genesis)
   std::uint32_t bits = 0;
   std::uint64_t height = 0;  // the block that will carry the AuxPoW
+  // coinbasevalue: what the work's fee recipient would be minted now, in gwei (docs/mining.md).
+  Wei coinbase_value_gwei = 0;
 };
 std::string render_aux_block(const AuxBlockView& view);
 

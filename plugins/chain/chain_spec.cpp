@@ -272,7 +272,8 @@ ChainConfig read_chain_config(std::string_view table_json, ConfigProblems& probl
                                                     "storage_timeout_ms",
                                                     "host",
                                                     "auxpow",
-                                                    "dev_mine"};
+                                                    "dev_mine",
+                                                    "federation_fee_recipient"};
 
   Reader r(table, problems);
   for (const auto& field : table)
@@ -307,6 +308,12 @@ ChainConfig read_chain_config(std::string_view table_json, ConfigProblems& probl
   if (auto v = r.u64("max_future_drift_ms")) spec.max_future_drift_ms = *v;
   read_alloc(r, spec);
   read_pow(r, spec);
+  if (auto v = r.string("federation_fee_recipient")) {
+    if (auto address = fixed_from_hex<20>(*v))
+      spec.federation_fee_recipient = *address;
+    else
+      r.fail("federation_fee_recipient", "must be a 20-byte hex address (\"0x\" + 40 hex digits)");
+  }
 
   NodeSettings& node = config.node;
   if (auto v = r.string("key_file")) {
@@ -342,6 +349,8 @@ Hash32 spec_digest(const ChainSpec& spec) {
   Writer writer;
   writer(spec.chain_id, spec.members, spec.threshold, spec.slot_ms, spec.genesis_timestamp_ms,
          spec.genesis_alloc);
+  // Every member derives the same fee mints only with the same federation address.
+  writer(spec.federation_fee_recipient);
   writer(spec.pow.has_value());
   if (spec.pow) {
     const PowSpec& pow = *spec.pow;

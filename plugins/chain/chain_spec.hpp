@@ -12,6 +12,7 @@
 #include "alys/domain/block.hpp"
 #include "alys/domain/hash.hpp"
 #include "alys/domain/secp256k1.hpp"
+#include "fees.hpp"
 #include "merged_mining.hpp"
 
 namespace alys::chain {
@@ -25,6 +26,9 @@ struct ChainSpec {
   std::vector<Mint> genesis_alloc;
   std::uint64_t max_future_drift_ms = 1000;
   std::optional<PowSpec> pow;  // [chain.auxpow]: merged-mining finality; without it, none
+  // Where the federation's 20% of the fees goes (docs/mining.md, "Fees"); unset, the burn address,
+  // where that share stays burned.
+  EthAddress federation_fee_recipient = kFeeBurnAddress;
 
   std::uint64_t slot_at(std::uint64_t unix_ms) const { return unix_ms / slot_ms; }
   std::uint64_t slot_start_ms(std::uint64_t slot) const { return slot * slot_ms; }
@@ -48,6 +52,8 @@ Hash32 spec_digest(const ChainSpec& spec);
 // This node's own settings, next to the spec in the same table.
 struct NodeSettings {
   std::string key_file;  // empty: an observer that imports but neither produces nor approves
+  // The miner's recipient this node puts in the AuxPoWs it makes: dev_mine's, and createauxblock's
+  // when called without an address. Blocks themselves always pay their fees to kFeeBurnAddress.
   EthAddress fee_recipient{};
   std::uint32_t max_transactions_per_block = 10'000;
   std::uint64_t engine_timeout_ms = 10'000;

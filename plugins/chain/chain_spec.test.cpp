@@ -179,4 +179,23 @@ TEST_CASE("the spec digest covers the chain's rules and nothing local", "[chain_
   CHECK(spec_digest(parse_chain_config(table("", 4, 3)).spec) != base);
   CHECK(spec_digest(parse_chain_config(table("", 3, 3)).spec) != base);
   CHECK(spec_digest(parse_chain_config(table(R"("slot_ms": 3000)")).spec) != base);
+  // The federation's fee address decides every finalizing block's mints; the miner's is local.
+  CHECK(
+      spec_digest(
+          parse_chain_config(
+              table(R"("federation_fee_recipient": "0x00000000000000000000000000000000000000fe")"))
+              .spec) != base);
+  CHECK(spec_digest(parse_chain_config(
+                        table(R"("fee_recipient": "0x00000000000000000000000000000000000000fe")"))
+                        .spec) == base);
+}
+
+TEST_CASE("the federation's fee address defaults to the burn address", "[chain_spec]") {
+  CHECK(alys::to_0x_hex(parse_chain_config(table("")).spec.federation_fee_recipient) ==
+        "0x000000000000000000000000000000000000dead");
+  auto config = parse_chain_config(
+      table(R"("federation_fee_recipient": "0x00000000000000000000000000000000000000Fe")"));
+  CHECK(config.spec.federation_fee_recipient[19] == 0xfe);
+  CHECK(error_of(table(R"("federation_fee_recipient": "fed")")) ==
+        "chain.federation_fee_recipient: must be a 20-byte hex address (\"0x\" + 40 hex digits)");
 }

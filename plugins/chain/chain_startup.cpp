@@ -29,6 +29,12 @@ void ChainActor::on_start() {
   storage_ = context().resolve("storage");
   engine_ = context().resolve("engine");
   if (config_.spec.pow) mining_.emplace(*config_.spec.pow);
+  if (mining_ && config_.spec.federation_fee_recipient == kFeeBurnAddress)
+    context().log(LogLevel::warn,
+                  "chain.federation_fee_recipient is not set: the federation's 20% of the fees "
+                  "stays burned at " +
+                      to_0x_hex(kFeeBurnAddress) +
+                      " (docs/mining.md, \"Fees\"); every member must set the same address");
   context().log(LogLevel::info,
                 "chain " + std::to_string(config_.spec.chain_id) + ": " +
                     std::to_string(config_.spec.members.size()) + " member(s), threshold " +
@@ -149,9 +155,10 @@ void ChainActor::build_genesis() {
                            context().log(LogLevel::info, "genesis " + to_hex(hash));
                            anchor_hash_ = hash;
                            genesis_hash_ = hash;
-                           // An empty store: nothing minted or queued yet.
+                           // An empty store: nothing minted or queued yet, no fees.
                            load_pegins({});
                            set_head(hash, block);
+                           load_fees({});
                            start_running();
                          });
                 },
@@ -169,6 +176,7 @@ void ChainActor::load_chain_state(std::function<void()> then) {
           [this, then](const storage::ChainState& state) {
             if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
             load_pegins(state.entries);
+            load_fees(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
               const std::string_view key = key_text(entry.key);
               if (key == kApprovedKey) {

@@ -42,7 +42,7 @@ JobState job_state(const Job& job) {
 }
 
 ImportJob import_job(const JobState& state) {
-  return ImportJob{state.block, state.hash, Answer{state.correlation_id}, state.produced_here};
+  return ImportJob{state.block, state.hash, Answer{state.correlation_id}, state.produced_here, {}};
 }
 
 Job job_of(const JobState& state) {
@@ -229,9 +229,10 @@ void ChainActor::reload_approval_record(std::function<void()> then) {
       .then(
           [this, then](const storage::ChainState& state) {
             if (!state.error.empty()) fatal("storage cannot read the chain state: " + state.error);
-            // Peg-ins are not in the handed-over state: storage has them, written with each block
-            // and each queue call (docs/chain.md, "Peg-ins").
+            // Peg-ins and fees are not in the handed-over state: storage has them, written with
+            // each block and each queue call (docs/chain.md, "Peg-ins"; docs/mining.md, "Fees").
             load_pegins(state.entries);
+            load_fees(state.entries);
             for (const storage::KeyValue& entry : state.entries) {
               const std::string_view key = key_text(entry.key);
               if (key != kApprovedKey) continue;

@@ -79,7 +79,12 @@ class RuntimeNode {
     REQUIRE(parent.found);
     const Block parent_block = decode<SignedBlock>(parent.block.block).block;
     auto built = ask<engine::PayloadBuilt>(
-        "engine", engine::BuildPayload{parent_block.payload.block_hash, slot * 2000, {}, {}, 1000});
+        "engine",
+        engine::BuildPayload{parent_block.payload.block_hash,
+                             slot * 2000,
+                             *fixed_from_hex<20>("0x000000000000000000000000000000000000dEaD"),
+                             {},
+                             1000});
     REQUIRE(built.error.empty());
     SignedBlock block;
     block.block.height = stored.height + 1;

@@ -31,6 +31,9 @@ using alys::testing::TempDir;
 
 constexpr std::uint64_t kChainId = 263634;
 constexpr std::uint64_t kGenesisMs = 1'700'000'000'000;
+// Every block's payload pays its fees here (plugins/chain/fees.hpp, kFeeBurnAddress).
+inline const EthAddress kBurnAddress =
+    *fixed_from_hex<20>("0x000000000000000000000000000000000000dEaD");
 
 inline SecretKey key(std::uint8_t seed) {
   std::array<std::uint8_t, 32> bytes{};
@@ -174,7 +177,8 @@ inline SignedBlock make_block(TestNode& node, std::uint64_t slot,
                               const std::vector<Mint>& mints = {}) {
   const storage::Head head = node.head();
   const SignedBlock parent = node.block_at(head.height);
-  engine::BuildPayload build{parent.block.payload.block_hash, slot * 2000, {}, mints, 1000};
+  engine::BuildPayload build{parent.block.payload.block_hash, slot * 2000, kBurnAddress, mints,
+                             1000};
   auto built = node.ask<engine::PayloadBuilt>("engine", build);
   REQUIRE(built.error.empty());
   SignedBlock block;

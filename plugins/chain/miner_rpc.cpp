@@ -28,7 +28,7 @@ std::string ChainActor::create_aux_block(std::string_view params_json) {
   if (auto* error = std::get_if<MiningError>(&created)) throw RpcError(error->code, error->message);
   const Work& work = std::get<Work>(created);
   return render_aux_block(AuxBlockView{work.aux_hash, config_.spec.pow->chain_id, anchor_hash_,
-                                       work.bits, head_.height + 1});
+                                       work.bits, head_.height + 1, miner_share_now()});
 }
 
 std::string ChainActor::submit_aux_block(std::string_view params_json) {

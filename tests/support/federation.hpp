@@ -53,6 +53,7 @@ struct FederationOptions {
   std::vector<std::pair<std::string, std::string>> dial;
   std::string network_extra;  // more lines of [network]
   std::string engine_extra;   // more lines of [engine]
+  std::string chain_extra;    // more lines of [chain] on every node (spec keys)
   // More lines of [engine] for node i alone (e.g. its own execution client's URL: geth_node.hpp).
   std::function<std::string(std::size_t)> node_engine_extra;
   std::uint64_t genesis_delay_ms = 3000;  // genesis this far after the fixture is made
@@ -405,7 +406,8 @@ class Federation {
            "\nslot_ms = " + std::to_string(options_.slot_ms) +
            "\ngenesis_timestamp_ms = " + std::to_string(genesis_ms_) +
            "\ngenesis_alloc = [\n  { address = \"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\", "
-           "balance_wei = \"10000000000000000000000\" },\n]\n";
+           "balance_wei = \"10000000000000000000000\" },\n]\n" +
+           options_.chain_extra;
   }
   std::string auxpow_table() const {
     return "chain_id = 1953\ncommitment = \"coinbase-script\"\nmax_blocks_without_pow = " +

@@ -84,7 +84,12 @@ inline std::uint64_t prebuild_chain(Federation& federation, std::uint64_t blocks
     // The node's clock at the slot's start, as the author's would be when it builds.
     if (node.now_ms() < slot * slot_ms)
       node.advance(std::chrono::milliseconds(slot * slot_ms - node.now_ms()));
-    engine::BuildPayload build{parent.block.payload.block_hash, slot * slot_ms, {}, {}, 1000};
+    // Paying to the burn address, as every block's payload must (docs/mining.md, "Fees").
+    engine::BuildPayload build{parent.block.payload.block_hash,
+                               slot * slot_ms,
+                               *fixed_from_hex<20>("0x000000000000000000000000000000000000dEaD"),
+                               {},
+                               1000};
     const auto built = ask.operator()<engine::PayloadBuilt>("engine", build);
     INFO("height " << height << ": " << built.error);
     REQUIRE(built.error.empty());

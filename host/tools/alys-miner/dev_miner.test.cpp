@@ -129,7 +129,7 @@ class ScriptedNode : public NodeRpc {
       return rpc_error(error->code, error->message);
     const chain::Work& work = std::get<chain::Work>(created);
     return result(json::parse(chain::render_aux_block(
-        chain::AuxBlockView{work.aux_hash, kChainId, block_hash(0), work.bits, head + 1})));
+        chain::AuxBlockView{work.aux_hash, kChainId, block_hash(0), work.bits, head + 1, 0})));
   }
 
   Reply submit(std::string_view params_json) {
@@ -175,14 +175,14 @@ MinerOptions once(AuxPowCommitment commitment = AuxPowCommitment::coinbase_scrip
 
 AuxBlockWork work_for(const Hash32& aux_hash, std::uint32_t bits = kEasyBits) {
   return parse_aux_block(
-      chain::render_aux_block(chain::AuxBlockView{aux_hash, kChainId, block_hash(0), bits, 9}));
+      chain::render_aux_block(chain::AuxBlockView{aux_hash, kChainId, block_hash(0), bits, 9, 0}));
 }
 
 std::string with_field(const std::string& field_json) {
   // createauxblock's answer for block_hash(1) with one field replaced or added.
   boost::json::object object =
-      boost::json::parse(chain::render_aux_block(chain::AuxBlockView{block_hash(1), kChainId,
-                                                                     block_hash(0), kEasyBits, 9}))
+      boost::json::parse(chain::render_aux_block(chain::AuxBlockView{
+                             block_hash(1), kChainId, block_hash(0), kEasyBits, 9, 0}))
           .as_object();
   boost::json::object change = boost::json::parse(field_json).as_object();
   for (const auto& [key, value] : change) object[key] = value;

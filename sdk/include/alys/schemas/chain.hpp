@@ -68,7 +68,11 @@ struct ChainSpecInfo {
   std::vector<XOnlyPublicKey> members;  // BIP340 x-only keys, in member order
   std::uint32_t threshold = 0;
   std::uint64_t slot_ms = 0;
-  ALYS_FIELDS(ready, chain_id, genesis_hash, members, threshold, slot_ms)
+  // SHA-256 over every consensus key of the chain spec (members, threshold, slot, genesis, the
+  // federation's fee address, [chain.auxpow]): two members with different digests cannot follow
+  // the same chain, even with the same genesis.
+  Hash32 spec_digest{};
+  ALYS_FIELDS(ready, chain_id, genesis_hash, members, threshold, slot_ms, spec_digest)
 };
 
 // An AuxPoW header another member accepted (from the network role): the chain checks it as its
