@@ -84,14 +84,23 @@ bool same_token(std::string_view given, std::string_view expected) {
   return difference == 0;
 }
 
+// What /health and node_status show an actor as: its ActorState, or "degraded" while it runs but
+// cannot do its work.
+std::string shown_state(ActorState state, const std::string& degraded_reason) {
+  if (state == ActorState::running && !degraded_reason.empty()) return "degraded";
+  return to_string(state);
+}
+
 json::array actor_rows(const Runtime& runtime, bool with_plugin) {
   json::array rows;
   for (ActorCell* cell : runtime.cells()) {
+    std::string degraded_reason = cell->degraded_reason();
     json::object row{{"role", cell->role()},
-                     {"state", to_string(cell->state())},
+                     {"state", shown_state(cell->state(), degraded_reason)},
                      {"restarts", cell->counters().restarts.load()},
                      {"mailbox_depth", cell->mailbox_depth()},
-                     {"last_error", cell->last_error()}};
+                     {"last_error", cell->last_error()},
+                     {"degraded_reason", std::move(degraded_reason)}};
     if (with_plugin) {
       auto library = cell->library();
       row["plugin"] = library->manifest().name;
@@ -104,9 +113,18 @@ json::array actor_rows(const Runtime& runtime, bool with_plugin) {
 
 bool actor_healthy(const ActorCell& cell) {
   ActorState state = cell.state();
-  if (state == ActorState::running) return true;
+  if (state == ActorState::running) return !cell.degraded();
   // A transient or temporary actor that finished its work is not a fault; one that crashed is.
   return state == ActorState::exited && !cell.failed_exit();
+}
+
+// The node's state in /health and node_status: "stopped", "degraded" while an actor is, or
+// "running".
+const char* node_state(const Runtime& runtime) {
+  if (runtime.stopped()) return "stopped";
+  for (ActorCell* cell : runtime.cells())
+    if (cell->state() == ActorState::running && cell->degraded()) return "degraded";
+  return "running";
 }
 
 }  // namespace
@@ -255,12 +273,10 @@ void AdminServer::Impl::serve(tcp::socket socket) {
 }
 
 Answer AdminServer::Impl::health() const {
-  bool running = !runtime.stopped();
-  bool healthy = running;
+  bool healthy = !runtime.stopped();
   for (ActorCell* cell : runtime.cells()) healthy = healthy && actor_healthy(*cell);
-  json::object body{{"state", running ? "running" : "stopped"},
-                    {"healthy", healthy},
-                    {"actors", actor_rows(runtime, false)}};
+  json::object body{
+      {"state", node_state(runtime)}, {"healthy", healthy}, {"actors", actor_rows(runtime, false)}};
   return Answer{healthy ? http::status::ok : http::status::service_unavailable, "application/json",
                 json::serialize(body)};
 }
@@ -388,7 +404,7 @@ Answer AdminServer::Impl::unauthorized(const Call& call) const {
 
 void AdminServer::Impl::node_status(const Call& call) {
   call.answer(
-      json::object{{"state", runtime.stopped() ? "stopped" : "running"},
+      json::object{{"state", node_state(runtime)},
                    {"version", ALYS_NODE_VERSION},
                    {"abi", std::to_string(ALYS_ABI_MAJOR) + "." + std::to_string(ALYS_ABI_MINOR)},
                    {"uptime_seconds", runtime.uptime_seconds()},

@@ -234,6 +234,13 @@ void render_actors(Exposition& out, const std::vector<ActorMetricsSample>& actor
                actor->state == "running" ? "1" : "0");
   }
 
+  out.begin_family("alys_actor_degraded",
+                   "1 while the actor runs but cannot do its work (its health probe answered "
+                   "degraded), else 0.",
+                   Type::gauge);
+  for (const auto* actor : sorted)
+    out.sample("alys_actor_degraded", {{"role", actor->role}}, actor->degraded ? "1" : "0");
+
   const std::string handling = "alys_actor_handling_seconds";
   out.begin_family(handling,
                    "Time the actor's handler took per message; one message in 16 is timed.",

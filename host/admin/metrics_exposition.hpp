@@ -22,6 +22,7 @@ struct ActorMetricsSample {
   std::uint64_t failures = 0;
   std::uint64_t restarts = 0;
   std::uint64_t mailbox_depth = 0;
+  bool degraded = false;  // its health probe answered ALYS_DEGRADED (ActorCell::degraded)
   HistogramSnapshot handling_seconds;
 };
 

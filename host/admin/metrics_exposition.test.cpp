@@ -119,6 +119,9 @@ alys_actor_mailbox_depth{role="echo"} 7
 # HELP alys_actor_up 1 if the actor is running, else 0; the state is a label.
 # TYPE alys_actor_up gauge
 alys_actor_up{role="echo",state="running"} 1
+# HELP alys_actor_degraded 1 while the actor runs but cannot do its work (its health probe answered degraded), else 0.
+# TYPE alys_actor_degraded gauge
+alys_actor_degraded{role="echo"} 0
 # HELP alys_actor_handling_seconds Time the actor's handler took per message; one message in 16 is timed.
 # TYPE alys_actor_handling_seconds histogram
 alys_actor_handling_seconds_bucket{role="echo",le="0.001"} 2
@@ -206,6 +209,18 @@ TEST_CASE("render_prometheus writes each family once, actors in role order") {
   CHECK(text.find(R"(alys_actor_up{role="alpha")") < text.find(R"(alys_actor_up{role="zeta")"));
   CHECK(occurrences(text, "alys_swaps_total{") == 6);
   CHECK(render_prometheus(node) == text);
+}
+
+TEST_CASE("render_prometheus: a degraded actor is up, and degraded 1") {
+  NodeMetricsSample node;
+  ActorMetricsSample engine = actor("engine", "running");
+  engine.degraded = true;
+  node.actors = {engine, actor("chain", "running")};
+  const std::string text = render_prometheus(node);
+  CHECK(occurrences(text, "# TYPE alys_actor_degraded gauge\n") == 1);
+  CHECK(has_line(text, R"(alys_actor_degraded{role="engine"} 1)"));
+  CHECK(has_line(text, R"(alys_actor_degraded{role="chain"} 0)"));
+  CHECK(has_line(text, R"(alys_actor_up{role="engine",state="running"} 1)"));
 }
 
 TEST_CASE("render_prometheus turns per-bucket counts into cumulative ones") {
@@ -400,6 +415,7 @@ TEST_CASE("promtool accepts a rich exposition without a single lint warning") {
   echo.failures = 3;
   echo.restarts = 3;
   echo.mailbox_depth = 17;
+  echo.degraded = true;
   echo.handling_seconds = echo_latency.snapshot();
   ActorMetricsSample store = actor("store \"main\"\\eu\n", "restarting");
   store.handling_seconds = LatencyHistogram().snapshot();

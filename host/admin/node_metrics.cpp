@@ -18,6 +18,7 @@ NodeMetricsSample collect_node_metrics(const Runtime& runtime) {
     actor.failures = counters.failures.load();
     actor.restarts = counters.restarts.load();
     actor.mailbox_depth = cell->mailbox_depth();
+    actor.degraded = cell->degraded();
     actor.handling_seconds = counters.handling_seconds.snapshot();
     sample.actors.push_back(std::move(actor));
   }

@@ -172,10 +172,7 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
     health_probe_queued_.store(false, std::memory_order_release);
     code = functions.alys_plugin_on_health(instance_, &status);
     tls_correlation_id = 0;
-    if (code == ALYS_OK) return Outcome::ok;
-    error = "health check failed: " + status_text(status);
-    counters_.failures.fetch_add(1, std::memory_order_relaxed);
-    return Outcome::failed;
+    return health_answered(code, status, error);
   }
   if (envelope.kind == ALYS_KIND_CONFIG && !config_notice_pending(envelope)) {
     // A later table replaced this one, a rollback put another back, or the instance already
@@ -222,6 +219,27 @@ ActorCell::Outcome ActorCell::handle(const Envelope& envelope, std::string& erro
       counters_.failures.fetch_add(1, std::memory_order_relaxed);
       return Outcome::failed;
   }
+}
+
+ActorCell::Outcome ActorCell::health_answered(std::int32_t code, const alys_status& status,
+                                              std::string& error) {
+  if (code == ALYS_OK) {
+    std::string was;
+    if (degraded_.clear(&was) == DegradedChange::recovered)
+      runtime_.logger().info("[{}] no longer degraded (was: {})", spec_.role, was);
+    return Outcome::ok;
+  }
+  // Before 1.2 the code meant nothing to a host: a plugin that declares an older ABI and answers
+  // it is answering "not OK", which was a failure then and stays one.
+  if (code == ALYS_DEGRADED && instance_abi_minor_ >= 2) {
+    std::string reason = status_text(status);
+    if (degraded_.mark(reason) != DegradedChange::none)
+      runtime_.logger().warn("[{}] degraded: {}", spec_.role, reason);
+    return Outcome::ok;
+  }
+  error = "health check failed: " + status_text(status);
+  counters_.failures.fetch_add(1, std::memory_order_relaxed);
+  return Outcome::failed;
 }
 
 void ActorCell::dead_letter(const Envelope& envelope, std::string reason) {
@@ -279,6 +297,7 @@ Status ActorCell::bring_up(InstanceStep step, const StateBlob* state) {
         std::lock_guard lock(mutex_);
         instance_ = instance;
         functions_ = &functions;
+        instance_abi_minor_ = plugin->manifest().abi_minor;
       }
       return Status::Ok();
     case InstanceStep::restore:
@@ -456,6 +475,11 @@ void ActorCell::stop_instance() {
   for (std::uint64_t timer : timers) runtime_.timers().cancel(timer);
   if (health_timer_ != 0) runtime_.timers().cancel(health_timer_);
   health_timer_ = 0;
+  // What the stopped instance reported says nothing about the next one, which its own probes judge.
+  std::string was;
+  if (degraded_.clear(&was) == DegradedChange::recovered)
+    runtime_.logger().info("[{}] no longer degraded: its instance stopped (was: {})", spec_.role,
+                           was);
   if (instance != nullptr) functions->alys_plugin_on_destroy(instance);
 }
 

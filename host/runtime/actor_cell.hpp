@@ -21,6 +21,7 @@
 #include "alys/status.hpp"
 #include "host/config/config.hpp"
 #include "host/loading/plugin_library.hpp"
+#include "host/runtime/degraded_state.hpp"
 #include "host/runtime/executor.hpp"
 #include "host/runtime/histogram.hpp"
 #include "host/runtime/mailbox.hpp"
@@ -152,6 +153,11 @@ class ActorCell final : public Runnable {
 
   ActorState state() const;
   std::string last_error() const;
+  // Why the running instance cannot do its work (its last health probe answered ALYS_DEGRADED);
+  // empty when it can. Cleared by a probe answering ALYS_OK and by stop_instance (restart, swap).
+  // Any thread.
+  std::string degraded_reason() const { return degraded_.reason(); }
+  bool degraded() const { return degraded_.degraded(); }
   std::size_t mailbox_depth() const;
   std::uint64_t generation() const { return generation_.load(); }
   ActorCounters& counters() { return counters_; }
@@ -167,6 +173,9 @@ class ActorCell final : public Runnable {
   enum class Outcome { ok, dead_lettered, done, failed };
   Outcome handle(const Envelope& envelope, std::string& error);
   void dead_letter(const Envelope& envelope, std::string reason);
+  // A health probe's answer: ALYS_OK or ALYS_DEGRADED (ABI >= 1.2) are recorded and logged when
+  // they change something, and are not failures; anything else fails the actor with `error`.
+  Outcome health_answered(std::int32_t code, const alys_status& status, std::string& error);
   // After a push: schedules the cell unless it is already scheduled or paused.
   void notify_pushed(bool urgent);
   // Ends a turn (scheduled_ off) and takes a new one if messages are ready and dispatch is on.
@@ -210,10 +219,12 @@ class ActorCell final : public Runnable {
   alys_instance* instance_ = nullptr;  // touched by the control thread, and by run_batch while
                                        // dispatch is not paused
   const alys_plugin_function_table* functions_ = nullptr;  // of the instance's library; same rule
+  std::uint32_t instance_abi_minor_ = 0;                   // its manifest's; same rule
   std::vector<Envelope> journal_;                          // guarded by mutex_
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> failed_exit_{false};
   std::uint64_t health_timer_ = 0;
+  DegradedState degraded_;
 };
 
 // The correlation id of the message the calling thread is handling (0 outside a handler).

@@ -84,13 +84,14 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-// One row per actor of node_status or /health.
+// One row per actor of node_status or /health; the last column says why a degraded actor is.
 void print_actors(const json::object& node, bool with_plugin) {
   std::vector<std::vector<std::string>> rows;
   if (with_plugin)
-    rows.push_back({"ROLE", "STATE", "RESTARTS", "MAILBOX", "PLUGIN", "VERSION", "LAST ERROR"});
+    rows.push_back(
+        {"ROLE", "STATE", "RESTARTS", "MAILBOX", "PLUGIN", "VERSION", "LAST ERROR", "DEGRADED"});
   else
-    rows.push_back({"ROLE", "STATE", "RESTARTS", "MAILBOX", "LAST ERROR"});
+    rows.push_back({"ROLE", "STATE", "RESTARTS", "MAILBOX", "LAST ERROR", "DEGRADED"});
   const json::value* actors = field(node, "actors");
   if (actors && actors->is_array()) {
     for (const auto& item : actors->get_array()) {
@@ -103,6 +104,7 @@ void print_actors(const json::object& node, bool with_plugin) {
         row.push_back(or_dash(text(actor, "plugin_version")));
       }
       row.push_back(or_dash(text(actor, "last_error")));
+      row.push_back(or_dash(text(actor, "degraded_reason")));  // absent from older nodes
       rows.push_back(std::move(row));
     }
   }

@@ -1,8 +1,9 @@
 /*
- * alys/abi.h — the C ABI between the alysd host and its actor plugins. Version 1.1.
+ * alys/abi.h — the C ABI between the alysd host and its actor plugins. Version 1.2.
  *
  * History: 1.0, the first version. 1.1 appends alys_plugin_on_check_config to the plugin function
- * table (and the alys_config_problem_sink it reports through).
+ * table (and the alys_config_problem_sink it reports through). 1.2 adds ALYS_DEGRADED as a result
+ * of alys_plugin_on_health.
  *
  * This header is the only contract that crosses a shared-library boundary. No C++ type, exception,
  * allocator or std::string crosses it.
