@@ -22,6 +22,7 @@ namespace {
 constexpr std::size_t kMembers = 3;
 const std::string kPegInAddress = "0x00000000000000000000000000000000000b0b00";
 constexpr std::uint64_t kPegInSats = 54'321;
+const std::string kFederationFees = "0x00000000000000000000000000000000000fed00";
 
 std::string quantity(std::uint64_t value) {
   std::ostringstream hex;
@@ -41,7 +42,9 @@ TEST_CASE("engine-api: three members, each with its own Geth, hold one chain") {
     WARN("SKIP: " << *skip);
     return;
   }
-  GethFederation net(geth_federation_of(kMembers));
+  FederationOptions options = geth_federation_of(kMembers);
+  options.chain_extra = "federation_fee_recipient = \"" + kFederationFees + "\"\n";
+  GethFederation net(options);
   Federation& fed = net.federation();
   net.start_all();
   REQUIRE(fed.wait_heights({0, 1, 2}, 3, 60s));
@@ -78,6 +81,24 @@ TEST_CASE("engine-api: three members, each with its own Geth, hold one chain") {
     CHECK(Federation::wait_until(
         [&] { return balance_of(net, i, "0x00000000000000000000000000000000000c0ffe") == "0x309"; },
         60s));
+  }
+
+  // The transfer's fees come back once merged mining finalizes its block: the federation's 20%
+  // (what is left of the whole gwei after the miner's floor(80%)) on every member's Geth.
+  auto receipt =
+      net.geth(0).rpc("eth_getTransactionReceipt", json::array{sent->as_string().c_str()});
+  REQUIRE(receipt);
+  REQUIRE(receipt->is_object());
+  const auto fee_wei = *alys::wei_parse(receipt->at("gasUsed").as_string().c_str()) *
+                       *alys::wei_parse(receipt->at("effectiveGasPrice").as_string().c_str());
+  const alys::Wei whole_gwei = fee_wei / 1'000'000'000;
+  const alys::Wei miner_gwei = fee_wei * 8 / 10 / 1'000'000'000;
+  const std::string federation_share =
+      alys::wei_to_quantity((whole_gwei - miner_gwei) * 1'000'000'000);
+  for (std::size_t i = 0; i < kMembers; ++i) {
+    INFO("member " << i << ": fees " << alys::wei_to_decimal(fee_wei) << " wei");
+    CHECK(Federation::wait_until(
+        [&] { return balance_of(net, i, kFederationFees) == federation_share; }, 90s));
   }
 
   // Every member's Geth has the same block, with the same state root, at every height all of them
