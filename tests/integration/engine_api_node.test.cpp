@@ -282,3 +282,33 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
   CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed"));
   net.finished();
 }
+
+TEST_CASE("engine-api: hot swaps of the engine keep the chain on Geth") {
+  if (auto skip = GethFederation::skip_reason()) {
+    WARN("SKIP: " << *skip);
+    return;
+  }
+  GethFederation net(geth_federation_of(1));
+  Federation& fed = net.federation();
+  net.start_all();
+  REQUIRE(fed.wait_heights({0}, 2, 30s));
+  const std::string files[] = {ALYS_BINARY_DIR "/plugins/engine/alys_engine_v2.so",
+                               ALYS_BINARY_DIR "/plugins/engine/alys_engine.so"};
+  for (int swap = 0; swap < 4; ++swap) {
+    ChildProcess reload({ALYS_BINARY_DIR "/bin/alys-ctl", "--config", fed.node(0).config.string(),
+                         "reload", "engine", files[swap % 2]},
+                        net.node_dir(0) / ("reload-" + std::to_string(swap) + ".log"));
+    auto code = reload.wait_exit(60s);
+    INFO("reload " << swap << ": " << reload.output());
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(reload.output().find("reloaded engine") != std::string::npos);
+    const std::uint64_t now = fed.height(0);
+    REQUIRE(fed.wait_heights({0}, now + 2, 15s));
+  }
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+  // Served from the image: no re-sync after the first start.
+  CHECK(count_of(fed.log_text(0), "syncing the execution client") == 1);
+  CHECK(count_of(fed.log_text(0), "engine state handed over: head block") == 4);
+  net.finished();
+}
