@@ -299,6 +299,14 @@ std::variant<ExecutionPayload, std::string> EngineApiActor::build(const BuildPay
   auto started =
       client_->forkchoice_updated_v2({head_->block_hash, finalized, finalized}, attributes);
   if (!started.ok()) return client_failed(started.error());
+  if (started->payload_status.status == ea::PayloadValidity::kSyncing ||
+      started->payload_status.status == ea::PayloadValidity::kAccepted) {
+    // The client lost the head (a new data dir, a crash) between two calls: bring it back. This
+    // slot is lost; the requests after it wait for the re-sync.
+    begin_sync("the client lacked the head");
+    return client_name() + " does not have the head " + to_0x_hex(head_->block_hash) +
+           " (SYNCING): re-syncing it";
+  }
   if (started->payload_status.status != ea::PayloadValidity::kValid || !started->payload_id)
     return client_name() + " did not start a build on " + to_0x_hex(head_->block_hash) + ": " +
            std::string(ea::to_string(started->payload_status.status)) + " " +
