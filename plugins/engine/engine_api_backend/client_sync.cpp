@@ -38,7 +38,7 @@ std::string EngineApiActor::check_client() {
   client_unreachable_ = false;
   auto refuse = [&](const ea::EngineError& error) {
     client_unreachable_ = error.retryable();
-    return client_name() + ": " + error.message;
+    return client_name() + (client_unreachable_ ? " unreachable: " : ": ") + error.message;
   };
   auto capabilities = client_->exchange_capabilities(ea::engine_methods_we_use());
   if (!capabilities.ok()) return refuse(capabilities.error());
@@ -81,7 +81,7 @@ void EngineApiActor::mark_down(const std::string& reason, bool unreachable) {
 void EngineApiActor::probe() {
   if (down_reason_.empty() || syncing_) return;
   if (std::string failure = check_client(); !failure.empty()) {
-    down_reason_ = client_unreachable_ ? client_name() + " unreachable: " + failure : failure;
+    down_reason_ = failure;
     return;
   }
   context().log(LogLevel::info, "execution client back: re-syncing it to the chain's head");
