@@ -236,7 +236,7 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
     WARN("SKIP: " << *skip);
     return;
   }
-  GethFederation net(geth_federation_of(1));
+  GethFederation net(geth_federation_of(1), "replay_log_every = 2\n");
   Federation& fed = net.federation();
   net.start_all();
   REQUIRE(fed.wait_heights({0}, 3, 30s));
@@ -279,7 +279,8 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
   REQUIRE(latest);
   CHECK(latest->state_root ==
         std::string(block->as_object().at("payload").as_object().at("stateRoot").as_string()));
-  CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed"));
+  CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed") &&
+                                  Catch::Contains("replaying into the execution client: block"));
   net.finished();
 }
 
