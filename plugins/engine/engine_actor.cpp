@@ -1,6 +1,7 @@
-// alys-engine: the execution layer (role "engine"), backend "embedded": an account ledger that
-// takes real Ethereum signed transfers, builds and validates payloads, and serves the Ethereum
-// JSON-RPC subset a wallet needs through the node's admin endpoint. See docs/engine.md.
+// The engine role's "embedded" backend (engine_plugin.cpp creates it when the table names it or no
+// backend): an account ledger that takes real Ethereum signed transfers, builds and validates
+// payloads, and serves the Ethereum JSON-RPC subset a wallet needs through the node's admin
+// endpoint. See docs/engine.md.
 //
 // Protocol with the chain (alys/schemas/engine.hpp): ExecutePayload runs a payload on the head
 // without changing it and answers the state changes; the chain writes them in its storage

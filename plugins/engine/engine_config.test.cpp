@@ -168,18 +168,18 @@ TEST_CASE("the engine-api backend's keys, and the secret file against host.confi
   CHECK(config.engine_api.port == 8551);
   CHECK(config.engine_api.jwt_secret_file == "/etc/alysd/secrets/jwt.hex");
   CHECK(config.engine_api.timeout_ms == 8000);
-  CHECK(config.engine_api.build_wait_ms == 200);
+  CHECK(config.engine_api.build_wait_ms == 0);
   CHECK(config.engine_api.replay_log_every == 1000);
 
   EngineConfig every = parse_engine_config(
       R"({"backend": "engine-api", "chain_id": 7, "jwt_secret_file": "/run/jwt.hex",)"
-      R"( "engine_url": "http://10.0.0.5:9551/", "engine_timeout_ms": 500, "build_wait_ms": 0,)"
+      R"( "engine_url": "http://10.0.0.5:9551/", "engine_timeout_ms": 500, "build_wait_ms": 40,)"
       R"( "replay_log_every": 10, "base_fee_wei": 7, "block_gas_limit": 60000})");
   CHECK(every.engine_api.host == "10.0.0.5");
   CHECK(every.engine_api.port == 9551);
   CHECK(every.engine_api.jwt_secret_file == "/run/jwt.hex");
   CHECK(every.engine_api.timeout_ms == 500);
-  CHECK(every.engine_api.build_wait_ms == 0);
+  CHECK(every.engine_api.build_wait_ms == 40);
   CHECK(every.engine_api.replay_log_every == 10);
   CHECK(every.rules.base_fee == 7);  // block 0's, for alys-ctl genesis
   CHECK(every.rules.block_gas_limit == 60000);

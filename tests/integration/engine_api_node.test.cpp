@@ -8,11 +8,15 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 
+#include "alys/domain/eth_transaction.hpp"
+#include "alys/domain/secp256k1.hpp"
 #include "alys/domain/wei.hpp"
 #include "geth_node.hpp"
 
@@ -49,6 +53,30 @@ bool head_in_step(GethFederation& net, std::size_t i) {
   return head && geth_matches(net, i, "latest", head->height);
 }
 
+// Hardhat's first development account, funded by the federation's genesis_alloc.
+const std::string kDevKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+// A type-2 transfer of `value` wei from the dev account, signed.
+std::string signed_transfer(std::uint64_t nonce, std::uint64_t value) {
+  const alys::SecretKey dev = *alys::SecretKey::from_bytes(*alys::fixed_from_hex<32>(kDevKey));
+  alys::eth::Transaction tx;
+  tx.type = alys::eth::TxType::eip1559;
+  tx.chain_id = 263634;
+  tx.nonce = nonce;
+  tx.max_fee_per_gas = 3'000'000'000;
+  tx.max_priority_fee_per_gas = 1'000'000'000;
+  tx.gas_limit = 21000;
+  alys::EthAddress to{};
+  to[0] = 0xcc;
+  tx.to = to;
+  tx.value = value;
+  return alys::to_0x_hex(alys::eth::sign_transaction(tx, dev));
+}
+
+std::uint64_t quantity_of(const json::value& value) {
+  return std::stoull(std::string(value.as_string()).substr(2), nullptr, 16);
+}
+
 std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t count = 0;
   for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
@@ -63,7 +91,9 @@ TEST_CASE("engine-api: a dev chain on Geth, finality and a peg-in") {
     WARN("SKIP: " << *skip);
     return;
   }
-  GethFederation net(geth_federation_of(1));
+  const char* wait = std::getenv("ALYS_TEST_BUILD_WAIT_MS");  // to measure what Geth needs
+  GethFederation net(geth_federation_of(1),
+                     wait ? "build_wait_ms = " + std::string(wait) + "\n" : std::string());
   Federation& fed = net.federation();
   net.start_all();
 
@@ -93,6 +123,37 @@ TEST_CASE("engine-api: a dev chain on Geth, finality and a peg-in") {
       },
       40s);
   CHECK(finalized_in_step);
+
+  // Transfers sent through alysd's admin endpoint reach Geth's pool and the next payloads.
+  std::string last_hash;
+  const auto sent_at = std::chrono::steady_clock::now();
+  for (std::uint64_t nonce = 0; nonce < 3; ++nonce) {
+    auto hash = fed.must(0, "eth_sendRawTransaction", "[\"" + signed_transfer(nonce, 1000) + "\"]");
+    last_hash = std::string(hash.as_string());
+  }
+  std::optional<json::value> receipt;
+  CHECK(Federation::wait_until(
+      [&] {
+        receipt = net.geth(0).rpc("eth_getTransactionReceipt", json::array{last_hash.c_str()});
+        return receipt && receipt->is_object();
+      },
+      20s));
+  if (receipt && receipt->is_object()) {
+    const std::uint64_t included = quantity_of(receipt->as_object().at("blockNumber"));
+    std::cout << "engine-api: 3 transfers included in block " << included << " "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - sent_at)
+                     .count()
+              << " ms after sending\n";
+    REQUIRE(fed.wait_heights({0}, included, 10s));
+    auto block = fed.block(0, included);
+    REQUIRE(block);
+    CHECK(block->transactions >= 1);
+    std::cout << "engine-api: block " << included << " holds " << block->transactions
+              << " of the 3 transfers\n";
+    CHECK(net.payload_hash(0, included) ==
+          std::string(receipt->as_object().at("blockHash").as_string()));
+  }
 
   // A peg-in of 12,345 sats is 12,345 x 10^10 wei on Geth, once.
   const std::string expected = alys::wei_to_quantity(alys::Wei{kPegInSats} * alys::kWeiPerSatoshi);
@@ -175,7 +236,7 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
     WARN("SKIP: " << *skip);
     return;
   }
-  GethFederation net(geth_federation_of(1));
+  GethFederation net(geth_federation_of(1), "replay_log_every = 2\n");
   Federation& fed = net.federation();
   net.start_all();
   REQUIRE(fed.wait_heights({0}, 3, 30s));
@@ -218,6 +279,37 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
   REQUIRE(latest);
   CHECK(latest->state_root ==
         std::string(block->as_object().at("payload").as_object().at("stateRoot").as_string()));
-  CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed"));
+  CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed") &&
+                                  Catch::Contains("replaying into the execution client: block"));
+  net.finished();
+}
+
+TEST_CASE("engine-api: hot swaps of the engine keep the chain on Geth") {
+  if (auto skip = GethFederation::skip_reason()) {
+    WARN("SKIP: " << *skip);
+    return;
+  }
+  GethFederation net(geth_federation_of(1));
+  Federation& fed = net.federation();
+  net.start_all();
+  REQUIRE(fed.wait_heights({0}, 2, 30s));
+  const std::string files[] = {ALYS_BINARY_DIR "/plugins/engine/alys_engine_v2.so",
+                               ALYS_BINARY_DIR "/plugins/engine/alys_engine.so"};
+  for (int swap = 0; swap < 4; ++swap) {
+    ChildProcess reload({ALYS_BINARY_DIR "/bin/alys-ctl", "--config", fed.node(0).config.string(),
+                         "reload", "engine", files[swap % 2]},
+                        net.node_dir(0) / ("reload-" + std::to_string(swap) + ".log"));
+    auto code = reload.wait_exit(60s);
+    INFO("reload " << swap << ": " << reload.output());
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(reload.output().find("reloaded engine") != std::string::npos);
+    const std::uint64_t now = fed.height(0);
+    REQUIRE(fed.wait_heights({0}, now + 2, 15s));
+  }
+  CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
+  // Served from the image: no re-sync after the first start.
+  CHECK(count_of(fed.log_text(0), "syncing the execution client") == 1);
+  CHECK(count_of(fed.log_text(0), "engine state handed over: head block") == 4);
   net.finished();
 }
