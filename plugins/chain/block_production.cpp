@@ -89,11 +89,10 @@ void ChainActor::produce(std::uint64_t slot) {
       .then(
           [this, slot, auxpow, pegins](const engine::PayloadBuilt& built) {
             if (!built.error.empty()) {
-              context().log(LogLevel::error, "slot " + std::to_string(slot) +
-                                                 ": the engine built no payload: " + built.error);
-              context().counter_add("chain_production_failures_total");
+              build_failed(slot, "the engine built no payload: " + built.error);
               return finish_job();
             }
+            build_succeeded();
             SignedBlock proposal;
             Block& block = proposal.block;
             block.height = head_.height + 1;
@@ -108,11 +107,27 @@ void ChainActor::produce(std::uint64_t slot) {
             run_import(ImportJob{std::move(proposal), hash, Answer{}, true, {}});
           },
           [this, slot](const Status& error) {
-            context().log(LogLevel::error, "slot " + std::to_string(slot) +
-                                               ": the engine did not build: " + error.to_string());
-            context().counter_add("chain_production_failures_total");
+            build_failed(slot, "the engine did not build: " + error.to_string());
             finish_job();
           });
+}
+
+// An engine that cannot build (its execution client is down, say) fails every slot until it
+// recovers: the first failure, and each new reason, is an error line; repeats are counted and
+// logged at debug, and the first build after them says that production resumed.
+void ChainActor::build_failed(std::uint64_t slot, const std::string& reason) {
+  context().counter_add("chain_production_failures_total");
+  const std::string line = "slot " + std::to_string(slot) + ": " + reason;
+  if (reason == last_build_failure_) return context().log(LogLevel::debug, line);
+  last_build_failure_ = reason;
+  context().log(LogLevel::error, line + " (block production paused until the engine builds; " +
+                                     "repeats are logged at debug)");
+}
+
+void ChainActor::build_succeeded() {
+  if (last_build_failure_.empty()) return;
+  last_build_failure_.clear();
+  context().log(LogLevel::info, "the engine builds payloads again: block production resumed");
 }
 
 // Another block would leave more than max_blocks_without_pow blocks after the finalized one: the

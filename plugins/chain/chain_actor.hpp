@@ -179,6 +179,8 @@ class ChainActor : public Actor {
   void enqueue(Job job);
   void next_job();
   void finish_job();
+  void build_failed(std::uint64_t slot, const std::string& reason);
+  void build_succeeded();
 
   // --- import (block_import.cpp) ---
   void run_import(ImportJob job);
@@ -310,6 +312,8 @@ class ChainActor : public Actor {
   std::optional<MergedMining> mining_;  // with [chain.auxpow]
   Hash32 anchor_hash_{};  // the last finalized block, or genesis: the work's previousblockhash
   bool paused_ = false;
+  // The last reason the engine gave for building nothing; empty after a build (build_failed).
+  std::string last_build_failure_;
   std::uint64_t slot_timer_ = 0;
   // The job that runs (at most one of the two): a snapshot hands it over to be completed.
   std::optional<ProduceJob> producing_;

@@ -92,7 +92,7 @@ json::object flow_result(const std::string& output) {
 
 }  // namespace
 
-TEST_CASE("ethers deploys an ERC-20 and pegs out on Geth driven by alysd",
+TEST_CASE("ethers on Geth driven by alysd: ERC-20, peg-out, a Geth crash",
           "[integration][engine][geth][ethers]") {
   const auto geth = find_geth();
   if (!geth) {
@@ -214,7 +214,66 @@ TEST_CASE("ethers deploys an ERC-20 and pegs out on Geth driven by alysd",
   // No other block had a peg-out: the report came once.
   CHECK(admin_call(admin_port, "pegout_watch_reports")->at("reports").as_array().size() == 1);
 
+  // Geth killed (SIGKILL) under the running node: production pauses, /health says the engine is
+  // degraded with the reason (not restarted); Geth back on its data dir: production resumes, no
+  // height is missing, and the contract's state is what it was.
+  const std::string token = out.at("token").at("address").as_string().c_str();
+  const std::string holder = out.at("tokenTransfer").at("to").as_string().c_str();
+  const json::array balance_call{
+      json::object{
+          {"to", token.c_str()},
+          {"data", ("0x70a08231" + std::string(24, '0') + lower(holder).substr(2)).c_str()}},
+      "latest"};
+  const auto token_balance = node_geth.rpc("eth_call", balance_call);
+  REQUIRE(token_balance);
+  CHECK(token_balance->as_string() != "0x");
+  REQUIRE(node_geth.kill());
+  std::optional<json::object> degraded_engine;
+  for (int i = 0; i < 150 && !degraded_engine; ++i) {
+    auto reply = http_request("127.0.0.1", admin_port, "GET", "/health", "", {});
+    if (reply && reply->status == 503) {
+      for (const json::value& actor : json::parse(reply->body).at("actors").as_array())
+        if (actor.at("role") == "engine" && actor.at("state") == "degraded")
+          degraded_engine = actor.as_object();
+    }
+    if (!degraded_engine) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(degraded_engine);
+  CHECK_THAT(std::string(degraded_engine->at("degraded_reason").as_string()),
+             Catch::Contains("unreachable"));
+  CHECK(degraded_engine->at("restarts").as_int64() == 0);
+  auto head_height = [&] {
+    auto status = admin_call(admin_port, "chain_status");
+    return status ? status->at("head").at("height").as_int64() : -1;
+  };
+  const std::int64_t paused_at = head_height();
+  std::this_thread::sleep_for(5s);  // two and a half slots
+  CHECK(head_height() == paused_at);
+  CHECK(alysd.output().find("block production paused") != std::string::npos);
+
+  GethProcess restarted(node_geth.options());
+  REQUIRE(restarted.wait_ready());
+  bool healthy = false;
+  for (int i = 0; i < 300 && !healthy; ++i) {
+    auto reply = http_request("127.0.0.1", admin_port, "GET", "/health", "", {});
+    healthy = reply && reply->status == 200;
+    if (!healthy) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(healthy);
+  for (int i = 0; i < 300 && head_height() < paused_at + 3; ++i) std::this_thread::sleep_for(100ms);
+  REQUIRE(head_height() >= paused_at + 3);
+  for (std::int64_t h = 1; h <= paused_at + 3; ++h) {
+    INFO("height " << h);
+    auto block = admin_call(admin_port, "chain_getBlockByHeight", "[" + std::to_string(h) + "]");
+    REQUIRE(block);
+    auto on_geth = restarted.rpc("eth_getBlockByHash",
+                                 json::array{block->at("payload").at("blockHash"), false});
+    REQUIRE(on_geth);
+    REQUIRE(on_geth->is_object());
+  }
+  CHECK(restarted.rpc("eth_call", balance_call) == token_balance);
+
   alysd.signal(SIGTERM);
   CHECK(alysd.wait_exit(30s) == 0);
-  CHECK(node_geth.stop() == 0);
+  CHECK(restarted.stop() == 0);
 }
