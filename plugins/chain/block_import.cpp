@@ -142,6 +142,8 @@ void ChainActor::execute(const engine::ExecutePayload& request,
   ask(engine_, request, config_.node.engine_timeout_ms)
       .then(
           [on_executed, on_invalid](const engine::PayloadExecuted& executed) {
+            if (!executed.error.empty() && executed.unavailable)
+              return on_invalid(engine_unanswered(executed.error));
             if (!executed.error.empty())
               return on_invalid(Rejection{"payload_invalid", executed.error});
             on_executed(executed);

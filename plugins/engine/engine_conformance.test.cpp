@@ -292,3 +292,53 @@ TEST_CASE("conformance: a hot swap keeps the head and the next payload builds on
   CHECK(next.transactions.size() == 1);
   CHECK(node.balance(address_of(3)) == kEther);
 }
+
+// engine-api only (the embedded backend has no client to lose): while Geth is down a payload gets
+// no verdict (`unavailable`, which the chain counts as engine_timeout, not payload_invalid), and a
+// block committed meanwhile reaches Geth by the re-sync on its return, its peg-out reported then.
+TEST_CASE("engine-api: no verdict while Geth is down; its peg-outs reported after") {
+  if (conformance_backend() != "engine-api") return;
+  Backend backend;
+  if (backend.skipped) return;
+  ConformanceNode node(backend.dir.path(), backend.geth_or_null());
+  node.genesis(kAlloc);
+  node.produce(1);
+  eth::Transaction call = legacy_transfer(kConformanceChainId, 0,
+                                          *fixed_from_hex<20>(std::string(kBridgeContractAddress)),
+                                          kPegInWei, 2 * kGwei);
+  call.gas_limit = 200'000;
+  call.data = request_peg_out_call("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080");
+  node.submit(sign(call, 1));
+  PayloadBuilt built = node.build(2);
+  REQUIRE(built.error.empty());
+  REQUIRE(built.payload.transactions.size() == 1);
+  PayloadExecuted executed = node.execute(built.payload);
+  REQUIRE(executed.error.empty());
+  PayloadBuilt rival = node.build(3);  // on block 1 too: executed below while Geth is down
+  REQUIRE(rival.error.empty());
+
+  backend.geth->kill();
+  // The chain commits block 2 to storage and sends CommitPayload: the engine cannot pass it on.
+  node.import(built.payload, executed);
+  CHECK(node.peg_out_reports().empty());
+  PayloadExecuted no_verdict = node.execute(rival.payload);
+  CHECK_FALSE(no_verdict.error.empty());
+  CHECK(no_verdict.unavailable);
+  CHECK_FALSE(node.build(4).error.empty());
+
+  backend.geth->start_again();
+  for (int i = 0; i < 100 && node.peg_out_reports().empty(); ++i)
+    node.harness().advance(std::chrono::milliseconds(200));
+  std::vector<PegOutsRequested> reports = node.peg_out_reports();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].height == 2);
+  CHECK(reports[0].payload_hash == built.payload.block_hash);
+  CHECK(node.info().head_payload_hash == built.payload.block_hash);
+  // A payload that Geth judges is invalid, with a verdict: a transaction changed and rehashed is
+  // not possible here, so the wrong parent is the refusal; it is not "unavailable".
+  PayloadExecuted late = node.execute(rival.payload);
+  CHECK_FALSE(late.error.empty());
+  CHECK_FALSE(late.unavailable);
+  node.produce(4);
+  CHECK(node.peg_out_reports().size() == 1);
+}

@@ -232,7 +232,8 @@ TEST_CASE("ethers on Geth driven by alysd: ERC-20, peg-out, a Geth crash",
   for (int i = 0; i < 150 && !degraded_engine; ++i) {
     auto reply = http_request("127.0.0.1", admin_port, "GET", "/health", "", {});
     if (reply && reply->status == 503) {
-      for (const json::value& actor : json::parse(reply->body).at("actors").as_array())
+      const json::value health = json::parse(reply->body);
+      for (const json::value& actor : health.at("actors").as_array())
         if (actor.at("role") == "engine" && actor.at("state") == "degraded")
           degraded_engine = actor.as_object();
     }

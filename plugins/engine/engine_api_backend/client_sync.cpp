@@ -330,6 +330,10 @@ void EngineApiActor::finish_sync(std::uint64_t generation) {
                                            : std::string("none (no genesis yet)")) +
                                     ", " + std::to_string(replayed_) + " blocks replayed in " +
                                     std::to_string(took.count()) + " ms");
+  // The first sync of this process starts the reports at the stored head; a later one reports the
+  // blocks committed while the client was down.
+  if (!reported_to_ && head_) reported_to_ = head_->number;
+  publish_peg_outs();
   apply_finalized();
   run_held();
 }

@@ -125,6 +125,7 @@ void EngineApiActor::on_start() {
   if (auto failure = check_client(); !failure.empty()) {
     if (!handed_over && !client_unreachable_) throw alys::Error(ALYS_ERR_INVALID, failure);
     mark_down(failure);
+    if (!handed_over) learn_stored_head();
     return;
   }
   context().gauge_set("engine_execution_client_up", 1);
@@ -142,13 +143,47 @@ void EngineApiActor::on_start() {
 
 std::string EngineApiActor::degraded() { return down_reason_; }
 
+// The client is unreachable at a fresh start. The chain starts anyway (it asks GetInfo and gives up
+// after engine_timeout_ms), and the engine's head is the chain's stored head, which the client
+// gets when it returns (the sync on its return). So the head is read from storage now and held
+// GetInfo requests are answered with it; production stays paused until the client is back.
+void EngineApiActor::learn_stored_head() {
+  request(storage_, storage::GetHead{}, kStorageTimeoutMs)
+      .then(
+          [this](const storage::Head& head) {
+            if (head_known_ || syncing_ || !head.error.empty() || !head.has_head) return;
+            request(storage_, storage::GetBlockByHash{head.hash}, kStorageTimeoutMs)
+                .then(
+                    [this](const storage::BlockFound& found) {
+                      if (head_known_ || syncing_ || !found.error.empty() || !found.found) return;
+                      try {
+                        head_ = alys::decode<SignedBlock>(found.block.block).block.payload;
+                      } catch (const DecodeError&) {
+                        return;  // the sync on the client's return says what is wrong
+                      }
+                      head_known_ = true;
+                      for (auto it = held_.begin(); it != held_.end();) {
+                        if (it->type_id != alys::type_id_of<GetInfo>()) {
+                          ++it;
+                          continue;
+                        }
+                        (void)context().reply(it->correlation_id, info());
+                        it = held_.erase(it);
+                      }
+                    },
+                    [](const Status&) {});
+          },
+          [](const Status&) {});
+}
+
 void EngineApiActor::arrive(const Envelope& envelope) {
   HeldRequest request{envelope.type_id, envelope.correlation_id,
                       alys::Bytes(envelope.payload.begin(), envelope.payload.end())};
   if (!synced_ || !held_.empty()) {
-    // While the client is down, the chain hears at once that nothing can be built or executed
-    // (a held request would only time out); the rest waits for the re-sync.
-    if (!down_reason_.empty() && answer_down(request)) return;
+    // While the client is down or being synced, the chain hears at once that nothing can be
+    // built or executed now (a held request would only time out, and a pile of them would run
+    // stale after the sync); GetInfo and CommitPayload wait for the sync.
+    if (answer_down(request)) return;
     held_.push_back(std::move(request));
     return;
   }
@@ -156,19 +191,26 @@ void EngineApiActor::arrive(const Envelope& envelope) {
 }
 
 bool EngineApiActor::answer_down(const HeldRequest& request) {
-  const std::string error = "engine: " + down_reason_;
+  // A genesis waits: the chain builds it once, at its first start, and the sync that answers it
+  // is short (no blocks to replay).
+  const std::string error =
+      "engine: " + (down_reason_.empty() ? client_name() + " is being synced to the chain's head"
+                                         : down_reason_);
   if (request.type_id == alys::type_id_of<BuildPayload>()) {
     PayloadBuilt reply;
     reply.error = error;
     (void)context().reply(request.correlation_id, reply);
     return true;
   }
-  if (request.type_id == alys::type_id_of<ExecutePayload>()) {
+  if (request.type_id == alys::type_id_of<ExecutePayload>() &&
+      !alys::decode<ExecutePayload>(request.payload).genesis) {
     PayloadExecuted reply;
     reply.error = error;
+    reply.unavailable = true;
     (void)context().reply(request.correlation_id, reply);
     return true;
   }
+  if (down_reason_.empty()) return false;
   if (request.type_id == alys::type_id_of<GetInfo>() && head_known_) {
     (void)context().reply(request.correlation_id, info());
     return true;
@@ -327,6 +369,12 @@ void EngineApiActor::execute_payload(const ExecutePayload& request, std::uint64_
   if (!executed) return;  // held for a re-sync; answered after it
   if (std::holds_alternative<std::string>(*executed)) {
     reply.error = std::get<std::string>(*executed);
+    // The client went down during this execution (client_failed marked it): no verdict.
+    reply.unavailable = !down_reason_.empty();
+    if (reply.unavailable) {
+      (void)context().reply(reply_to, reply);
+      return;
+    }
     context().counter_add("engine_payload_rejected_total");
     context().log(LogLevel::warn, "rejected payload " + std::to_string(request.payload.number) +
                                       " " + to_0x_hex(request.payload.block_hash) + ": " +
@@ -404,8 +452,11 @@ std::optional<std::variant<ExecutedEntry, std::string>> EngineApiActor::execute(
         begin_sync("the client lacked a parent");
         return std::nullopt;
       }
-      return client_name() + " still answers " + std::string(ea::to_string(status->status)) +
-             " for payload " + to_0x_hex(payload.block_hash) + " after a re-sync";
+      // Still catching up: no verdict on the payload (the chain must not call it invalid).
+      mark_down(client_name() + " still answers " + std::string(ea::to_string(status->status)) +
+                    " for payload " + to_0x_hex(payload.block_hash) + " after a re-sync",
+                false);
+      return "engine: " + down_reason_;
   }
   retried_.erase(payload.block_hash);
   auto receipts = client_->call("eth_getBlockReceipts",
@@ -449,31 +500,81 @@ void EngineApiActor::commit_payload(const Hash32& hash) {
   head_ = committed.payload;
   head_known_ = true;
   executed_.clear();
-  if (!committed.genesis) publish_peg_outs(committed.payload);
+  // A swap's image does not carry the reported height: this block is the first to report.
+  if (!reported_to_) reported_to_ = committed.payload.number - (committed.genesis ? 0 : 1);
+  publish_peg_outs();
 }
 
-void EngineApiActor::publish_peg_outs(const ExecutionPayload& payload) {
-  json::object filter{
-      {"blockHash", to_0x_hex(payload.block_hash)},
-      {"address", std::string(kBridgeContractAddress)},
-      {"topics", json::array{json::string(to_0x_hex(embedded::request_peg_out_topic()))}}};
-  auto logs = client_->call("eth_getLogs", json::array{filter},
-                            std::chrono::milliseconds(config_.engine_api.timeout_ms));
-  if (!logs.ok()) {
-    context().log(LogLevel::error, "cannot read the peg-out requests of block " +
-                                       std::to_string(payload.number) + ": " +
-                                       client_failed(logs.error()));
-    return;
+// Peg-out reports go out once per block, in height order, for every block after reported_to_ up to
+// the head: a block that reached the client through a re-sync (committed while it was down) is
+// reported once the sync is done, and a read that fails is tried again at the next commit or
+// sync. Blocks committed before this process started were reported by the one before (the gap of
+// a crash between the chain's commit and CommitPayload is in docs/engine.md).
+void EngineApiActor::publish_peg_outs() {
+  constexpr std::uint64_t kBlocksPerRead = 1000;
+  while (head_ && reported_to_ && *reported_to_ < head_->number) {
+    const std::uint64_t from = *reported_to_ + 1;
+    const std::uint64_t to = std::min(head_->number, from + kBlocksPerRead - 1);
+    json::object filter{
+        {"fromBlock", quantity(from)},
+        {"toBlock", quantity(to)},
+        {"address", std::string(kBridgeContractAddress)},
+        {"topics", json::array{json::string(to_0x_hex(embedded::request_peg_out_topic()))}}};
+    auto logs = client_->call("eth_getLogs", json::array{filter},
+                              std::chrono::milliseconds(config_.engine_api.timeout_ms));
+    if (!logs.ok()) {
+      context().log(LogLevel::error,
+                    "cannot read the peg-out requests of blocks " + std::to_string(from) + "-" +
+                        std::to_string(to) +
+                        " (tried again at the next block): " + client_failed(logs.error()));
+      return;
+    }
+    // One report per block: the logs come in block order, each naming its block.
+    std::vector<std::pair<PegOutsRequested, json::array>> blocks;
+    bool malformed = !logs->is_array();
+    if (!malformed) {
+      for (const json::value& log : logs->as_array()) {
+        const json::object* fields = log.if_object();
+        const json::value* number = fields ? fields->if_contains("blockNumber") : nullptr;
+        const json::value* hash = fields ? fields->if_contains("blockHash") : nullptr;
+        std::optional<std::uint64_t> height;
+        if (number && number->is_string())
+          if (auto parsed = ea::parse_quantity_u64(number->as_string()); parsed.ok())
+            height = *parsed;
+        auto block_hash =
+            hash && hash->is_string() ? fixed_from_hex<32>(hash->as_string()) : std::nullopt;
+        if (!height || !block_hash || *height < from || *height > to) {
+          malformed = true;
+          break;
+        }
+        if (blocks.empty() || blocks.back().first.height != *height)
+          blocks.push_back({PegOutsRequested{*height, *block_hash, {}}, json::array{}});
+        blocks.back().second.push_back(log);
+      }
+    }
+    for (auto& [report, block_logs] : blocks) {
+      if (malformed) break;
+      auto requests = peg_outs_of_logs(block_logs);
+      if (!requests.ok()) {
+        context().log(LogLevel::error, "peg-out requests of block " +
+                                           std::to_string(report.height) + ": " +
+                                           requests.status().message());
+        malformed = true;
+        break;
+      }
+      report.requests = std::move(*requests);
+    }
+    if (malformed) {
+      context().log(LogLevel::error, client_name() + ": eth_getLogs of blocks " +
+                                         std::to_string(from) + "-" + std::to_string(to) +
+                                         " answered logs that are not RequestPegOut events of "
+                                         "numbered blocks; those blocks are not reported");
+    } else {
+      for (auto& [report, block_logs] : blocks)
+        if (!report.requests.empty()) (void)context().publish(kPegOutsRequestedTopic, report);
+    }
+    reported_to_ = to;
   }
-  auto requests = peg_outs_of_logs(*logs);
-  if (!requests.ok()) {
-    context().log(LogLevel::error, "peg-out requests of block " + std::to_string(payload.number) +
-                                       ": " + requests.status().message());
-    return;
-  }
-  if (requests->empty()) return;
-  (void)context().publish(kPegOutsRequestedTopic,
-                          PegOutsRequested{payload.number, payload.block_hash, *requests});
 }
 
 void EngineApiActor::set_finalized(std::uint64_t number) {

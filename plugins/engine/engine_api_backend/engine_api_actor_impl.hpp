@@ -59,6 +59,7 @@ class EngineApiActor : public alys::Actor {
   // answered but cannot be brought to the head (the caller logged why).
   void mark_down(const std::string& reason, bool unreachable = true);
   void probe();
+  void learn_stored_head();
   void came_up();
 
   // --- requests: held while syncing, in arrival order ---
@@ -94,7 +95,7 @@ class EngineApiActor : public alys::Actor {
   // --- committing ---
 
   void commit_payload(const Hash32& hash);
-  void publish_peg_outs(const ExecutionPayload& payload);
+  void publish_peg_outs();
 
   // --- finality ---
 
@@ -128,6 +129,8 @@ class EngineApiActor : public alys::Actor {
   bool synced_ = false;      // the client has head_ as its head; requests are answered
   bool head_known_ = false;  // head_ was read from storage at least once (nullopt: no genesis)
   std::optional<ExecutionPayload> head_;
+  // The height up to which peg-out reports were published (publish_peg_outs).
+  std::optional<std::uint64_t> reported_to_;
   std::optional<Hash32> genesis_hash_;
   std::optional<std::uint64_t> finalized_number_;
   Hash32 finalized_hash_{};

@@ -87,6 +87,14 @@ class ConformanceGeth {
   }
 
   alys::testing::GethProcess& process() { return *process_; }
+  // A crash (SIGKILL) and a start again on the same data dir, secret and ports.
+  void kill() { process_->kill(); }
+  void start_again() {
+    alys::testing::GethOptions options = process_->options();
+    process_.reset();
+    process_.emplace(options);
+    REQUIRE(process_->wait_ready());
+  }
 
  private:
   std::optional<alys::testing::GethProcess> process_;

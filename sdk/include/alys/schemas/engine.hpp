@@ -83,7 +83,12 @@ struct PayloadExecuted {
   // transactions of gas used x effective gas price), big-endian wei. The chain pays the fees of
   // the blocks a merged-mining proof finalizes out again (docs/mining.md, "Fees").
   std::array<std::uint8_t, 32> fees_wei{};
-  ALYS_FIELDS(error, state_root, state_puts, state_deletes, fees_wei)
+  // With `error`: the engine could not execute the payload at all (its execution client is
+  // unreachable or still catching up). The payload is neither valid nor invalid: the chain treats
+  // it as an engine that did not answer in time (engine_timeout), never as payload_invalid, so
+  // that a member whose own execution client is down does not condemn its peers' blocks.
+  bool unavailable = false;
+  ALYS_FIELDS(error, state_root, state_puts, state_deletes, fees_wei, unavailable)
 };
 
 // Sent (not requested) once storage has committed the block that carries the payload: the engine
