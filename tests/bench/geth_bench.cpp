@@ -94,6 +94,11 @@ std::filesystem::path node_config(const TempDir& dir, std::uint64_t slot_ms,
   replace_once(config, "genesis_timestamp_ms = 1767225600000",
                "genesis_timestamp_ms = " + std::to_string(genesis_ms));
   replace_once(config, "backend = \"embedded\"", "backend = \"engine-api\"");
+  // alys-ctl genesis checks the whole config, plugin files included.
+  replace_once(config, "plugin_dir = \"../build/dev/plugins\"",
+               "plugin_dir = \"" ALYS_BINARY_DIR "/plugins\"");
+  replace_once(config, "data_dir = \"../data/dev\"",
+               "data_dir = \"" + (dir.path() / "data").string() + "\"");
   // The embedded backend's keys mean nothing to engine-api: its table is its own.
   const auto engine_start = config.find("[engine]\n");
   const auto engine_end = config.find("\n[", engine_start + 1);
