@@ -240,6 +240,10 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
   Federation& fed = net.federation();
   net.start_all();
   REQUIRE(fed.wait_heights({0}, 3, 30s));
+  // A peg-in minted before the crash: neither the crash nor the replay mints it again or loses it.
+  const std::string minted = alys::wei_to_quantity(alys::Wei{kPegInSats} * alys::kWeiPerSatoshi);
+  fed.must(0, "chain_queuePegIn", pegin_params());
+  REQUIRE(Federation::wait_until([&] { return balance_of(net, 0, kPegInAddress) == minted; }, 20s));
 
   // A crash: production pauses and the engine says why.
   net.kill_geth(0);
@@ -260,6 +264,7 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
   REQUIRE(fed.wait_heights({0}, paused_at + 3, 30s));
   CHECK(Federation::wait_until([&] { return head_in_step(net, 0); }, 10s));
   CHECK(fed.plugin_metric(0, "engine_execution_client_up") == 1);
+  CHECK(balance_of(net, 0, kPegInAddress) == minted);
 
   // An empty data dir: alysd replays the whole chain into it.
   net.reset_geth(0);
@@ -281,6 +286,10 @@ TEST_CASE("engine-api: Geth killed, restarted, and reset to an empty data dir") 
         std::string(block->as_object().at("payload").as_object().at("stateRoot").as_string()));
   CHECK_THAT(fed.log_text(0), Catch::Contains("blocks replayed") &&
                                   Catch::Contains("replaying into the execution client: block"));
+  CHECK(balance_of(net, 0, kPegInAddress) == minted);  // replayed once: minted exactly once
+  std::string error;
+  CHECK_FALSE(fed.rpc(0, "chain_queuePegIn", pegin_params(), &error));
+  CHECK_THAT(error, Catch::Contains("already minted"));
   net.finished();
 }
 
