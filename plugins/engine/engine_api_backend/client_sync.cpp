@@ -17,6 +17,10 @@ namespace json = boost::json;
 using alys::Envelope;
 using alys::LogLevel;
 
+namespace {
+constexpr const char* kRetryingSync = "retrying a failed sync";
+}  // namespace
+
 void EngineApiActor::open_client() {
   ea::EngineClientOptions options;
   options.host = config_.engine_api.host;
@@ -84,6 +88,8 @@ void EngineApiActor::probe() {
     down_reason_ = failure;
     return;
   }
+  // A failed sync is retried here too: only a client that was unreachable "came back".
+  if (down_reason_.rfind("cannot sync: ", 0) == 0) return begin_sync(kRetryingSync);
   context().log(LogLevel::info, "execution client back: re-syncing it to the chain's head");
   begin_sync("the client came back");
 }
@@ -105,7 +111,7 @@ void EngineApiActor::begin_sync(const std::string& why) {
   replay_head_.reset();
   replay_finalized_.reset();
   replay_started_ = std::chrono::steady_clock::now();
-  context().log(LogLevel::info,
+  context().log(why == kRetryingSync ? LogLevel::debug : LogLevel::info,
                 "syncing the execution client to the chain's stored head (" + why + ")");
   request(storage_, storage::GetHead{}, kStorageTimeoutMs)
       .then(
@@ -341,9 +347,12 @@ void EngineApiActor::finish_sync(std::uint64_t generation) {
 void EngineApiActor::sync_failed(const std::string& reason, std::uint64_t generation) {
   if (generation != sync_generation_) return;
   syncing_ = false;
-  context().log(LogLevel::error, "cannot sync the execution client (retrying every " +
-                                     std::to_string(kProbeMs) + " ms): " + reason);
-  mark_down("cannot sync: " + reason, false);
+  // Retried every probe; the same failure again is logged at debug, not once a second.
+  const std::string down = "cannot sync: " + reason;
+  context().log(down == down_reason_ ? LogLevel::debug : LogLevel::error,
+                "cannot sync the execution client (retrying every " + std::to_string(kProbeMs) +
+                    " ms): " + reason);
+  mark_down(down, false);
 }
 
 }  // namespace alys::engine::engine_api_backend
