@@ -25,8 +25,8 @@
 //   engine_timeout_ms      deadline of each call to the execution client; default 8000
 //   build_wait_ms          ms between starting a build (forkchoiceUpdated with attributes) and
 //                          fetching it (getPayload), for the client to fill it from its pool;
-//                          default 0 (measured: Geth 1.17 includes pooled transactions without a
-//                          wait)
+//                          default 250 (Geth answers with the empty payload until its first full
+//                          build is done: under load a 0 ms wait gave empty blocks)
 //   replay_log_every       replayed blocks between two progress lines; default 1000
 //
 // Any other key is an error, as are wrong types and values out of range: the message names the key.
@@ -54,7 +54,7 @@ struct EngineApiSettings {
   std::uint16_t port = 8551;
   std::filesystem::path jwt_secret_file;  // absolute once read with a host.config_dir
   std::uint64_t timeout_ms = 8'000;
-  std::uint64_t build_wait_ms = 0;
+  std::uint64_t build_wait_ms = 250;
   std::uint64_t replay_log_every = 1'000;
 };
 

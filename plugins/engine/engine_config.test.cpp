@@ -168,7 +168,7 @@ TEST_CASE("the engine-api backend's keys, and the secret file against host.confi
   CHECK(config.engine_api.port == 8551);
   CHECK(config.engine_api.jwt_secret_file == "/etc/alysd/secrets/jwt.hex");
   CHECK(config.engine_api.timeout_ms == 8000);
-  CHECK(config.engine_api.build_wait_ms == 0);
+  CHECK(config.engine_api.build_wait_ms == 250);
   CHECK(config.engine_api.replay_log_every == 1000);
 
   EngineConfig every = parse_engine_config(
