@@ -138,9 +138,11 @@ void start_geth(std::optional<GethProcess>& geth, const std::filesystem::path& b
   options.log = dir.path() / log_name;
   options.authrpc_port = authrpc_port;
   // One wallet sends every transfer: Geth's per-account pool slots would refuse most of them.
-  options.extra_flags = {"--miner.gaslimit",     "30000000", "--txpool.accountslots", "100000",
-                         "--txpool.globalslots", "100000",   "--txpool.accountqueue", "100000",
-                         "--txpool.globalqueue", "100000"};
+  // The load's transfers tip 1 wei (tests/support/transfer_batch.hpp): Geth's builder leaves out
+  // tips below --miner.gasprice (default 1 mwei), so it is lowered to 1 wei.
+  options.extra_flags = {"--miner.gasprice",      "1",      "--miner.gaslimit",     "30000000",
+                         "--txpool.accountslots", "100000", "--txpool.globalslots", "100000",
+                         "--txpool.accountqueue", "100000", "--txpool.globalqueue", "100000"};
   geth.emplace(options);
   if (!geth->wait_ready()) throw std::runtime_error("geth did not answer:\n" + geth->output());
 }
