@@ -9,6 +9,7 @@
 
 #include "child_process.hpp"
 #include "dev_files.hpp"
+#include "loopback_http.hpp"
 
 using alys::testing::ChildProcess;
 using alys::testing::TempDir;
@@ -18,9 +19,13 @@ namespace {
 
 const std::string kAlysd = ALYS_BINARY_DIR "/bin/alysd";
 
+// The admin endpoint on a port chosen now: the default, 127.0.0.1:8645, is the dev node's, and a
+// dev node running on the machine would make the start fail.
 std::string host_section(const TempDir& dir) {
   return "[host]\nworkers = 2\ndata_dir = \"" + (dir.path() / "data").string() +
-         "\"\nplugin_dir = \"" ALYS_TEST_PLUGIN_DIR "\"\nlog_level = \"info\"\n\n";
+         "\"\nplugin_dir = \"" ALYS_TEST_PLUGIN_DIR "\"\nlog_level = \"info\"\n" +
+         "admin_listen = \"127.0.0.1:" + std::to_string(alys::testing::free_loopback_port()) +
+         "\"\n";  // in place of the blank line: the tests name config lines by number
 }
 
 // Position of `needle` in `text`; fails the test when absent.
