@@ -7,23 +7,35 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace alys::testing {
 
 // A loopback port free right now: bound to port 0, read back, released for a server to take.
+// The kernel may give the same port to the next bind(0) once it is closed, and a test that asks
+// twice before starting anything (an admin port and a network port) would then give two listeners
+// one port: ports handed out by this process are never handed out again (seen in CI: network_nodes'
+// admin API and network listener on one port).
 inline std::uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  static std::mutex mutex;
+  static std::set<std::uint16_t> given;
+  std::lock_guard<std::mutex> lock(mutex);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    ::close(fd);
+    const std::uint16_t port = ntohs(address.sin_port);
+    if (given.insert(port).second) return port;
+  }
 }
 
 struct HttpReply {
