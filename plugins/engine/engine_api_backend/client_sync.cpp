@@ -246,6 +246,7 @@ void EngineApiActor::replay_from(std::uint64_t height, std::uint64_t generation)
                   "storage cannot give blocks from " + std::to_string(height) + ": " + range.error,
                   generation);
             std::uint64_t next = height;
+            std::optional<Hash32> last_replayed;
             for (const storage::StoredBlock& stored : range.blocks) {
               if (stored.height > replay_target_) break;
               ExecutionPayload payload;
@@ -284,6 +285,26 @@ void EngineApiActor::replay_from(std::uint64_t height, std::uint64_t generation)
                                                   std::to_string(replay_target_) + " (" +
                                                   std::to_string(replayed_) + " replayed)");
               next = stored.height + 1;
+              last_replayed = payload.block_hash;
+            }
+            // Geth takes only so many payloads without a head after its start ("Ignoring payload
+            // while snap syncing ... forced head needed for startup": SYNCING from block 132 of a
+            // replay into an empty data dir), so each page ends with a forkchoice to its last
+            // block.
+            if (last_replayed) {
+              const Hash32 anchor = genesis_hash_.value_or(*last_replayed);
+              auto updated =
+                  client_->forkchoice_updated_v2({*last_replayed, anchor, anchor}, std::nullopt);
+              if (!updated.ok()) {
+                const std::string failure = client_failed(updated.error());
+                if (updated.error().retryable()) return void(syncing_ = false);
+                return sync_failed("forkchoiceUpdated during the replay: " + failure, generation);
+              }
+              if (updated->payload_status.status != ea::PayloadValidity::kValid)
+                return sync_failed(client_name() + " answered " +
+                                       std::string(ea::to_string(updated->payload_status.status)) +
+                                       " to the replayed block " + to_0x_hex(*last_replayed),
+                                   generation);
             }
             replay_from(next, generation);
           },

@@ -89,6 +89,18 @@ class ConformanceGeth {
   alys::testing::GethProcess& process() { return *process_; }
   // A crash (SIGKILL) and a start again on the same data dir, secret and ports.
   void kill() { process_->kill(); }
+  // A Geth that lost everything: its data dir initialised again from the same genesis.
+  void start_empty(const std::filesystem::path& dir) {
+    process_->stop();
+    alys::testing::GethOptions options = process_->options();
+    process_.reset();
+    std::filesystem::remove_all(options.datadir);
+    alys::testing::GethInit init = alys::testing::geth_init(
+        options.binary, options.datadir, dir / "genesis.json", dir / "geth-init-again.log");
+    REQUIRE(init.code == 0);
+    process_.emplace(options);
+    REQUIRE(process_->wait_ready());
+  }
   void start_again() {
     alys::testing::GethOptions options = process_->options();
     process_.reset();
@@ -104,7 +116,9 @@ class ConformanceNode {
  public:
   // `dir` keeps the storage (leveldb) and, for engine-api, Geth: a second node on the same dir
   // and Geth is a restart.
-  ConformanceNode(const std::filesystem::path& dir, ConformanceGeth* geth) : geth_(geth) {
+  ConformanceNode(const std::filesystem::path& dir, ConformanceGeth* geth,
+                  const std::string& engine_extra = {})
+      : geth_(geth) {
     const std::string host = "host.data_dir = \"" + dir.string() + "\"\n";
     harness_.emplace(alys::testing::HarnessOptions{kConformanceGenesisMs, 0});
     harness_->add("storage", ALYS_STORAGE_PLUGIN,
@@ -119,7 +133,7 @@ class ConformanceNode {
           "base_fee_wei = " + std::to_string(static_cast<std::uint64_t>(kConformanceBaseFee)) +
           "\nblock_gas_limit = " + std::to_string(kConformanceGasLimit) + "\n";
     }
-    harness_->add("engine", ALYS_ENGINE_PLUGIN, engine, {"storage"});
+    harness_->add("engine", ALYS_ENGINE_PLUGIN, engine + engine_extra, {"storage"});
     harness_->subscribe(kPegOutsRequestedTopic);
     harness_->start();
   }
