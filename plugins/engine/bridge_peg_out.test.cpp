@@ -11,6 +11,7 @@
 #include "alys/schemas/engine.hpp"
 #include "engine/embedded/bridge_call.hpp"
 #include "engine/testing/engine_test_node.hpp"
+#include "engine/testing/peg_out_call.hpp"
 #include "engine/testing/signed_transfers.hpp"
 
 using namespace alys;
@@ -20,24 +21,6 @@ using namespace alys::engine::testing;
 using Catch::Matchers::Contains;
 
 namespace {
-
-Bytes word(std::uint64_t value) {
-  Bytes out(32, 0);
-  for (int i = 0; i < 8; ++i) out[31 - i] = static_cast<std::uint8_t>(value >> (8 * i));
-  return out;
-}
-
-// The standard ABI encoding of requestPegOut(bytes), as a wallet sends it.
-Bytes request_peg_out(const std::string& bitcoin_address) {
-  auto selector = request_peg_out_selector();
-  Bytes out(selector.begin(), selector.end());
-  Bytes offset = word(32), length = word(bitcoin_address.size());
-  out.insert(out.end(), offset.begin(), offset.end());
-  out.insert(out.end(), length.begin(), length.end());
-  out.insert(out.end(), bitcoin_address.begin(), bitcoin_address.end());
-  out.resize(4 + 64 + (bitcoin_address.size() + 31) / 32 * 32, 0);
-  return out;
-}
 
 std::vector<PegOutsRequested> reports(EngineTestNode& node) {
   std::vector<PegOutsRequested> out;
@@ -66,28 +49,28 @@ TEST_CASE("requestPegOut is burned and reported once per committed block") {
   REQUIRE(committed.size() > 100);
   CHECK(author.rpc("eth_getCode", "[" + kBridge + ", \"latest\"]") == q("0x" + committed));
   CHECK(author.rpc("eth_getCode", "[" + q(to_0x_hex(address_of(3))) + ", \"latest\"]") == q("0x"));
-  const std::string call_data = to_0x_hex(request_peg_out(kBitcoinAddress));
+  const std::string call_data = to_0x_hex(request_peg_out_calldata(kBitcoinAddress));
   CHECK(author.rpc("eth_estimateGas", "[{\"from\": " + q(to_0x_hex(address_of(1))) +
                                           ", \"to\": " + kBridge + ", \"value\": \"0x1\", " +
                                           "\"data\": " + q(call_data) + "}]") == q("0x5208"));
 
   // Refused as the contract would revert them.
   eth::Transaction zero = legacy_transfer(kTestChainId, 0, kBridgeAddress, 0);
-  zero.data = request_peg_out(kBitcoinAddress);
+  zero.data = request_peg_out_calldata(kBitcoinAddress);
   REQUIRE_THROWS_WITH(author.send_raw(sign(zero, 1)),
                       Contains("execution reverted: Bridge: a peg-out needs a value"));
   eth::Transaction plain = legacy_transfer(kTestChainId, 0, kBridgeAddress, kEther);
   REQUIRE_THROWS_WITH(author.send_raw(sign(plain, 1)),
                       Contains("takes only requestPegOut(bytes) calls"));
   eth::Transaction cut = plain;
-  cut.data = request_peg_out(kBitcoinAddress);
+  cut.data = request_peg_out_calldata(kBitcoinAddress);
   cut.data.resize(cut.data.size() - 32);
   REQUIRE_THROWS_WITH(author.send_raw(sign(cut, 1)),
                       Contains("calldata is not a requestPegOut(bytes) call"));
 
   // One peg-out beside a plain transfer.
   eth::Transaction peg_out = legacy_transfer(kTestChainId, 0, kBridgeAddress, 3 * kEther);
-  peg_out.data = request_peg_out(kBitcoinAddress);
+  peg_out.data = request_peg_out_calldata(kBitcoinAddress);
   const std::string peg_out_hash = author.send_raw(sign(peg_out, 1));
   const std::string transfer_hash =
       author.send_raw(sign(eip1559_transfer(kTestChainId, 0, address_of(3), 1000), 2));
@@ -144,7 +127,7 @@ TEST_CASE("a peg-out executed before a hot swap is reported once after it") {
   node.harness().subscribe(kPegOutsRequestedTopic);
   node.genesis({mint(address_of(1), 10 * kEther)});
   eth::Transaction peg_out = eip1559_transfer(kTestChainId, 0, kBridgeAddress, kEther);
-  peg_out.data = request_peg_out(kBitcoinAddress);
+  peg_out.data = request_peg_out_calldata(kBitcoinAddress);
   const std::string hash = node.send_raw(sign(peg_out, 1));
 
   // The executed payload waits for its CommitPayload across the swap (docs/engine.md, Hot swap).

@@ -10,6 +10,7 @@
 #include "alys/domain/keccak.hpp"
 #include "alys/schemas/engine.hpp"
 #include "engine/testing/conformance_node.hpp"
+#include "engine/testing/peg_out_call.hpp"
 #include "engine/testing/signed_transfers.hpp"
 #include "temp_dir.hpp"
 
@@ -49,25 +50,6 @@ struct Backend {
 
 Wei base_fee_of(const ExecutionPayload& payload) {
   return wei_from_be(payload.base_fee_per_gas).value();
-}
-
-// The word-aligned ABI encoding of requestPegOut(bytes): selector, offset, length, bytes.
-Bytes request_peg_out_call(const std::string& bitcoin_address) {
-  const std::string signature = "requestPegOut(bytes)";
-  const Hash32 selector = keccak256(
-      ByteView(reinterpret_cast<const std::uint8_t*>(signature.data()), signature.size()));
-  Bytes call;
-  call.assign(selector.begin(), selector.begin() + 4);
-  auto word = [&call](std::uint64_t value) {
-    Bytes w(32, 0);
-    for (int i = 0; i < 8; ++i) w[31 - i] = static_cast<std::uint8_t>(value >> (8 * i));
-    call.insert(call.end(), w.begin(), w.end());
-  };
-  word(32);
-  word(bitcoin_address.size());
-  call.insert(call.end(), bitcoin_address.begin(), bitcoin_address.end());
-  call.resize(4 + 64 + (bitcoin_address.size() + 31) / 32 * 32, 0);
-  return call;
 }
 
 }  // namespace
@@ -222,7 +204,7 @@ TEST_CASE("conformance: requestPegOut is reported once its block is committed") 
                                           *fixed_from_hex<20>(std::string(kBridgeContractAddress)),
                                           kPegInWei, 2 * kGwei);
   call.gas_limit = 200'000;  // the contract's event and transfer cost more than a plain transfer
-  call.data = request_peg_out_call(bitcoin_address);
+  call.data = request_peg_out_calldata(bitcoin_address);
   const Bytes raw = sign(call, 1);
   node.submit(raw);
 
@@ -307,7 +289,7 @@ TEST_CASE("engine-api: no verdict while Geth is down; its peg-outs reported afte
                                           *fixed_from_hex<20>(std::string(kBridgeContractAddress)),
                                           kPegInWei, 2 * kGwei);
   call.gas_limit = 200'000;
-  call.data = request_peg_out_call("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080");
+  call.data = request_peg_out_calldata("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080");
   node.submit(sign(call, 1));
   PayloadBuilt built = node.build(2);
   REQUIRE(built.error.empty());

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "alys/domain/eth_transaction.hpp"
+#include "bench_report.hpp"
 #include "child_process.hpp"
 #include "dev_files.hpp"
 #include "geth_process.hpp"
@@ -44,6 +45,10 @@ namespace json = boost::json;
 
 namespace {
 
+using alys::bench_report::bench;
+using alys::bench_report::percentile;
+using alys::bench_report::unix_ms;
+
 const std::string kDevKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 constexpr std::uint64_t kChainId = 263634;
 
@@ -52,24 +57,6 @@ struct Options {
   std::uint64_t txs = 20;
   std::uint64_t slot_ms = 1000;  // Geth counts whole seconds: two blocks never share one
 };
-
-std::uint64_t unix_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  std::size_t index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
-void bench(const std::string& name, double value, const char* unit) {
-  std::printf("BENCH %s %.3f %s\n", name.c_str(), value, unit);
-  std::fflush(stdout);
-}
 
 double rss_mb(int pid) {
   const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");

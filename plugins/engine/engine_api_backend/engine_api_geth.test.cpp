@@ -17,6 +17,7 @@
 #include "engine/embedded/bridge_call.hpp"
 #include "engine/geth_genesis.hpp"
 #include "engine/testing/engine_test_node.hpp"
+#include "engine/testing/peg_out_call.hpp"
 #include "engine/testing/signed_transfers.hpp"
 #include "geth_process.hpp"
 #include "temp_dir.hpp"
@@ -29,24 +30,6 @@ using Catch::Matchers::Contains;
 namespace json = boost::json;
 
 namespace {
-
-Bytes word(std::uint64_t value) {
-  Bytes out(32, 0);
-  for (int i = 0; i < 8; ++i) out[31 - i] = static_cast<std::uint8_t>(value >> (8 * i));
-  return out;
-}
-
-// The standard ABI encoding of requestPegOut(bytes), as a wallet sends it.
-Bytes request_peg_out(const std::string& bitcoin_address) {
-  auto selector = request_peg_out_selector();
-  Bytes out(selector.begin(), selector.end());
-  Bytes offset = word(32), length = word(bitcoin_address.size());
-  out.insert(out.end(), offset.begin(), offset.end());
-  out.insert(out.end(), length.begin(), length.end());
-  out.insert(out.end(), bitcoin_address.begin(), bitcoin_address.end());
-  out.resize(4 + 64 + (bitcoin_address.size() + 31) / 32 * 32, 0);
-  return out;
-}
 
 Wei wei_of(const json::value& quantity) {
   return *wei_parse(
@@ -117,7 +100,7 @@ TEST_CASE("engine-api in the harness: genesis, fees, withdrawals, peg-outs on Ge
   eth::Transaction peg_out =
       legacy_transfer(kTestChainId, 0, kBridgeAddress, 3 * kEther, 2 * kGwei);
   peg_out.gas_limit = 100'000;
-  peg_out.data = request_peg_out(kBitcoinAddress);
+  peg_out.data = request_peg_out_calldata(kBitcoinAddress);
   const std::string peg_out_hash = node.send_raw(sign(peg_out, 1));
 
   // A mint of 5 gwei is withdrawal 0; one of 5 wei has no withdrawal.
